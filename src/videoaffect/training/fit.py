@@ -1,0 +1,97 @@
+"""One optimisation loop for every stage: Adam, shuffled batches, validation-based early
+stopping that restores the best epoch's weights."""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from videoaffect.models.config import TrainConfig
+from videoaffect.training.log import TrainingLog
+
+
+@dataclass
+class FitResult:
+    best_epoch: int
+    best_val_loss: float
+    epochs_run: int
+
+
+class TrainingError(RuntimeError):
+    pass
+
+
+def fit(
+    *,
+    stage: str,
+    modules: list[nn.Module],
+    train_items: np.ndarray,
+    batch_loss: Callable[[np.ndarray], torch.Tensor],
+    val_loss: Callable[[], float],
+    cfg: TrainConfig,
+    rng: np.random.Generator,
+    log: TrainingLog,
+    lr: float | None = None,
+    batch_size: int | None = None,
+) -> FitResult:
+    """Train the parameters of ``modules`` (all of them: freeze others by leaving them out)."""
+    params = [p for m in modules for p in m.parameters() if p.requires_grad]
+    if not params:
+        raise TrainingError(f"{stage}: nothing to train")
+    if len(train_items) == 0:
+        raise TrainingError(f"{stage}: no training items")
+    opt = torch.optim.Adam(params, lr=lr or cfg.lr, weight_decay=cfg.weight_decay)
+    bs = batch_size or cfg.batch_size
+    best_loss, best_epoch, bad = math.inf, 0, 0
+    best_state = [copy.deepcopy(m.state_dict()) for m in modules]
+    epoch = 0
+    for epoch in range(1, cfg.max_epochs + 1):
+        for m in modules:
+            m.train()
+        order = rng.permutation(train_items)
+        total, count = 0.0, 0
+        steps = range(0, len(order), bs)
+        bar = tqdm(steps, desc=f"{stage} epoch {epoch}", leave=False, disable=not cfg.progress, unit="batch")
+        for a in bar:
+            idx = order[a : a + bs]
+            loss = batch_loss(idx)
+            if not torch.isfinite(loss):
+                raise TrainingError(
+                    f"{stage}: loss became {loss.item()} at epoch {epoch}; lower the learning rate "
+                    "or check the features for extreme values"
+                )
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            total += float(loss.detach()) * len(idx)
+            count += len(idx)
+        for m in modules:
+            m.eval()
+        with torch.no_grad():
+            v = float(val_loss())
+        improved = v < best_loss - 1e-7
+        log.write("epoch", stage=stage, epoch=epoch, train_loss=total / count, val_loss=v, best=improved)
+        if improved:
+            best_loss, best_epoch, bad = v, epoch, 0
+            best_state = [copy.deepcopy(m.state_dict()) for m in modules]
+        else:
+            bad += 1
+            if bad >= cfg.patience:
+                break
+    for m, state in zip(modules, best_state):
+        m.load_state_dict(state)
+        m.eval()
+    log.write("stage_done", stage=stage, best_epoch=best_epoch, best_val_loss=best_loss, epochs=epoch)
+    return FitResult(best_epoch, best_loss, epoch)
+
+
+def set_trainable(module: nn.Module, trainable: bool) -> None:
+    for p in module.parameters():
+        p.requires_grad_(trainable)

@@ -1,0 +1,402 @@
+"""Training procedures of paper section 3.3 and the two baselines of section 4.2.2.
+
+* progressive (ours/paper): stage 1 ranks modalities by modality-specific models; stage 2 adds
+  them in rank order, each new LSTM trained on the residual the frozen earlier ones leave
+  (fresh auxiliary FC layers each step), then two fresh FC layers on the summed features and
+  a fine-tune of the whole intra-clip model; finally the valence inter-clip BiLSTM on frozen
+  clip embeddings.
+* joint (Baseline 1): all encoders, sum fusion and head trained together from scratch.
+* average (Baseline 2): the stage-1 modality-specific models, predictions averaged.
+
+Validation movies are carved from the training movies by movie, never by second.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from videoaffect.datasets.clips import ClipTable
+from videoaffect.datasets.corpus import Corpus, CorpusError
+from videoaffect.evaluation.metrics import accuracy, mse, pearson
+from videoaffect.models.affect_model import (
+    AffectModel,
+    clip_classes,
+    context_windows,
+    window_rows,
+)
+from videoaffect.models.config import ModelConfig, TrainConfig
+from videoaffect.models.networks import InterClipLSTM, IntraClipModel, new_head
+from videoaffect.models.normalizer import Normalizer
+from videoaffect.training.batches import ClipLoader
+from videoaffect.training.fit import fit, set_trainable
+from videoaffect.training.log import TrainingLog
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise RuntimeError(f"--device {name} asked for CUDA but torch sees no CUDA device; use cpu or auto")
+    return torch.device(name)
+
+
+def split_validation(movies: list[int], fraction: float, seed: int) -> tuple[list[int], list[int]]:
+    if len(movies) < 2:
+        raise CorpusError(
+            f"training needs at least 2 movies (one held out for validation), got {len(movies)}"
+        )
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(movies)
+    n_val = min(len(movies) - 1, max(1, int(round(fraction * len(movies)))))
+    return sorted(int(m) for m in order[n_val:]), sorted(int(m) for m in order[:n_val])
+
+
+@dataclass
+class _Split:
+    table: ClipTable
+    loader: ClipLoader
+    target: torch.Tensor  # regression: (N,) float; classification: (N,) long
+    clips: np.ndarray
+
+
+class Trainer:
+    """Holds the data of one training run; each method is one stage and is tested alone."""
+
+    def __init__(
+        self,
+        corpus: Corpus,
+        train_movies: list[int],
+        model_config: ModelConfig,
+        train_config: TrainConfig,
+        log: TrainingLog | None = None,
+    ) -> None:
+        self.corpus = corpus
+        self.cfg = model_config
+        self.tcfg = train_config
+        self.log = log or TrainingLog(echo=False)
+        self.device = resolve_device(train_config.device)
+        if train_config.num_threads:
+            torch.set_num_threads(train_config.num_threads)
+        seed_everything(train_config.seed)
+        if self.device.type == "cpu":
+            torch.use_deterministic_algorithms(True)
+        self.rng = np.random.default_rng(train_config.seed)
+        names = [m.name for m in model_config.modalities]
+        if not names:
+            raise CorpusError("the model config names no modalities")
+        for spec in model_config.modalities:
+            got = corpus.specs.get(spec.name)
+            if got is None or got.shape != spec.shape:
+                raise CorpusError(
+                    f"modality {spec.name!r} with shape {spec.shape} is not in the corpus "
+                    f"(it has {[(s.name, s.shape) for s in corpus.specs.values()]})"
+                )
+        self.names = names
+        fit_movies, val_movies = split_validation(list(train_movies), train_config.val_fraction, train_config.seed)
+        self.fit_movies, self.val_movies = fit_movies, val_movies
+        self.normalizer = Normalizer.fit(corpus, fit_movies, names)
+        self.train = self._split(fit_movies)
+        self.val = self._split(val_movies)
+        self.log.write(
+            "data",
+            fit_movies=len(fit_movies),
+            val_movies=len(val_movies),
+            fit_clips=len(self.train.clips),
+            val_clips=len(self.val.clips),
+            clip_seconds=model_config.clip_seconds,
+        )
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def classification(self) -> bool:
+        return self.cfg.output == "classification"
+
+    def _split(self, movies: list[int]) -> _Split:
+        table = ClipTable.build(self.corpus, movies, self.cfg.clip_seconds)
+        targets = table.targets(self.corpus, self.cfg.task)
+        if self.classification:
+            target = torch.from_numpy(clip_classes(targets, self.cfg)).to(self.device)
+        else:
+            target = torch.from_numpy(targets).to(self.device)
+        loader = ClipLoader(self.corpus, table, self.normalizer, self.names, self.device)
+        return _Split(table, loader, target, np.arange(len(table)))
+
+    def _loss(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        if self.classification:
+            return F.cross_entropy(pred, target)
+        return F.mse_loss(pred, target)  # eq. 1
+
+    def new_intra(self, modalities: list[str]) -> IntraClipModel:
+        return IntraClipModel(self.cfg, modalities).to(self.device)
+
+    @torch.no_grad()
+    def predict(self, model, split: _Split, modalities: list[str] | None = None) -> torch.Tensor:
+        model.eval()
+        outs = [model(b) for _, b in split.loader.batches(split.clips, 256, modalities)]
+        return torch.cat(outs)
+
+    def scores(self, pred: torch.Tensor, split: _Split) -> dict:
+        if self.classification:
+            return {
+                "loss": float(F.cross_entropy(pred, split.target)),
+                "accuracy": accuracy(pred.argmax(1).cpu().numpy(), split.target.cpu().numpy()),
+            }
+        p, t = pred.cpu().numpy(), split.target.cpu().numpy()
+        return {"loss": mse(p, t), "mse": mse(p, t), "pearson": pearson(p, t)}
+
+    def _fit_model(self, stage: str, model, modalities: list[str], lr: float | None = None):
+        """Train ``model`` (its trainable parameters) on clips of ``modalities``."""
+
+        def batch_loss(idx):
+            return self._loss(model(self.train.loader.batch(idx, modalities)), self.train.target[idx])
+
+        def val_loss():
+            return self._loss(self.predict(model, self.val, modalities), self.val.target).item()
+
+        return fit(
+            stage=stage,
+            modules=[model],
+            train_items=self.train.clips,
+            batch_loss=batch_loss,
+            val_loss=val_loss,
+            cfg=self.tcfg,
+            rng=self.rng,
+            log=self.log,
+            lr=lr,
+        )
+
+    # ------------------------------------------------------------------ stage 1
+    def stage1(self) -> tuple[dict[str, IntraClipModel], dict]:
+        """Modality-specific models (encoder + 2 auxiliary FC layers) and their ranking."""
+        models, scores = {}, {}
+        for name in self.names:
+            model = self.new_intra([name])
+            self._fit_model(f"stage1/{name}", model, [name])
+            models[name] = model
+            scores[name] = self.scores(self.predict(model, self.val, [name]), self.val)
+            self.log.write("stage1_score", modality=name, **scores[name])
+        order = self.rank(scores)
+        ranking = {"metric": self._rank_metric(), "order": order, "validation": scores}
+        self.log.write("ranking", order=order)
+        return models, ranking
+
+    def _rank_metric(self) -> str:
+        return "accuracy" if self.classification else self.tcfg.rank_metric
+
+    def rank(self, scores: dict) -> list[str]:
+        metric = self._rank_metric()
+
+        def key(name):
+            s = scores[name]
+            if metric == "accuracy":
+                return (-s["accuracy"], s["loss"])
+            if metric == "mse":
+                return (s["mse"], -_nan_low(s["pearson"]))
+            return (-_nan_low(s["pearson"]), s["mse"])
+
+        return sorted(scores, key=key)
+
+    # ------------------------------------------------------------------ stage 2
+    @torch.no_grad()
+    def frozen_sum(self, model: IntraClipModel, names: list[str], split: _Split) -> torch.Tensor:
+        """Summed clip features of already-trained (frozen) modalities for every clip of a split.
+        They do not change during a residual step, so they are computed once per step."""
+        model.eval()
+        parts = [model.fuse(b, names) for _, b in split.loader.batches(split.clips, 256, names)]
+        return torch.cat(parts)
+
+    def residual_step(self, model: IntraClipModel, step: int, order: list[str]):
+        """Train the LSTMs of ``order[step]`` (and fresh auxiliary FC layers) on top of the frozen
+        sum of ``order[:step]``.  Returns the auxiliary head."""
+        name, earlier = order[step], order[:step]
+        set_trainable(model, False)
+        encoder = model.encoders[name]
+        set_trainable(encoder, True)
+        aux = new_head(self.cfg).to(self.device)
+        base_train = self.frozen_sum(model, earlier, self.train) if earlier else None
+        base_val = self.frozen_sum(model, earlier, self.val) if earlier else None
+
+        def forward(split_base, idx, batch):
+            feat = model.encode(name, batch)
+            return aux(feat if split_base is None else split_base[idx] + feat)
+
+        def batch_loss(idx):
+            batch = self.train.loader.batch(idx, [name])
+            return self._loss(forward(base_train, idx, batch), self.train.target[idx])
+
+        def val_loss():
+            preds = [forward(base_val, idx, b) for idx, b in self.val.loader.batches(self.val.clips, 256, [name])]
+            return self._loss(torch.cat(preds), self.val.target).item()
+
+        result = fit(
+            stage=f"stage2/step{step + 1}/{name}",
+            modules=[encoder, aux],
+            train_items=self.train.clips,
+            batch_loss=batch_loss,
+            val_loss=val_loss,
+            cfg=self.tcfg,
+            rng=self.rng,
+            log=self.log,
+        )
+        set_trainable(model, False)
+        return aux, result
+
+    def stage2(self, order: list[str], stage1_models: dict[str, IntraClipModel] | None) -> IntraClipModel:
+        model = self.new_intra(order)
+        start = 0
+        if self.tcfg.stage2_init == "stage1" and stage1_models is not None:
+            for name in order:
+                model.encoders[name].load_state_dict(stage1_models[name].encoders[name].state_dict())
+            # Step 1 (modality 1 alone with two auxiliary FC layers) is exactly its stage-1
+            # model, so its LSTMs are taken from there instead of being trained twice.
+            start = 1
+            self.log.write("stage_done", stage=f"stage2/step1/{order[0]}", reused="stage1")
+        for step in range(start, len(order)):
+            self.residual_step(model, step, order)
+        self.finetune(model)
+        return model
+
+    def finetune(self, model: IntraClipModel) -> None:
+        """Fresh two FC layers on the summed features, first alone (encoders frozen), then the
+        whole intra-clip model at a lower learning rate."""
+        model.head = new_head(self.cfg).to(self.device)
+        set_trainable(model, False)
+        set_trainable(model.head, True)
+        base_train = self.frozen_sum(model, model.modality_names, self.train)
+        base_val = self.frozen_sum(model, model.modality_names, self.val)
+        fit(
+            stage="stage2/head",
+            modules=[model.head],
+            train_items=self.train.clips,
+            batch_loss=lambda idx: self._loss(model.head(base_train[idx]), self.train.target[idx]),
+            val_loss=lambda: self._loss(model.head(base_val), self.val.target).item(),
+            cfg=self.tcfg,
+            rng=self.rng,
+            log=self.log,
+        )
+        set_trainable(model, True)
+        self._fit_model("stage2/finetune", model, model.modality_names, lr=self.tcfg.lr * self.tcfg.finetune_lr_scale)
+
+    # ------------------------------------------------------------------ baselines
+    def joint(self) -> IntraClipModel:
+        model = self.new_intra(self.names)
+        self._fit_model("joint", model, self.names)
+        return model
+
+    # ------------------------------------------------------------------ inter-clip (valence)
+    @torch.no_grad()
+    def embeddings(self, model: IntraClipModel, split: _Split) -> torch.Tensor:
+        model.eval()
+        return torch.cat([model.embed(b) for _, b in split.loader.batches(split.clips, 256)])
+
+    def inter_clip(self, model: IntraClipModel) -> InterClipLSTM:
+        """Intra-clip weights frozen; the BiLSTM + FC over windows of L clips learns eq. 3."""
+        set_trainable(model, False)
+        length = self.cfg.context_clips
+        context = InterClipLSTM(self.cfg).to(self.device)
+        data = {}
+        for key, split in (("train", self.train), ("val", self.val)):
+            emb = self.embeddings(model, split)
+            firsts, sizes = context_windows(split.table, length)
+            rows, valid = window_rows(firsts, sizes, length)
+            data[key] = (
+                emb,
+                torch.from_numpy(rows).to(self.device),
+                torch.from_numpy(valid).to(self.device),
+                torch.from_numpy(sizes),
+                split.target,
+            )
+
+        def window_loss(key, idx):
+            emb, rows, valid, sizes, target = data[key]
+            r, v = rows[idx], valid[idx]
+            pred = context(emb[r], sizes[idx])
+            err = (pred - target[r]) ** 2 * v
+            return err.sum() / v.sum()  # eq. 3: mean over the L clips of each window and the batch
+
+        n_val = len(data["val"][3])
+        fit(
+            stage="inter_clip",
+            modules=[context],
+            train_items=np.arange(len(data["train"][3])),
+            batch_loss=lambda idx: window_loss("train", torch.from_numpy(idx)),
+            val_loss=lambda: window_loss("val", torch.arange(n_val)).item(),
+            cfg=self.tcfg,
+            rng=self.rng,
+            log=self.log,
+        )
+        return context
+
+    # ------------------------------------------------------------------ everything
+    def run(self) -> AffectModel:
+        method = self.tcfg.method
+        stage1_models, ranking = None, {}
+        if method in ("progressive", "average"):
+            stage1_models, ranking = self.stage1()
+        intra = members = context = None
+        if method == "average":
+            members = stage1_models
+        else:
+            if method == "progressive":
+                order = list(self.tcfg.modality_order) or ranking["order"]
+                if sorted(order) != sorted(self.names):
+                    raise CorpusError(f"modality_order {order} must list exactly the modalities {self.names}")
+                ranking["stage2_order"] = order
+                intra = self.stage2(order, stage1_models)
+            else:
+                intra = self.joint()
+            if self.cfg.resolved_context == "lstm":
+                context = self.inter_clip(intra)
+        model = AffectModel(self.cfg, self.tcfg, self.normalizer, intra, members, context, ranking)
+        if intra is not None and len(intra.modality_names) > 1 and not self.classification:
+            ranking["contributions"] = modality_contributions(intra, self.val.loader, self.val.clips)
+            self.log.write("contributions", **ranking["contributions"])
+        return model
+
+
+def _nan_low(x: float) -> float:
+    return -math.inf if math.isnan(x) else x
+
+
+@torch.no_grad()
+def modality_contributions(model: IntraClipModel, loader: ClipLoader, clips: np.ndarray) -> dict[str, float]:
+    """How much each modality moves the intra-clip prediction: its clip feature is replaced by
+    its mean over the clips, and the change in prediction is measured as a fraction of the
+    prediction's own standard deviation (0 = the modality does nothing)."""
+    model.eval()
+    feats = {n: [] for n in model.modality_names}
+    for _, batch in loader.batches(clips, 256):
+        for n in model.modality_names:
+            feats[n].append(model.encode(n, batch))
+    feats = {n: torch.cat(v) for n, v in feats.items()}
+    full = sum(feats.values())
+    pred = model.head(full)
+    spread = float(pred.std()) or 1.0
+    out = {}
+    for n, f in feats.items():
+        ablated = model.head(full - f + f.mean(0, keepdim=True))
+        out[n] = float((pred - ablated).std()) / spread
+    return out
+
+
+def train_model(
+    corpus: Corpus,
+    train_movies: list[int],
+    model_config: ModelConfig,
+    train_config: TrainConfig,
+    log: TrainingLog | None = None,
+) -> tuple[AffectModel, Trainer]:
+    trainer = Trainer(corpus, train_movies, model_config, train_config, log)
+    return trainer.run(), trainer
