@@ -1,7 +1,8 @@
 """Synthetic movies with known valence/arousal trajectories, for tests and benchmarks.
 
 Each movie has two latent per-second drivers (valence, arousal), smooth AR(1) processes with
-unit variance.  Labels are ``tanh(gain * driver)``, so they lie in [-1, 1].  Each modality
+unit variance (time constants ``timescale_seconds`` and ``arousal_timescale_seconds``).
+Labels are ``tanh(gain * driver)``, so they lie in [-1, 1].  Each modality
 carries the drivers along two fixed random unit directions of its feature space, with its own
 strength (amplitude along the direction; the noise is unit-variance per element), lag and
 noise, so the best linear read-out of one second has a signal-to-noise ratio of strength².
@@ -47,6 +48,8 @@ class SyntheticConfig:
     min_seconds: int = 200
     max_seconds: int = 400
     timescale_seconds: float = 30.0
+    # Arousal changes more slowly than valence in MediaEval 2018's annotations.
+    arousal_timescale_seconds: float = 120.0
     context_clips: int = 0
     clip_seconds: int = 10
     label_gain: float = 0.8
@@ -109,7 +112,7 @@ def generate(config: SyntheticConfig) -> Corpus:
 
     for i, n in enumerate(lengths):
         a, b = corpus.offsets[i], corpus.offsets[i + 1]
-        arousal_driver = _ar1(rng, n, config.timescale_seconds)
+        arousal_driver = _ar1(rng, n, config.arousal_timescale_seconds)
         if config.context_clips > 0:
             c, k = config.context_clips, config.clip_seconds
             n_clips = -(-n // k)
