@@ -1,0 +1,101 @@
+"""Speed and memory of the whole training pipeline for one task on a MediaEval 2018-sized
+synthetic corpus (66 movies, ~35 h, paper-set dimensions audio 128 / scene 512 /
+expression 3072), as in issue 2's target: under 10 minutes and 4 GB peak on 2 CPU cores.
+
+    python benchmarks/bench_training.py [--task valence] [--threads 2] [--json out.json]
+
+Prints wall time per stage (from the training log), total time, peak resident memory and the
+held-out scores.  Nothing here is asserted: the figures go to BENCHMARKS.md with date and machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import time
+from collections import defaultdict
+
+import torch
+
+from videoaffect.datasets.synthetic import generate, preset
+from videoaffect.evaluation.evaluate import evaluate_model
+from videoaffect.models.config import ModelConfig, TrainConfig
+from videoaffect.training.log import TrainingLog
+from videoaffect.training.pipeline import train_model
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--task", choices=["valence", "arousal"], default="valence")
+    ap.add_argument("--method", choices=["progressive", "joint", "average"], default="progressive")
+    ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    ap.add_argument("--batch-size", type=int, default=TrainConfig().batch_size)
+    ap.add_argument("--max-epochs", type=int, default=TrainConfig().max_epochs)
+    ap.add_argument("--preset", default="mediaeval", help="synthetic preset (mediaeval = full size)")
+    ap.add_argument("--json", help="write the figures to this file")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+
+    t0 = time.perf_counter()
+    corpus = generate(preset(args.preset))
+    t_gen = time.perf_counter() - t0
+    rss_after_gen = peak_rss_mb()
+    dims = {n: s.shape for n, s in corpus.specs.items()}
+    print(f"corpus: {corpus.n_movies} movies, {corpus.total_seconds / 3600:.1f} h, dims {dims}; "
+          f"generated in {t_gen:.1f} s, peak RSS so far {rss_after_gen:.0f} MB", flush=True)
+
+    mc = ModelConfig(modalities=tuple(corpus.specs.values()), task=args.task)
+    tc = TrainConfig(method=args.method, batch_size=args.batch_size, max_epochs=args.max_epochs,
+                     num_threads=args.threads, progress=False)
+    log = TrainingLog(echo=False)
+    t1 = time.perf_counter()
+    model, trainer = train_model(corpus, corpus.movies_in_split("train"), mc, tc, log)
+    t_train = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    report = evaluate_model(model, corpus, corpus.movies_in_split("test"))
+    t_eval = time.perf_counter() - t2
+
+    stage_time: dict[str, float] = defaultdict(float)
+    epochs: dict[str, int] = defaultdict(int)
+    last_t = 0.0
+    for rec in log.records:
+        if rec["event"] == "epoch":
+            stage_time[rec["stage"]] += rec["t"] - last_t
+            epochs[rec["stage"]] += 1
+        last_t = rec["t"]
+    figures = {
+        "task": args.task,
+        "method": args.method,
+        "threads": args.threads,
+        "batch_size": args.batch_size,
+        "movies": corpus.n_movies,
+        "hours": corpus.total_seconds / 3600,
+        "generate_s": t_gen,
+        "train_s": t_train,
+        "evaluate_s": t_eval,
+        "peak_rss_mb": peak_rss_mb(),
+        "stages": {k: {"seconds": round(v, 1), "epochs": epochs[k]} for k, v in stage_time.items()},
+        "test_pearson_per_second": report["final"]["per_second"]["pearson"],
+        "test_mse_per_second": report["final"]["per_second"]["mse"],
+        "test_pearson_intra": report["intra"]["per_second"]["pearson"],
+        "machine": f"{platform.machine()} {platform.processor() or ''} {torch.get_num_threads()} torch threads".strip(),
+    }
+    for stage, v in figures["stages"].items():
+        print(f"  {stage:32s} {v['seconds']:7.1f} s  {v['epochs']:3d} epochs")
+    print(f"train (stage 1 + stage 2 + inter-clip): {t_train:.1f} s; evaluate: {t_eval:.1f} s; "
+          f"peak RSS {figures['peak_rss_mb']:.0f} MB")
+    print(f"test per-second Pearson {figures['test_pearson_per_second']:.3f} "
+          f"(intra-clip {figures['test_pearson_intra']:.3f}), MSE {figures['test_mse_per_second']:.4f}")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(figures, fh, indent=2)
+
+
+if __name__ == "__main__":
+    main()

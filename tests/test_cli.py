@@ -1,0 +1,74 @@
+import csv
+import json
+
+import pytest
+
+from videoaffect.cli import build_parser, main
+
+SMALL = ["--hidden-size", "12", "--head-hidden", "12", "--context-hidden", "8", "--max-epochs", "4", "--batch-size", "16"]
+
+
+def _help(capsys, *cmd):
+    with pytest.raises(SystemExit) as exc:
+        main([*cmd, "--help"])
+    assert exc.value.code == 0
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate", "predict", "synth", "demo"])
+def test_help_explains_every_option(capsys, command):
+    text = _help(capsys, command)
+    sub = build_parser()._subparsers._group_actions[0].choices[command]
+    for action in sub._actions:
+        if action.option_strings and action.dest != "help":
+            assert action.help, f"{command} {action.option_strings} has no help text"
+            assert action.option_strings[-1] in text
+
+
+def test_synth_train_evaluate_predict_end_to_end(tmp_path, capsys):
+    corpus = tmp_path / "corpus dir"
+    assert main(["-q", "synth", str(corpus), "--preset", "tiny"]) == 0
+    model_dir = tmp_path / "model"
+    assert main(["-q", "train", "--corpus", str(corpus), "--task", "valence", "--out", str(model_dir), *SMALL]) == 0
+    out = capsys.readouterr().out
+    assert "stage-1 ranking:" in out and "| validation |" in out
+    for name in ("config.json", "weights.safetensors", "ranking.json", "train_log.jsonl", "metrics.json"):
+        assert (model_dir / name).is_file()
+    log_lines = [json.loads(l) for l in (model_dir / "train_log.jsonl").read_text().splitlines()]
+    assert any(r["event"] == "epoch" and r["stage"].startswith("stage1/") for r in log_lines)
+    assert any(r["stage"] == "inter_clip" for r in log_lines if r["event"] == "epoch")
+
+    report_path = tmp_path / "report.json"
+    assert main(["-q", "evaluate", str(model_dir), "--corpus", str(corpus), "--json", str(report_path)]) == 0
+    report = json.loads(report_path.read_text())
+    assert report["task"] == "valence" and report["movies"] == 3
+    assert -1 <= report["final"]["per_second"]["pearson"] <= 1
+    assert "evaluation:test" in json.loads((model_dir / "metrics.json").read_text())
+
+    pred_dir = tmp_path / "pred"
+    assert main(["-q", "predict", str(model_dir), "--corpus", str(corpus), "--out", str(pred_dir)]) == 0
+    files = sorted(pred_dir.glob("*.csv"))
+    assert len(files) == 3
+    rows = list(csv.reader(files[0].open()))
+    meta = json.loads((corpus / "corpus.json").read_text())
+    seconds = {m["id"]: m["seconds"] for m in meta["movies"]}
+    assert rows[0] == ["time_s", "valence", "valence_intra_clip"]
+    assert len(rows) - 1 == seconds[files[0].name.removesuffix("_valence.csv")]
+
+
+def test_errors_are_one_clear_line(tmp_path, capsys):
+    assert main(["-q", "train", "--corpus", str(tmp_path / "nope"), "--out", str(tmp_path / "m")]) == 2
+    assert "corpus.json not found" in capsys.readouterr().err
+    assert main(["-q", "evaluate", str(tmp_path), "--synthetic", "tiny"]) == 2
+    assert "config.json is missing" in capsys.readouterr().err
+    assert main(["-q", "train", "--synthetic", "tiny", "--modalities", "audio,smell", "--out", str(tmp_path / "m")]) == 2
+    assert "['smell'] are not in the corpus" in capsys.readouterr().err
+
+
+def test_train_refuses_to_overwrite(tmp_path, capsys):
+    out = tmp_path / "m"
+    out.mkdir()
+    (out / "keep.txt").write_text("x")
+    assert main(["-q", "train", "--synthetic", "tiny", "--out", str(out), *SMALL]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert (out / "keep.txt").exists()
