@@ -113,6 +113,9 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--max-epochs", type=int, default=d.max_epochs, help="epoch limit per stage")
     g.add_argument("--patience", type=int, default=d.patience, help="early stopping: epochs without improvement")
     g.add_argument(
+        "--min-delta", type=float, default=d.min_delta, help="smallest validation-loss drop that counts as improvement"
+    )
+    g.add_argument(
         "--finetune-lr-scale", type=float, default=d.finetune_lr_scale, help="learning-rate factor of the final fine-tune"
     )
     g.add_argument(
@@ -164,6 +167,7 @@ def _configs(args, corpus: Corpus) -> tuple[ModelConfig, TrainConfig]:
         weight_decay=args.weight_decay,
         max_epochs=args.max_epochs,
         patience=args.patience,
+        min_delta=args.min_delta,
         finetune_lr_scale=args.finetune_lr_scale,
         val_fraction=args.val_fraction,
         rank_metric=args.rank_metric,
@@ -352,6 +356,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     p.add_argument("--out", type=Path, default=Path("runs/demo"), help="where models and metrics go")
     p.set_defaults(func=cmd_demo)
+
+    from videoaffect import cli_features
+
+    cli_features.register(sub)
     return parser
 
 
@@ -364,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return args.func(args)
-    except (CorpusError, ConfigError, ModelLoadError, TrainingError, FileExistsError, ValueError) as exc:
+    except (CorpusError, ConfigError, ModelLoadError, TrainingError, FileExistsError, ValueError, RuntimeError) as exc:
         print(f"videoaffect: error: {exc}", file=sys.stderr)
         return 2
 

@@ -128,6 +128,9 @@ class TrainConfig:
     weight_decay: float = 0.0
     max_epochs: int = 30
     patience: int = 4
+    # An epoch counts as an improvement only if the validation loss drops by more than this;
+    # without it, residual steps crawl on for many epochs of negligible gains.
+    min_delta: float = 1e-4
     finetune_lr_scale: float = 0.3
     val_fraction: float = 0.2
     # Stage-1 ranking metric on the validation movies: "pearson" (scale-free; ties broken by

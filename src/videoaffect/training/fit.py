@@ -76,15 +76,15 @@ def fit(
             m.eval()
         with torch.no_grad():
             v = float(val_loss())
-        improved = v < best_loss - 1e-7
+        improved = v < best_loss
         log.write("epoch", stage=stage, epoch=epoch, train_loss=total / count, val_loss=v, best=improved)
+        # Keep the best weights seen, but only a drop of more than min_delta resets patience.
+        bad = 0 if v < best_loss - cfg.min_delta else bad + 1
         if improved:
-            best_loss, best_epoch, bad = v, epoch, 0
+            best_loss, best_epoch = v, epoch
             best_state = [copy.deepcopy(m.state_dict()) for m in modules]
-        else:
-            bad += 1
-            if bad >= cfg.patience:
-                break
+        if bad >= cfg.patience:
+            break
     for m, state in zip(modules, best_state):
         m.load_state_dict(state)
         m.eval()

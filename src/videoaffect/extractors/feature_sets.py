@@ -1,0 +1,35 @@
+"""The two feature sets: ``default`` (works offline on a fresh machine) and ``paper`` (the
+paper's extractors, loading weight files the user supplies)."""
+
+from __future__ import annotations
+
+from videoaffect.extractors.base import Extractor
+
+FEATURE_SETS = ("default", "paper")
+
+
+def build_feature_set(name: str, device: str = "cpu", modalities: list[str] | None = None) -> list[Extractor]:
+    """Extractors of a feature set, in a fixed order; ``modalities`` keeps only those named."""
+    if name == "default":
+        from videoaffect.extractors.default_audio import DefaultAudio
+        from videoaffect.extractors.default_expression import DefaultExpression
+        from videoaffect.extractors.default_motion import DefaultMotion
+        from videoaffect.extractors.default_scene import DefaultScene
+
+        factories = {"audio": DefaultAudio, "scene": DefaultScene, "expression": DefaultExpression,
+                     "motion": DefaultMotion}
+    elif name == "paper":
+        from videoaffect.extractors.paper_action import PaperAction
+        from videoaffect.extractors.paper_audio import PaperAudio
+        from videoaffect.extractors.paper_expression import PaperExpression
+        from videoaffect.extractors.paper_scene import PaperScene
+
+        factories = {"audio": PaperAudio, "scene": PaperScene, "expression": PaperExpression,
+                     "action": PaperAction}
+    else:
+        raise ValueError(f"unknown feature set {name!r}; choose one of {FEATURE_SETS}")
+    wanted = modalities or list(factories)
+    unknown = [m for m in wanted if m not in factories]
+    if unknown:
+        raise ValueError(f"feature set {name!r} has no modality {unknown}; it has {list(factories)}")
+    return [factories[m]().to(device) for m in wanted]

