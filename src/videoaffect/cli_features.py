@@ -122,8 +122,9 @@ def cmd_train_expression(args) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("extract", help="turn video files into per-second modality features")
     p.add_argument("inputs", nargs="+", help="video files, folders of videos, or CSV manifests (column path[, movie_id])")
-    p.add_argument("--set", choices=["default", "paper"], default="default",
-                   help="feature set: default (offline, packaged weights) or paper (weights you supply)")
+    p.add_argument("--set", default="default",
+                   help="feature set: default (offline, packaged weights), paper (weights you supply) "
+                        "or package.module:function returning your own extractors")
     p.add_argument("--out", type=Path, required=True, help="feature store directory")
     p.add_argument("--modalities", help="comma-separated subset of the set's modalities")
     p.add_argument("--workers", type=int, default=1, help="parallel movies (processes, or dask workers)")

@@ -9,7 +9,22 @@ FEATURE_SETS = ("default", "paper")
 
 
 def build_feature_set(name: str, device: str = "cpu", modalities: list[str] | None = None) -> list[Extractor]:
-    """Extractors of a feature set, in a fixed order; ``modalities`` keeps only those named."""
+    """Extractors of a feature set, in a fixed order; ``modalities`` keeps only those named.
+
+    Besides ``default`` and ``paper``, ``name`` may be ``package.module:function``: a function
+    taking the device and returning extractors (your own feature set; it must be importable in
+    worker processes too)."""
+    if ":" in name:
+        import importlib
+
+        module_name, func = name.split(":", 1)
+        try:
+            extractors = list(getattr(importlib.import_module(module_name), func)(device))
+        except (ImportError, AttributeError) as exc:
+            raise ValueError(f"feature set {name!r}: cannot import {func} from {module_name}: {exc}") from None
+        if modalities:
+            extractors = [e for e in extractors if e.modality in modalities]
+        return extractors
     if name == "default":
         from videoaffect.extractors.default_audio import DefaultAudio
         from videoaffect.extractors.default_expression import DefaultExpression
