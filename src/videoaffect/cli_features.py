@@ -109,10 +109,12 @@ def cmd_weights(args) -> int:
 
 def cmd_train_expression(args) -> int:
     from videoaffect.training.expression_pretrain import pretrain_expression
+    from videoaffect.training.log import TrainingLog
 
+    log_path = args.out.with_suffix(".log.jsonl")
     path = pretrain_expression(
         args.root, layout=args.layout, out_path=args.out, epochs=args.epochs, batch_size=args.batch_size,
-        device=_device(args.device), max_images=args.max_images,
+        device=_device(args.device), max_images=args.max_images, log=TrainingLog(log_path),
     )
     print(f"expression network written to {path}; make it the paper set's expression weights with\n"
           f"  videoaffect weights import {path} --name expression-xception")
@@ -153,11 +155,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--name", help="registry name of the imported file")
     p.set_defaults(func=cmd_weights)
 
-    p = sub.add_parser("train-expression", help="pre-train the paper's Xception expression network")
+    p = sub.add_parser("train-expression", help="pre-train the paper's Xception expression network "
+                       "(per-epoch log next to --out as .log.jsonl)")
     p.add_argument("root", type=Path, help="dataset root (RAF-DB basic or FER2013 layout)")
     p.add_argument("--layout", choices=["raf-db", "fer2013"], required=True, help="dataset layout")
     p.add_argument("--out", type=Path, required=True, help="output .safetensors file")
-    p.add_argument("--epochs", type=int, default=20, help="training epochs")
+    p.add_argument("--epochs", type=int, default=30, help="training epochs")
     p.add_argument("--batch-size", type=int, default=32, help="images per batch")
     p.add_argument("--device", default="auto", help="cpu, cuda or auto")
     p.add_argument("--max-images", type=int, help="use at most this many training images (quick runs)")
