@@ -32,6 +32,9 @@ from videoaffect.features.store import FeatureStore, StoreError, file_sha256
 VIDEO_SUFFIXES = {".mp4", ".mkv", ".avi", ".mov", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv", ".ts", ".mts"}
 
 
+MAX_SIDE = 1280
+
+
 class InputError(ValueError):
     pass
 
@@ -124,6 +127,9 @@ def decoder_params(extractors) -> dict:
         "audio_rate": 16000,
         "audio_window_ms": 960,
         "motion_fps": max([ex.motion_fps for ex in extractors] + [0]),
+        # Frames larger than this are downscaled (aspect kept) before any extractor sees them,
+        # so an 8K file costs what a 1280-px one does.
+        "max_side": MAX_SIDE,
     }
 
 
@@ -178,7 +184,7 @@ def extract_movie(
             if on_second is not None:
                 on_second(done, info.seconds)
 
-        for sample in iter_seconds(source, motion_fps=decoder["motion_fps"]):
+        for sample in iter_seconds(source, motion_fps=decoder["motion_fps"], max_side=decoder["max_side"]):
             batch.append(sample)
             if len(batch) >= batch_size:
                 flush()

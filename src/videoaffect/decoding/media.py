@@ -1,0 +1,505 @@
+"""Streaming decoder: a video file becomes one :class:`SecondSample` per second, with PyAV.
+
+Timing rules (all computed from presentation timestamps, ``pts * stream.time_base``, so they
+hold for variable frame rate and for 23.976 / 29.97 fps):
+
+* **Time origin.** Second 0 starts at the video stream's start time (its first frame). Audio is
+  placed on the same clock from its own timestamps; audio before the origin is dropped.
+* **Number of seconds.** Second ``t`` covers ``[t, t + 1)`` and exists when its midpoint is
+  inside the video: ``t + 0.5 < D``, where ``D`` is the video stream's own duration from the
+  header (MP4/MOV/AVI track duration, else Matroska's per-track ``DURATION`` tag, else a scan
+  of packet times; never the container's duration, which a longer audio track inflates).
+  So ``seconds = ceil(D - 0.5)``: a final partial second is kept when it lasts more than half
+  a second (a 5.28 s clip has 5 seconds, a 5.6 s clip 6). Videos of 0.5 s or less are
+  rejected. Frames after the last counted second are ignored, as is audio beyond it.
+* **Frame of second t.** The frame on screen at ``t + 0.5`` s: the last frame with
+  ``pts <= t + 0.5`` (exact rational arithmetic). RGB uint8 (H, W, 3), full size unless
+  ``max_side`` asks for a downscale (keep aspect; use it for 4K/8K sources, whose full-size RGB
+  frames cost 25-100 MB each for extractors that resize to ~224 px anyway).
+* **Motion frames** (``motion_fps > 0``): the frames on screen at ``t + (k + 0.5) / motion_fps``
+  for ``k = 0 .. motion_fps - 1``, grayscale uint8, ``motion_width`` wide, aspect kept.
+* **Audio of second t.** Mono float32 at 16 kHz (PyAV's resampler; FFmpeg's standard
+  downmix scaled so its gains sum to 1, e.g. stereo -> (L + R) / 2), samples
+  ``[t, t + 0.96)`` s = 15360 samples. If the audio stream covers only part of that window
+  (it starts late, ends early, or has a timestamp gap) the window is zero-padded when at least
+  half of it (7680 samples) comes from the stream, otherwise it is ``None``. A movie without an
+  audio track gives ``audio=None`` for every second; silence is never invented.
+* **Truncated files.** If the video stream stops more than ``TRUNCATION_TOLERANCE_S`` before
+  the duration its header announces, :class:`DecodeError` says at which second and what the
+  header claimed; a shortfall within the tolerance holds the last decoded frame (as a player
+  does). FFmpeg decode errors mid-stream raise :class:`DecodeError` with the second reached.
+
+Memory is flat in movie length: video and audio are read by two independent demuxers on the
+same file (each discarding the other stream's packets), so neither has to buffer the other's
+data however the file is interleaved; at most one second of frames and ~2 s of 16 kHz audio
+are held. Only the frames that are kept are converted to RGB / grayscale.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from videoaffect.decoding.samples import AUDIO_RATE, AUDIO_WINDOW_SAMPLES, SecondSample
+
+__all__ = ["DecodeError", "MediaInfo", "probe", "iter_seconds", "TRUNCATION_TOLERANCE_S", "MIN_AUDIO_FRACTION"]
+
+TRUNCATION_TOLERANCE_S = 0.5
+# A window with less than this share of real samples is reported missing rather than padded.
+MIN_AUDIO_FRACTION = 0.5
+_HALF = Fraction(1, 2)
+_MAX_AUDIO_JITTER = Fraction(1, 50)
+_IMAGE_FORMATS = {"image2", "image2pipe"}
+_REENCODE = "re-encode it to H.264/AAC MP4 (e.g. with HandBrake or ffmpeg) or re-download it"
+
+
+class DecodeError(RuntimeError):
+    """A media file cannot be decoded; the message names the file, the problem and the fix."""
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """What :func:`probe` learns from a file's header (see the module doc for ``seconds``)."""
+
+    path: Path
+    duration_s: float
+    seconds: int
+    has_video: bool
+    has_audio: bool
+    width: int
+    height: int
+    fps: float | None
+    audio_rate: int | None
+    audio_channels: int | None
+    video_codec: str
+    audio_codec: str | None
+    video_start_s: float = 0.0
+
+
+# --------------------------------------------------------------------------- probing
+
+
+def probe(path: str | Path) -> MediaInfo:
+    """Read the header of ``path``; raise :class:`DecodeError` if it cannot be used."""
+    path = _check_file(path)
+    with _open(path) as container:
+        return _media_info(path, container)
+
+
+def _check_file(path: str | Path) -> Path:
+    path = Path(path)
+    if not path.exists():
+        raise DecodeError(f"{path}: file not found; check the path (and its quoting if it has spaces).")
+    if path.is_dir():
+        raise DecodeError(f"{path}: is a directory, not a video file; pass the video files inside it.")
+    if path.stat().st_size == 0:
+        raise DecodeError(f"{path}: file is empty (0 bytes); copy or download it again.")
+    return path
+
+
+def _open(path: Path):
+    try:
+        return av.open(str(path), mode="r")
+    except av.error.FFmpegError as exc:
+        raise DecodeError(
+            f"{path}: cannot be read as a media file ({_ffmpeg_reason(exc)}); it is not a video, or its "
+            f"header is corrupt or missing (e.g. an interrupted download or copy); {_REENCODE}."
+        ) from exc
+    except OSError as exc:
+        raise DecodeError(f"{path}: cannot be opened ({exc}); check the file's permissions.") from exc
+
+
+def _ffmpeg_reason(exc: Exception) -> str:
+    return getattr(exc, "strerror", None) or str(exc)
+
+
+def _media_info(path: Path, container) -> MediaInfo:
+    if container.format.name in _IMAGE_FORMATS or container.format.name.endswith("_pipe"):
+        raise DecodeError(
+            f"{path}: is a still image ({container.format.name.removesuffix('_pipe')}), not a video, "
+            "whatever its file extension; remove it from the inputs or convert it to a video."
+        )
+    video = _video_stream(container)
+    if video is None:
+        kind = "audio-only file" if container.streams.audio else "file without a video stream"
+        raise DecodeError(f"{path}: {kind}: videoaffect needs a video stream; pass the movie's video file instead.")
+    context = video.codec_context
+    if context is None or not context.width or not context.height:
+        raise DecodeError(
+            f"{path}: the video stream's codec or frame size is unknown to the bundled FFmpeg "
+            f"(codec {getattr(context, 'name', None)!r}); {_REENCODE}."
+        )
+    duration = _video_duration(path, container, video)
+    seconds = _count_seconds(duration)
+    if seconds == 0:
+        raise DecodeError(
+            f"{path}: the video lasts {float(duration):.2f} s, not more than half a second, so no second has a frame "
+            "at its midpoint; use clips longer than 0.5 s."
+        )
+    audio = container.streams.best("audio")
+    rate = video.average_rate or video.guessed_rate
+    return MediaInfo(
+        path=path,
+        duration_s=float(duration),
+        seconds=seconds,
+        has_video=True,
+        has_audio=audio is not None,
+        width=int(context.width),
+        height=int(context.height),
+        fps=float(rate) if rate else None,
+        audio_rate=int(audio.codec_context.sample_rate) if audio is not None else None,
+        audio_channels=int(audio.codec_context.channels) if audio is not None else None,
+        video_codec=context.name,
+        audio_codec=audio.codec_context.name if audio is not None else None,
+        video_start_s=float(_start_time(video)),
+    )
+
+
+def _video_stream(container):
+    """The main video stream; cover art (``attached_pic``) in music files is not a video."""
+    candidates = [s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic]
+    if not candidates:
+        return None
+    best = container.streams.best("video")
+    return best if best in candidates else candidates[0]
+
+
+def _audio_stream(container):
+    return container.streams.best("audio")
+
+
+def _start_time(stream) -> Fraction:
+    return Fraction(stream.start_time or 0) * stream.time_base
+
+
+def _count_seconds(duration: Fraction) -> int:
+    """Seconds whose midpoint lies inside the video: #{t >= 0 : t + 1/2 < duration}."""
+    return max(0, math.ceil(duration - _HALF))
+
+
+def _video_duration(path: Path, container, stream) -> Fraction:
+    """Duration of the video stream itself: its header, else its Matroska ``DURATION`` tag,
+    else a scan of its packet times. The container's duration is not used: it spans all
+    streams, so a longer audio track would inflate it."""
+    if stream.duration and stream.duration > 0:
+        return Fraction(stream.duration) * stream.time_base
+    tagged = _duration_tag(stream.metadata.get("DURATION") or stream.metadata.get("duration"))
+    if tagged:
+        return tagged
+    return _scan_duration(path, container, stream)
+
+
+def _duration_tag(text: str | None) -> Fraction | None:
+    """Parse Matroska's per-track 'HH:MM:SS.fffffffff' tag."""
+    try:
+        hours, minutes, secs = (text or "").strip().split(":")
+        value = int(hours) * 3600 + int(minutes) * 60 + Fraction(secs)
+    except (ValueError, ZeroDivisionError):
+        return None
+    return value if value > 0 else None
+
+
+def _scan_duration(path: Path, container, stream) -> Fraction:
+    """Headerless streams (raw H.264, some live-recorded MKV): read packet times, no decoding."""
+    _discard_others(container, stream)
+    start, end = None, None
+    try:
+        for packet in container.demux(stream):
+            if packet.pts is None:
+                continue
+            start = packet.pts if start is None else min(start, packet.pts)
+            finish = packet.pts + (packet.duration or 0)
+            end = finish if end is None else max(end, finish)
+    except av.error.FFmpegError as exc:
+        raise DecodeError(f"{path}: cannot read the video packets ({_ffmpeg_reason(exc)}); {_REENCODE}.") from exc
+    if end is None:
+        raise DecodeError(
+            f"{path}: the video stream has no timestamps (a raw elementary stream?); put it in a container "
+            "(MP4/MKV) with its frame rate, or re-encode it."
+        )
+    return Fraction(end - start) * stream.time_base
+
+
+def _discard_others(container, keep) -> None:
+    # The demuxer then skips the other streams' packets instead of handing them over.
+    for stream in container.streams:
+        if stream.index != keep.index:
+            stream.discard = av.stream.Discard.all
+
+
+# --------------------------------------------------------------------------- streaming
+
+
+def iter_seconds(
+    path: str | Path,
+    *,
+    motion_fps: int = 0,
+    motion_width: int = 160,
+    max_side: int | None = None,
+    threads: int = 0,
+) -> Iterator[SecondSample]:
+    """Stream ``probe(path).seconds`` samples, one per second (timing rules in the module doc).
+
+    The file is probed now, so an unusable file raises :class:`DecodeError` at the call; errors
+    found while decoding raise from the iterator with the second reached. ``threads`` is the
+    FFmpeg decoding thread count (0 lets FFmpeg choose; use 1-2 per worker process).
+    """
+    if motion_fps < 0 or motion_width < 1 or (max_side is not None and max_side < 1) or threads < 0:
+        raise ValueError(
+            f"need motion_fps >= 0, motion_width >= 1, max_side >= 1 or None, threads >= 0; got "
+            f"{motion_fps=}, {motion_width=}, {max_side=}, {threads=}"
+        )
+    info = probe(path)
+    return _samples(info, motion_fps, motion_width, max_side, threads)
+
+
+def _samples(info: MediaInfo, motion_fps: int, motion_width: int, max_side: int | None,
+             threads: int) -> Iterator[SecondSample]:
+    video = _video_seconds(info, motion_fps, motion_width, max_side, threads)
+    audio = _audio_windows(info) if info.has_audio else None
+    try:
+        for index in range(info.seconds):
+            frame, motion = next(video)
+            yield SecondSample(index=index, frame=frame, audio=next(audio) if audio else None, motion_frames=motion)
+    finally:
+        video.close()
+        if audio is not None:
+            audio.close()
+
+
+def _decoded_frames(container, stream) -> Iterator[av.VideoFrame]:
+    """Decoded frames in presentation order (a seam for tests that count decoding progress)."""
+    yield from container.decode(stream)
+
+
+class _Held:
+    """A decoded frame and its time; converts to RGB / gray at most once, only if used."""
+
+    __slots__ = ("frame", "time", "_rgb", "_gray")
+
+    def __init__(self, frame: av.VideoFrame, time: Fraction) -> None:
+        self.frame, self.time = frame, time
+        self._rgb: np.ndarray | None = None
+        self._gray: np.ndarray | None = None
+
+    def rgb(self, max_side: int | None) -> np.ndarray:
+        if self._rgb is None:
+            width, height = _fit(self.frame.width, self.frame.height, max_side)
+            self._rgb = _owned(self.frame.to_ndarray(format="rgb24", width=width, height=height, interpolation="AREA"))
+        return self._rgb
+
+    def gray(self, width: int) -> np.ndarray:
+        if self._gray is None:
+            height = max(1, round(self.frame.height * width / self.frame.width))
+            self._gray = _owned(self.frame.to_ndarray(format="gray", width=width, height=height, interpolation="AREA"))
+        return self._gray
+
+
+def _fit(width: int, height: int, max_side: int | None) -> tuple[int, int]:
+    if max_side is None or max(width, height) <= max_side:
+        return width, height
+    scale = max_side / max(width, height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _owned(array: np.ndarray) -> np.ndarray:
+    # PyAV may hand back a view on the frame's buffer; a copy outlives the frame safely.
+    return array if array.flags.owndata and array.flags.c_contiguous else np.array(array, order="C")
+
+
+def _targets(second: int, motion_fps: int) -> list[tuple[Fraction, int]]:
+    """Instants to sample in ``second``, sorted: (t + 1/2, -1) for the frame, then motion k."""
+    points = [(second + _HALF, -1)]
+    points += [(second + Fraction(2 * k + 1, 2 * motion_fps), k) for k in range(motion_fps)]
+    return sorted(points)
+
+
+def _video_seconds(info: MediaInfo, motion_fps: int, motion_width: int, max_side: int | None,
+                   threads: int) -> Iterator[tuple[np.ndarray, list[np.ndarray]]]:
+    path = info.path
+    with _open(path) as container:
+        stream = _video_stream(container)
+        _discard_others(container, stream)
+        stream.thread_type = "AUTO"
+        stream.codec_context.thread_count = threads
+        base, origin = stream.time_base, stream.start_time
+        step = Fraction(1) / Fraction(stream.average_rate or stream.guessed_rate or 25)
+        second, targets, picked = 0, _targets(0, motion_fps), []
+        held: _Held | None = None
+        last_frame_duration = step
+
+        def emit(now: Fraction | None, candidate: _Held | None) -> Iterator[tuple[np.ndarray, list[np.ndarray]]]:
+            """Resolve every pending instant before ``now`` (None = end of stream)."""
+            nonlocal second, targets, picked
+            while second < info.seconds and (now is None or targets[len(picked)][0] < now):
+                picked.append(held or candidate)  # before the first frame: show the first frame
+                if len(picked) == len(targets):
+                    by_kind = {kind: chosen for (_, kind), chosen in zip(targets, picked)}
+                    motion = [by_kind[k].gray(motion_width) for k in range(motion_fps)]
+                    yield by_kind[-1].rgb(max_side), motion
+                    second, targets, picked = second + 1, _targets(second + 1, motion_fps), []
+
+        try:
+            for frame in _decoded_frames(container, stream):
+                pts = frame.pts if frame.pts is not None else frame.dts
+                if origin is None:
+                    origin = pts if pts is not None else 0
+                current = _Held(frame, _frame_time(pts, origin, base, held, step))
+                yield from emit(current.time, current)
+                if second >= info.seconds:
+                    return
+                held = current
+                last_frame_duration = Fraction(frame.duration) * base if frame.duration else step
+        except av.error.FFmpegError as exc:
+            raise DecodeError(
+                f"{path}: decoding the video failed at second {second} of {info.seconds} ({_ffmpeg_reason(exc)}); "
+                f"the file seems truncated or corrupt; {_REENCODE}."
+            ) from exc
+        if second < info.seconds:
+            _check_complete(info, held, last_frame_duration, second)
+            yield from emit(None, held)
+
+
+def _frame_time(pts: int | None, origin: int, base: Fraction, held: _Held | None, step: Fraction) -> Fraction:
+    """Seconds since the origin; a missing or backward stamp continues from the held frame."""
+    if pts is None:
+        return held.time + step if held else Fraction(0)
+    time = Fraction(pts - origin) * base
+    return max(time, held.time) if held is not None else time
+
+
+def _check_complete(info: MediaInfo, held: _Held | None, frame_duration: Fraction, second: int) -> None:
+    if held is None:
+        raise DecodeError(f"{info.path}: no video frame could be decoded; the file seems corrupt; {_REENCODE}.")
+    decoded_end = float(held.time + frame_duration)
+    if info.duration_s - decoded_end > TRUNCATION_TOLERANCE_S:
+        raise DecodeError(
+            f"{info.path}: the video stops at {decoded_end:.2f} s (second {second}) but the header says it lasts "
+            f"{info.duration_s:.2f} s: the file seems truncated (an interrupted download or copy?); "
+            "copy or download it again."
+        )
+
+
+class _AudioBuffer:
+    """16 kHz mono samples on the movie clock, with a mask of which came from the stream."""
+
+    def __init__(self) -> None:
+        self.base = 0  # absolute sample index of data[0]
+        self.data = np.zeros(0, np.float32)
+        self.valid = np.zeros(0, bool)
+
+    @property
+    def end(self) -> int:
+        return self.base + len(self.data)
+
+    def write(self, position: int, chunk: np.ndarray) -> None:
+        if position < self.base:  # audio before the origin (or before a dropped window)
+            chunk, position = chunk[self.base - position :], self.base
+        if not len(chunk):
+            return
+        stop = position + len(chunk) - self.base
+        if stop > len(self.data):
+            grow = stop - len(self.data)
+            self.data = np.concatenate([self.data, np.zeros(grow, np.float32)])
+            self.valid = np.concatenate([self.valid, np.zeros(grow, bool)])
+        self.data[position - self.base : stop] = chunk
+        self.valid[position - self.base : stop] = True
+
+    def window(self, start: int, length: int) -> tuple[np.ndarray, int]:
+        """Samples [start, start + length) zero-filled where absent, and how many are real."""
+        out = np.zeros(length, np.float32)
+        lo, hi = max(start, self.base), min(start + length, self.end)
+        if hi <= lo:
+            return out, 0
+        mask = self.valid[lo - self.base : hi - self.base]
+        out[lo - start : hi - start] = np.where(mask, self.data[lo - self.base : hi - self.base], 0.0)
+        return out, int(mask.sum())
+
+    def drop_before(self, index: int) -> None:
+        cut = min(max(0, index - self.base), len(self.data))
+        self.data, self.valid = self.data[cut:], self.valid[cut:]
+        self.base += cut
+
+
+def _audio_windows(info: MediaInfo) -> Iterator[np.ndarray | None]:
+    """Endless: the 960 ms window of second 0, 1, 2, ... (None once the audio is over)."""
+    path = info.path
+    buffer = _AudioBuffer()
+    ended = False
+    with _open(path) as container:
+        stream = _audio_stream(container)
+        _discard_others(container, stream)
+        origin = Fraction(info.video_start_s).limit_denominator(10**9)
+        chunks = _resampled(container, stream, origin)
+        second = 0
+        while True:
+            start = second * AUDIO_RATE
+            try:
+                while not ended and buffer.end < start + AUDIO_WINDOW_SAMPLES:
+                    position, chunk = next(chunks, (None, None))
+                    if chunk is None:
+                        ended = True
+                    else:
+                        buffer.write(position, chunk)
+            except av.error.FFmpegError as exc:
+                raise DecodeError(
+                    f"{path}: decoding the audio failed at second {second} ({_ffmpeg_reason(exc)}); "
+                    f"the file seems truncated or corrupt; {_REENCODE}."
+                ) from exc
+            window, real = buffer.window(start, AUDIO_WINDOW_SAMPLES)
+            yield window if real >= MIN_AUDIO_FRACTION * AUDIO_WINDOW_SAMPLES else None
+            second += 1
+            buffer.drop_before(second * AUDIO_RATE)
+
+
+def _resampled(container, stream, origin: Fraction) -> Iterator[tuple[int, np.ndarray]]:
+    """(absolute 16 kHz sample index, mono float32 chunk) on the video clock.
+
+    The running sample count follows the stream's own timestamps: a jump of more than 20 ms
+    (a gap in the recording) moves the write position, leaving the gap as missing samples.
+    """
+    resampler, setup = None, None
+    position: int | None = None
+    expected = Fraction(0)  # where the next input frame should start, in seconds
+    for frame in container.decode(stream):
+        if (frame.format.name, frame.layout.name, frame.sample_rate) != setup:
+            # A layout or rate change mid-stream (TV recordings) needs a fresh resampler.
+            for chunk in _drain(resampler, None):
+                yield position, chunk
+                position += len(chunk)
+            resampler, setup = _mono_resampler(), (frame.format.name, frame.layout.name, frame.sample_rate)
+        if frame.pts is not None:
+            start = Fraction(frame.pts) * stream.time_base - origin
+            if position is None:
+                position = round(start * AUDIO_RATE)
+            elif start - expected > _MAX_AUDIO_JITTER:
+                position += round((start - expected) * AUDIO_RATE)
+            expected = start + Fraction(frame.samples, frame.sample_rate)
+        elif position is None:
+            position = 0
+        for chunk in _drain(resampler, frame):
+            yield position, chunk
+            position += len(chunk)
+    for chunk in _drain(resampler, None):
+        yield position, chunk
+        position += len(chunk)
+
+
+def _mono_resampler() -> av.AudioResampler:
+    # FFmpeg's standard downmix (LFE dropped), scaled so the gains sum to at most 1: stereo
+    # becomes (L + R) / 2 and a signal common to all channels keeps its level, whatever the
+    # layout (the unscaled matrix would make stereo 3 dB and 5.1 10 dB louder than mono).
+    return av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE, options={"rematrix_maxval": "1.0"})
+
+
+def _drain(resampler: av.AudioResampler | None, frame: av.AudioFrame | None) -> Iterator[np.ndarray]:
+    if resampler is None:
+        return
+    for out in resampler.resample(frame):
+        yield np.ascontiguousarray(out.to_ndarray().reshape(-1), dtype=np.float32)
