@@ -39,3 +39,23 @@ class AudioRMS(Extractor):
 
 def tiny_set(device: str = "cpu"):
     return [MeanColour(), AudioRMS()]
+
+
+class FrameSize(Extractor):
+    """(height, width) of the frame each second receives."""
+
+    modality = "scene"
+    name = "test.scene.frame-size"
+    shape = (2,)
+    needs = "frame"
+
+    def extract(self, samples):
+        frames, present = frames_of(samples)
+        out = np.zeros((len(samples), 2), np.float32)
+        if frames:
+            out[present] = [f.shape[:2] for f in frames]
+        return out, present
+
+
+def size_set(device: str = "cpu"):
+    return [FrameSize()]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import inspect
 import math
-import sys
 import tracemalloc
 from fractions import Fraction
 from pathlib import Path
@@ -12,9 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import media_factory as mf  # noqa: E402
+import videoaffect.decoding.synthetic_media as mf  # noqa: E402
 
 from videoaffect.decoding import media  # noqa: E402
 from videoaffect.decoding.media import DecodeError, iter_seconds, probe  # noqa: E402

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from media_factory import make_video
+from videoaffect.decoding.synthetic_media import make_video
 from videoaffect.extractors.default_expression import AREA_INDEX, COUNT_INDEX
 from videoaffect.extractors.nets.mini_xception import CLASSES
 from videoaffect.features.extract import collect_inputs, run_extraction

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from media_factory import make_audio, make_png, make_video
+from videoaffect.decoding.synthetic_media import make_audio, make_png, make_video
 from videoaffect.cli import main
 from videoaffect.features.extract import InputError, collect_inputs, run_extraction
 from videoaffect.features.store import FeatureStore
@@ -152,3 +152,22 @@ def test_cli_extract_exit_code_and_features_show(media, tmp_path, capsys):
     assert "scene" in out and "(4, 3)" in out and "test.scene.mean-colour v1" in out
     assert main(["-q", "extract", str(media["good"]), "--set", FAKE, "--out", str(store), "--no-progress"]) == 0
     assert "0 extracted, 1 up to date, 0 failed" in capsys.readouterr().out
+
+
+def test_huge_resolution_is_downscaled_before_extractors(tmp_path):
+    from videoaffect.features.extract import MAX_SIDE
+
+    video = make_video(tmp_path / "huge.mp4", 2, fps=2, size=(3000, 1500), audio=False)
+    results = run_extraction(collect_inputs([video]), "fake_extractors:size_set", tmp_path / "s", progress=False)
+    assert results[0].status == "done", results[0].error
+    sizes = FeatureStore(tmp_path / "s").read("fake_extractors:size_set", "huge").features["scene"]
+    assert sizes.tolist() == [[MAX_SIDE / 2, MAX_SIDE]] * 2
+
+
+def test_unknown_feature_set_options_are_clear_errors():
+    from videoaffect.extractors.feature_sets import build_feature_set
+
+    with pytest.raises(ValueError, match="options for unknown modalities"):
+        build_feature_set("default", options={"smell": {}})
+    with pytest.raises(ValueError, match="cannot import"):
+        build_feature_set("no_such_module:x")

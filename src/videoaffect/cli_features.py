@@ -16,6 +16,11 @@ from videoaffect.weights import registry
 def cmd_extract(args) -> int:
     videos = collect_inputs(args.inputs)
     modalities = tuple(m.strip() for m in args.modalities.split(",")) if args.modalities else None
+    options: dict = {}
+    if args.scene_backbone:
+        options["scene"] = {"backbone": args.scene_backbone}
+    if args.audio_compare:
+        options["audio"] = {"compare": True}
     results = run_extraction(
         videos,
         args.set,
@@ -26,6 +31,7 @@ def cmd_extract(args) -> int:
         scheduler=args.scheduler,
         force=args.force,
         modalities=modalities,
+        options=options,
         progress=not args.no_progress and sys.stderr.isatty(),
     )
     done = [r for r in results if r.status == "done"]
@@ -129,6 +135,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "or package.module:function returning your own extractors")
     p.add_argument("--out", type=Path, required=True, help="feature store directory")
     p.add_argument("--modalities", help="comma-separated subset of the set's modalities")
+    p.add_argument("--scene-backbone", choices=["vgg16", "resnet50"],
+                   help="paper set: scene network (default vgg16, the paper's; resnet50 = official PyTorch Places365)")
+    p.add_argument("--audio-compare", action="store_true",
+                   help="default set: add openSMILE ComParE 2016 functionals (6373 values) to the audio modality")
     p.add_argument("--workers", type=int, default=1, help="parallel movies (processes, or dask workers)")
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto (CUDA when present)")
     p.add_argument("--backend", choices=["local", "dask"], default="local",

@@ -8,8 +8,13 @@ from videoaffect.extractors.base import Extractor
 FEATURE_SETS = ("default", "paper")
 
 
-def build_feature_set(name: str, device: str = "cpu", modalities: list[str] | None = None) -> list[Extractor]:
+def build_feature_set(
+    name: str, device: str = "cpu", modalities: list[str] | None = None, options: dict | None = None
+) -> list[Extractor]:
     """Extractors of a feature set, in a fixed order; ``modalities`` keeps only those named.
+    ``options`` maps a modality to keyword arguments of its extractor, e.g.
+    ``{"scene": {"backbone": "resnet50"}}`` (paper set) or ``{"audio": {"compare": True}}``
+    (default set: adds ComParE 2016).
 
     Besides ``default`` and ``paper``, ``name`` may be ``package.module:function``: a function
     taking the device and returning extractors (your own feature set; it must be importable in
@@ -47,4 +52,8 @@ def build_feature_set(name: str, device: str = "cpu", modalities: list[str] | No
     unknown = [m for m in wanted if m not in factories]
     if unknown:
         raise ValueError(f"feature set {name!r} has no modality {unknown}; it has {list(factories)}")
-    return [factories[m]().to(device) for m in wanted]
+    options = options or {}
+    bad = [m for m in options if m not in factories]
+    if bad:
+        raise ValueError(f"options for unknown modalities {bad} of feature set {name!r}")
+    return [factories[m](**options.get(m, {})).to(device) for m in wanted]

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import time
 import traceback
@@ -104,12 +105,15 @@ def _read_manifest(path: Path) -> list[VideoInput]:
 _EXTRACTOR_CACHE: dict[tuple, list] = {}
 
 
-def _extractors(feature_set: str, device: str, modalities: tuple[str, ...] | None):
+def _extractors(feature_set: str, device: str, modalities: tuple[str, ...] | None, options: str = "{}"):
+    """Extractors are built once per process and reused for every movie it handles."""
     from videoaffect.extractors.feature_sets import build_feature_set
 
-    key = (feature_set, device, modalities)
+    key = (feature_set, device, modalities, options)
     if key not in _EXTRACTOR_CACHE:
-        _EXTRACTOR_CACHE[key] = build_feature_set(feature_set, device, list(modalities) if modalities else None)
+        _EXTRACTOR_CACHE[key] = build_feature_set(
+            feature_set, device, list(modalities) if modalities else None, json.loads(options)
+        )
     return _EXTRACTOR_CACHE[key]
 
 
@@ -140,6 +144,7 @@ def extract_movie(
     device: str = "cpu",
     force: bool = False,
     modalities: tuple[str, ...] | None = None,
+    options: str = "{}",
     on_second: Callable[[int, int], None] | None = None,
     extractors=None,
 ) -> MovieResult:
@@ -149,7 +154,7 @@ def extract_movie(
 
     t0 = time.perf_counter()
     store = FeatureStore(store_root)
-    extractors = extractors if extractors is not None else _extractors(feature_set, device, modalities)
+    extractors = extractors if extractors is not None else _extractors(feature_set, device, modalities, options)
     decoder = decoder_params(extractors)
     provenance = job_provenance(feature_set, extractors, decoder)
     writer = None
@@ -224,13 +229,15 @@ def run_extraction(
     scheduler: str | None = None,
     force: bool = False,
     modalities: tuple[str, ...] | None = None,
+    options: dict | None = None,
     progress: bool = True,
 ) -> list[MovieResult]:
     store_root = str(store_root)
     FeatureStore(store_root)  # create / validate before spawning anything
     # Build the extractors once here: missing weights fail the whole job with one clear error.
-    extractors = _extractors(feature_set, device, modalities)
-    args = [(v, feature_set, store_root, device, force, modalities) for v in videos]
+    options_json = json.dumps(options or {}, sort_keys=True)
+    extractors = _extractors(feature_set, device, modalities, options_json)
+    args = [(v, feature_set, store_root, device, force, modalities, options_json) for v in videos]
     if backend == "dask":
         return _run_dask(args, workers, scheduler)
     if backend != "local":

@@ -31,6 +31,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from videoaffect.extractors.base import ExtractorError
+from videoaffect.extractors.nets.checkpoints import shape_problems
 
 STRIDE = 8
 OUT_CHANNELS = 128
@@ -91,18 +92,7 @@ def check_state_dict(state: Mapping[str, object], source: str) -> dict[str, torc
     naming ``source`` and every missing or misshaped backbone key."""
     state = {k[len(_MODEL_PREFIX) :] if k.startswith(_MODEL_PREFIX) else k: v for k, v in state.items()}
     expected = expected_shapes()
-    problems: list[str] = []
-    missing = [k for k in expected if k not in state]
-    if missing:
-        problems.append(f"missing {', '.join(missing)}")
-    for key, shape in expected.items():
-        value = state.get(key)
-        if value is None:
-            continue
-        if not isinstance(value, torch.Tensor):
-            problems.append(f"{key} is a {type(value).__name__}, not a tensor")
-        elif value.shape != shape:
-            problems.append(f"{key} has shape {tuple(value.shape)}, expected {tuple(shape)}")
+    problems = shape_problems(state, expected)
     if problems:
         raise ExtractorError(
             f"{source} does not hold the OpenPose body backbone in pytorch-openpose's layout "

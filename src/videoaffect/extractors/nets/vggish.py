@@ -44,6 +44,7 @@ import torch
 from torch import nn
 
 from videoaffect.extractors.base import ExtractorError
+from videoaffect.extractors.nets.checkpoints import shape_problems
 
 EMBEDDING_SIZE = 128
 PATCH_SHAPE = (96, 64)
@@ -147,18 +148,7 @@ def check_state_dict(state: Mapping[str, object], source: str) -> dict[str, torc
     """The VGGish tensors of ``state``, or ExtractorError listing every missing, misshaped or
     unknown key and naming ``source``."""
     expected = expected_shapes()
-    problems: list[str] = []
-    missing = [k for k in expected if k not in state]
-    if missing:
-        problems.append(f"missing {', '.join(missing)}")
-    for key, shape in expected.items():
-        value = state.get(key)
-        if value is None:
-            continue
-        if not isinstance(value, torch.Tensor):
-            problems.append(f"{key} is a {type(value).__name__}, not a tensor")
-        elif value.shape != shape:
-            problems.append(f"{key} has shape {tuple(value.shape)}, expected {tuple(shape)}")
+    problems = shape_problems(state, expected)
     unknown = [k for k in state if k not in expected and not k.startswith(_IGNORED_PREFIXES)]
     if unknown:
         problems.append(f"unexpected keys {unknown[:5]}{' ...' if len(unknown) > 5 else ''}")

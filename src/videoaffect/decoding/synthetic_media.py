@@ -1,4 +1,4 @@
-"""Tiny media files with known content, encoded with PyAV, for decoder and extractor tests.
+"""Tiny media files with known content, encoded with PyAV, for tests, benchmarks and demos.
 
 Frames encode their own index (see :func:`index_pattern` / :func:`read_index`) so a test can
 tell exactly which frame a decoder picked; audio is a tone whose frequency changes every second
