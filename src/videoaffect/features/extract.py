@@ -189,7 +189,8 @@ def extract_movie(
             if on_second is not None:
                 on_second(done, info.seconds)
 
-        for sample in iter_seconds(source, motion_fps=decoder["motion_fps"], max_side=decoder["max_side"]):
+        samples = iter_seconds(source, motion_fps=decoder["motion_fps"], max_side=decoder["max_side"])
+        for sample in prefetch(samples, 2 * batch_size):
             batch.append(sample)
             if len(batch) >= batch_size:
                 flush()
@@ -205,6 +206,47 @@ def extract_movie(
             message += "\n" + traceback.format_exc(limit=3)
         return MovieResult(video.movie_id, video.path, "failed", elapsed_s=time.perf_counter() - t0,
                            error=f"{exc.__class__.__name__}: {message}")
+
+
+def prefetch(items, depth: int):
+    """Run an iterator in a background thread, ``depth`` items ahead: FFmpeg decodes (without the
+    GIL) while the extractors work on the previous batch.  Exceptions are re-raised in order;
+    memory is bounded by ``depth``."""
+    import queue
+    import threading
+
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def run():
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(done)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            q.put(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)
 
 
 def _worker_init(threads: int) -> None:
