@@ -229,6 +229,10 @@ class Corpus:
         )
 
     # ----------------------------------------------------------------- checks
+    def validate(self) -> None:
+        """Check everything written into an allocated corpus (loaders fill it in place)."""
+        self._validate()
+
     def _validate(self) -> None:
         total = self.total_seconds
         if len(self.movie_ids) + 1 != len(self.offsets):

@@ -87,11 +87,15 @@ def collect_inputs(inputs: Sequence[str | Path]) -> list[VideoInput]:
 def _read_manifest(path: Path) -> list[VideoInput]:
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
-        if reader.fieldnames is None or "path" not in reader.fieldnames:
-            raise InputError(f"{path}: a manifest needs a header with a 'path' column (and optionally 'movie_id')")
+        fields = reader.fieldnames or []
+        # "video" is the column name of the dataset manifest (datasets/generic.py): one file serves both.
+        column = "path" if "path" in fields else "video" if "video" in fields else None
+        if column is None:
+            raise InputError(f"{path}: a manifest needs a header with a 'path' (or 'video') column "
+                             "and optionally 'movie_id'")
         out = []
         for line, row in enumerate(reader, start=2):
-            rel = (row.get("path") or "").strip()
+            rel = (row.get(column) or "").strip()
             if not rel:
                 raise InputError(f"{path}, line {line}: empty path")
             video = (path.parent / rel) if not Path(rel).is_absolute() else Path(rel)

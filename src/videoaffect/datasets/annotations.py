@@ -1,0 +1,264 @@
+"""Per-second valence/arousal annotation files (MediaEval 2018 and the generic layout).
+
+Format (what :func:`read_second_labels` accepts)::
+
+    Time	Valence	Arousal
+    0	0.0512	-0.2231
+    1	0.0498	-0.2207
+    ...
+
+* One header line, then one row per second.  Columns are found by header name, case-insensitively
+  and ignoring spaces, ``_`` and ``-``: time = ``Time`` / ``Second(s)`` / ``Timestamp``;
+  valence = ``Valence`` / ``MeanValence`` / ``ValenceMean`` / ``ValenceValue``; arousal likewise.
+  Any other column (a leading ``Id``, a standard deviation, ...) is ignored.  Sources for the
+  official header: the MEDIAEVAL18_XX_Valence-Arousal.txt files are tab-separated with a header
+  line whose columns are, in order, time, valence and arousal (the data description in the
+  KongHag/emotion_project README on GitHub; its reader splits on tabs and skips the header).
+  A public preprocessing script for the 2018 release keys that header as ``'Time'``,
+  ``'Valence'`` and ``'Arousal'`` and others read column 0 with ``pd.read_csv(sep='\t')`` as
+  integer timestamps.  The 2017 edition's files of the same task had a leading id column, hence
+  the tolerance for one; ``MeanValence``-style names are accepted for such older/derived files.
+* The separator is the header's: a tab if the header has one, else ``,``, else ``;``, else any
+  whitespace.  Every data row must split into as many fields as the header; a decimal comma
+  (``0,5`` in a tab file) is reported as a non-numeric value rather than guessed at.
+* Times are whole seconds, one row per second, increasing by exactly 1, and the first row is
+  second 0 or second 1 (both numberings are in circulation).  The first row always becomes
+  second index 0: index = time - first time.
+* Values are finite and lie in ``value_range`` ([-1, 1], MediaEval 2018's scale, by default).
+
+:func:`align_labels` fits the labels to a video's length in seconds (see its docstring).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from videoaffect.datasets.corpus import CorpusError
+
+DEFAULT_TOLERANCE_S = 2
+"""Seconds by which an annotation may be shorter or longer than its video and still be aligned."""
+
+_TIME_NAMES = ("time", "times", "second", "seconds", "sec", "timestamp", "timesec")
+_LABEL_NAMES = {
+    "valence": ("valence", "meanvalence", "valencemean", "valencevalue", "avgvalence"),
+    "arousal": ("arousal", "meanarousal", "arousalmean", "arousalvalue", "avgarousal"),
+}
+
+
+class DatasetError(CorpusError):
+    """A dataset on disk is incomplete or malformed; the message names the file and the fix."""
+
+
+class AnnotationError(DatasetError):
+    """A per-second annotation file is malformed or does not fit its video."""
+
+
+@dataclass(frozen=True)
+class SecondLabels:
+    """One movie's per-second labels.  ``times`` are the file's own time values; row i is second i."""
+
+    times: np.ndarray
+    valence: np.ndarray
+    arousal: np.ndarray
+    source: Path | None = None
+
+    @property
+    def seconds(self) -> int:
+        return int(len(self.valence))
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.strip().strip("\"'").lower())
+
+
+def _split(line: str, sep: str | None) -> list[str]:
+    parts = line.split() if sep is None else line.split(sep)
+    return [p.strip().strip("\"'") for p in parts]
+
+
+def _detect_separator(header: str) -> str | None:
+    for sep in ("\t", ",", ";"):
+        if sep in header:
+            return sep
+    return None
+
+
+def _find_column(names: list[str], accepted: tuple[str, ...], what: str, path: Path) -> int:
+    normed = [_norm(n) for n in names]
+    for candidate in accepted:
+        hits = [i for i, n in enumerate(normed) if n == candidate]
+        if len(hits) > 1:
+            raise AnnotationError(
+                f"{path}, line 1: {len(hits)} columns are named like {what!r} "
+                f"({', '.join(names[i] for i in hits)}); keep one"
+            )
+        if hits:
+            return hits[0]
+    raise AnnotationError(
+        f"{path}, line 1: no {what} column in the header {names}; name it one of "
+        f"{', '.join(repr(a) for a in accepted[:3])} (case-insensitive), e.g. a header "
+        "'Time<TAB>Valence<TAB>Arousal'"
+    )
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _parse_float(text: str, path: Path, line_no: int, column: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        hint = " (use '.' as the decimal separator)" if re.fullmatch(r"[-+]?\d+,\d+", text) else ""
+        raise AnnotationError(
+            f"{path}, line {line_no}: {column} value {text!r} is not a number{hint}; fix or remove that row"
+        ) from None
+    if math.isnan(value) or math.isinf(value):
+        raise AnnotationError(
+            f"{path}, line {line_no}: {column} is {text!r}; every second needs a finite value — "
+            "fill the gap (e.g. with the neighbouring seconds' value) or cut the file there"
+        )
+    return value
+
+
+def read_second_labels(path: str | os.PathLike, value_range: tuple[float, float] = (-1.0, 1.0)) -> SecondLabels:
+    """Read a per-second annotation file; every problem raises :class:`AnnotationError`."""
+    path = Path(path)
+    if not path.is_file():
+        raise AnnotationError(f"{path}: annotation file not found; put the movie's per-second label file there")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise AnnotationError(f"{path}: not UTF-8/ASCII text ({exc}); save it as plain text") from None
+    rows = [(i, ln.strip()) for i, ln in enumerate(text.splitlines(), start=1)]
+    rows = [(i, ln) for i, ln in rows if ln and not ln.startswith("#")]
+    if not rows:
+        raise AnnotationError(f"{path}: the file is empty; it needs a header line and one row per second")
+    header_no, header = rows[0]
+    sep = _detect_separator(header)
+    names = _split(header, sep)
+    if all(_is_number(n) for n in names):
+        raise AnnotationError(
+            f"{path}, line {header_no}: the first line holds numbers, not column names; add a header line "
+            "such as 'Time<TAB>Valence<TAB>Arousal'"
+        )
+    cols = {"time": _find_column(names, _TIME_NAMES, "time", path)}
+    for label, accepted in _LABEL_NAMES.items():
+        cols[label] = _find_column(names, accepted, label, path)
+    data = rows[1:]
+    if not data:
+        raise AnnotationError(f"{path}: only a header line; add one row per second")
+    values = {k: np.empty(len(data), dtype=np.float64) for k in cols}
+    for r, (line_no, line) in enumerate(data):
+        fields = _split(line, sep)
+        if len(fields) != len(names):
+            shown = "tab" if sep == "\t" else ("whitespace" if sep is None else repr(sep))
+            raise AnnotationError(
+                f"{path}, line {line_no}: {len(fields)} {shown}-separated fields, but the header has "
+                f"{len(names)} ({', '.join(names)}); every row needs one value per column"
+            )
+        for key, col in cols.items():
+            values[key][r] = _parse_float(fields[col], path, line_no, names[col])
+    line_nos = [n for n, _ in data]
+    _check_times(values["time"], line_nos, path)
+    low, high = value_range
+    for label in _LABEL_NAMES:
+        v = values[label]
+        bad = np.flatnonzero((v < low - 1e-6) | (v > high + 1e-6))
+        if bad.size:
+            i = int(bad[0])
+            raise AnnotationError(
+                f"{path}, line {line_nos[i]}: {label} {v[i]:g} lies outside [{low:g}, {high:g}] "
+                f"({bad.size} rows do); rescale the file to [{low:g}, {high:g}] or declare its scale"
+            )
+    return SecondLabels(
+        times=values["time"],
+        valence=values["valence"].astype(np.float32),
+        arousal=values["arousal"].astype(np.float32),
+        source=path,
+    )
+
+
+def _check_times(times: np.ndarray, line_nos: list[int], path: Path) -> None:
+    frac = np.abs(times - np.round(times))
+    if (frac > 1e-6).any():
+        i = int(np.argmax(frac > 1e-6))
+        raise AnnotationError(
+            f"{path}, line {line_nos[i]}: time {times[i]:g} is not a whole second; the file needs one row "
+            "per second with integer times"
+        )
+    first = times[0]
+    if first not in (0.0, 1.0):
+        raise AnnotationError(
+            f"{path}, line {line_nos[0]}: the first time is {first:g}; times must start at second 0 "
+            "(or 1) — add the missing leading seconds"
+        )
+    steps = np.diff(times)
+    for i in np.flatnonzero(steps != 1.0):
+        a, b = line_nos[i], line_nos[i + 1]
+        if steps[i] == 0:
+            raise AnnotationError(
+                f"{path}, lines {a} and {b}: time {times[i]:g} appears twice; keep one row per second"
+            )
+        if steps[i] < 0:
+            raise AnnotationError(
+                f"{path}, line {b}: time {times[i + 1]:g} follows {times[i]:g}; times must increase — "
+                "sort the rows by time"
+            )
+        raise AnnotationError(
+            f"{path}, line {b}: time jumps from {times[i]:g} to {times[i + 1]:g}; one row per second is "
+            "required — add the missing seconds"
+        )
+
+
+def align_labels(
+    labels: SecondLabels,
+    n_seconds: int,
+    path: str | os.PathLike | None = None,
+    tolerance: int = DEFAULT_TOLERANCE_S,
+    movie_id: str | None = None,
+) -> SecondLabels:
+    """Fit ``labels`` to a video of ``n_seconds`` seconds.
+
+    Video and annotation lengths routinely differ by a second (rounding of the last partial
+    second, or a trailing frame).  Within ``tolerance`` seconds the labels are cut to the video
+    when longer, and the last labelled second is repeated when shorter, so every second of the
+    video has a label.  A larger difference means the file belongs to another cut of the movie
+    (or to another movie) and raises :class:`AnnotationError` naming both lengths.
+    """
+    n_seconds = int(n_seconds)
+    have = labels.seconds
+    where = Path(path) if path is not None else labels.source
+    who = f"movie {movie_id!r}: " if movie_id else ""
+    if abs(have - n_seconds) > tolerance:
+        relation = "shorter" if have < n_seconds else "longer"
+        raise AnnotationError(
+            f"{who}{where}: the annotation covers {have} s but the video has {n_seconds} s "
+            f"({relation} by {abs(have - n_seconds)} s, more than the {tolerance} s tolerance); check that "
+            "the annotation file belongs to this video (same movie, same cut)"
+        )
+    if have >= n_seconds:
+        return replace(
+            labels,
+            times=labels.times[:n_seconds],
+            valence=labels.valence[:n_seconds],
+            arousal=labels.arousal[:n_seconds],
+        )
+    extra = n_seconds - have
+    step = labels.times[-1] + np.arange(1, extra + 1, dtype=np.float64)
+    return replace(
+        labels,
+        times=np.concatenate([labels.times, step]),
+        valence=np.concatenate([labels.valence, np.repeat(labels.valence[-1:], extra)]),
+        arousal=np.concatenate([labels.arousal, np.repeat(labels.arousal[-1:], extra)]),
+    )

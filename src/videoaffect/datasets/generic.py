@@ -1,0 +1,277 @@
+"""A generic dataset: a CSV manifest of videos with per-second label files, for any user data.
+
+Manifest (UTF-8 CSV, comma-separated, one header line)::
+
+    video,labels,split,movie_id
+    clips/holiday.mp4,labels/holiday.txt,train,
+    clips/match.mkv,labels/match.txt,test,match-2019
+
+* ``video`` (required): the video file, relative to the manifest's folder (or absolute).
+* ``labels`` (required): its per-second label file, same format as MediaEval 2018's
+  (see :mod:`videoaffect.datasets.annotations`: header ``Time, Valence, Arousal``, one row per
+  second), relative to the manifest's folder (or absolute).
+* ``split`` (optional): any name made of letters, digits, ``_`` and ``-``; empty or absent
+  means ``train``.
+* ``movie_id`` (optional): the movie's id in the feature store; empty or absent means the video's
+  file stem, which is also the id ``videoaffect extract VIDEO`` gives it.
+
+Header names are matched case-insensitively; other columns are ignored.  Every row must name
+an existing video and label file; ids must be unique.
+
+Features come from our pipeline: :func:`corpus_from_store` reads each movie's features from a
+feature store (``videoaffect extract``) and aligns the labels to the stored length with
+:func:`~videoaffect.datasets.annotations.align_labels`.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from videoaffect.datasets.annotations import (
+    DEFAULT_TOLERANCE_S,
+    DatasetError,
+    SecondLabels,
+    align_labels,
+    read_second_labels,
+)
+from videoaffect.datasets.corpus import LABEL_NAMES, Corpus
+from videoaffect.datasets.labels import LabelScale
+from videoaffect.features.store import FeatureStore, StoreError
+
+log = logging.getLogger(__name__)
+
+_SPLIT_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+# ----------------------------------------------------------------------------- store -> corpus
+@dataclass(frozen=True)
+class StoreItem:
+    """One movie to take from a feature store: where its labels come from and how to extract it."""
+
+    movie_id: str
+    split: str
+    labels: Callable[[], SecondLabels]
+    extract_hint: str
+    hint_note: str = ""
+    store_id: str | None = None  # the id in the store when it differs from the corpus id
+
+    @property
+    def key(self) -> str:
+        return self.store_id or self.movie_id
+
+    def fix(self, force: bool = False) -> str:
+        return f"`{self.extract_hint}{' --force' if force else ''}`{self.hint_note}"
+
+
+def corpus_from_store_items(
+    items: Sequence[StoreItem],
+    store_root: str | os.PathLike,
+    feature_set: str,
+    label_scale: LabelScale | None = None,
+    modalities: Sequence[str] | None = None,
+    tolerance: int = DEFAULT_TOLERANCE_S,
+) -> Corpus:
+    """Build a corpus from stored features and per-second labels, one movie at a time.
+
+    The corpus is allocated once and filled in place, so peak memory is the corpus plus one
+    movie.  Every movie must hold the same modalities, shapes and extractor versions as the
+    first; labels are aligned to each movie's stored length.
+    """
+    if not items:
+        raise DatasetError("no movies to read from the feature store")
+    scale = label_scale or LabelScale.mediaeval()
+    try:
+        store = FeatureStore(store_root, create=False)
+    except StoreError as exc:
+        raise DatasetError(f"{exc}, e.g. {items[0].fix()}") from None
+    seconds = []
+    for item in items:
+        if not store.path(feature_set, item.key).is_file():
+            raise DatasetError(
+                f"movie {item.movie_id!r} has no {feature_set!r} features in {store.root} "
+                f"(no {store.path(feature_set, item.key)}); run {item.fix()}"
+            )
+        seconds.append(store.read(feature_set, item.key, modalities=[]).seconds)
+    first = _read_stored(store, feature_set, items[0], modalities)
+    specs = first.specs()
+    if not specs:
+        raise DatasetError(
+            f"{store.path(feature_set, items[0].key)} holds no modality; re-extract it with {items[0].fix(True)}"
+        )
+    corpus = Corpus.allocate(specs, [i.movie_id for i in items], seconds, scale, [i.split for i in items])
+    names = [s.name for s in specs]
+    for k, item in enumerate(items):
+        stored = first if k == 0 else _read_stored(store, feature_set, item, names)
+        _check_specs(stored.specs(), specs, item, items[0].movie_id, store, feature_set)
+        a, b = int(corpus.offsets[k]), int(corpus.offsets[k + 1])
+        for name in names:
+            present = np.asarray(stored.present[name], dtype=bool)
+            corpus.masks[name][a:b] = present
+            block = corpus.features[name][a:b]
+            block[...] = stored.features[name]
+            block[~present] = 0.0  # absent seconds may hold anything; keep them finite
+        labels = align_labels(item.labels(), b - a, tolerance=tolerance, movie_id=item.movie_id)
+        for lab in LABEL_NAMES:
+            corpus.labels[lab][a:b] = scale.to_internal(getattr(labels, lab), where=f"movie {item.movie_id!r} {lab}")
+    corpus._validate()
+    return corpus
+
+
+def _read_stored(store: FeatureStore, feature_set: str, item: StoreItem, modalities):
+    try:
+        return store.read(feature_set, item.key, modalities=modalities)
+    except StoreError as exc:
+        raise DatasetError(
+            f"movie {item.movie_id!r}: {exc}; extract every movie with the same feature set "
+            f"({item.fix(True)} redoes this one)"
+        ) from None
+
+
+def _check_specs(got, want, item: StoreItem, first_id: str, store: FeatureStore, feature_set: str) -> None:
+    got_by = {s.name: s for s in got}
+    for spec in want:
+        other = got_by[spec.name]
+        if other.shape != spec.shape or other.extractor != spec.extractor:
+            raise DatasetError(
+                f"movie {item.movie_id!r}, modality {spec.name!r}: stored by {other.extractor} with shape "
+                f"{other.shape}, but movie {first_id!r} has {spec.extractor} with shape {spec.shape} "
+                f"(store {store.root}, set {feature_set!r}); re-extract the stale one with "
+                f"{item.fix(True)}"
+            )
+
+
+# ----------------------------------------------------------------------------- manifest
+@dataclass(frozen=True)
+class ManifestEntry:
+    movie_id: str
+    video: Path
+    labels: Path
+    split: str
+    line: int
+
+
+class GenericDataset:
+    """Movies listed in a CSV manifest (see the module docstring for the columns)."""
+
+    def __init__(self, manifest: str | os.PathLike, label_scale: LabelScale | None = None) -> None:
+        self.manifest = Path(manifest)
+        self.label_scale = label_scale or LabelScale.mediaeval()
+        self._entries = _read_manifest(self.manifest)
+        self._by_id = {e.movie_id: e for e in self._entries}
+
+    @property
+    def movie_ids(self) -> list[str]:
+        return [e.movie_id for e in self._entries]
+
+    def entry(self, movie_id: str) -> ManifestEntry:
+        try:
+            return self._by_id[movie_id]
+        except KeyError:
+            raise DatasetError(
+                f"movie {movie_id!r} is not in {self.manifest}; it lists {len(self._entries)} movies"
+            ) from None
+
+    def split(self, movie_id: str) -> str:
+        return self.entry(movie_id).split
+
+    def video(self, movie_id: str) -> Path:
+        return self.entry(movie_id).video
+
+    def annotation(self, movie_id: str) -> SecondLabels:
+        return read_second_labels(self.entry(movie_id).labels, value_range=(self.label_scale.low, self.label_scale.high))
+
+    def extract_hint(self, movie_id: str, feature_set: str, store_root) -> tuple[str, str]:
+        """The command that extracts this movie into the store, and a note when it needs more."""
+        e = self.entry(movie_id)
+        if e.video.stem == movie_id:
+            return f"videoaffect extract {e.video} --set {feature_set} --out {store_root}", ""
+        return (
+            f"videoaffect extract IDS.csv --set {feature_set} --out {store_root}",
+            f" (IDS.csv: a CSV with columns path,movie_id and the row {e.video},{movie_id} — the id differs "
+            "from the file stem)",
+        )
+
+
+def _read_manifest(path: Path) -> list[ManifestEntry]:
+    if not path.is_file():
+        raise DatasetError(f"{path}: manifest not found; write a CSV with columns video,labels[,split,movie_id]")
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise DatasetError(f"{path}: empty manifest; it needs a header line video,labels[,split,movie_id]") from None
+        cols = {h.strip().lower(): i for i, h in enumerate(header)}
+        missing = [c for c in ("video", "labels") if c not in cols]
+        if missing:
+            raise DatasetError(
+                f"{path}, line 1: no column {', '.join(repr(m) for m in missing)} in the header {header}; "
+                "a manifest needs columns video,labels and optionally split,movie_id"
+            )
+        entries: list[ManifestEntry] = []
+        seen: dict[str, int] = {}
+        for line, row in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            entry = _entry(path, line, row, cols)
+            if entry.movie_id in seen:
+                raise DatasetError(
+                    f"{path}, lines {seen[entry.movie_id]} and {line}: movie id {entry.movie_id!r} is used twice; "
+                    "give one of them a distinct movie_id"
+                )
+            seen[entry.movie_id] = line
+            entries.append(entry)
+    if not entries:
+        raise DatasetError(f"{path}: the manifest lists no movie; add one row per video")
+    return entries
+
+
+def _cell(row: list[str], cols: dict[str, int], name: str) -> str:
+    i = cols.get(name)
+    return row[i].strip() if i is not None and i < len(row) else ""
+
+
+def _entry(path: Path, line: int, row: list[str], cols: dict[str, int]) -> ManifestEntry:
+    files = {}
+    for name in ("video", "labels"):
+        rel = _cell(row, cols, name)
+        if not rel:
+            raise DatasetError(f"{path}, line {line}: empty {name!r} cell; give the {name} file's path")
+        p = Path(rel) if Path(rel).is_absolute() else path.parent / rel
+        if not p.is_file():
+            raise DatasetError(
+                f"{path}, line {line}: {name} file {p} does not exist (paths are relative to the manifest's folder)"
+            )
+        files[name] = p
+    split = _cell(row, cols, "split") or "train"
+    if not _SPLIT_RE.match(split):
+        raise DatasetError(f"{path}, line {line}: split {split!r} must be letters, digits, '_' or '-'")
+    movie_id = _cell(row, cols, "movie_id") or files["video"].stem
+    if movie_id in (".", "..") or "/" in movie_id or "\\" in movie_id:
+        raise DatasetError(f"{path}, line {line}: movie_id {movie_id!r} cannot be a file name; choose another")
+    return ManifestEntry(movie_id, files["video"], files["labels"], split, line)
+
+
+def corpus_from_store(
+    manifest: str | os.PathLike,
+    store_root: str | os.PathLike,
+    feature_set: str,
+    label_scale: LabelScale | None = None,
+    modalities: Sequence[str] | None = None,
+    tolerance: int = DEFAULT_TOLERANCE_S,
+) -> Corpus:
+    """Corpus of every manifest movie: stored features plus labels aligned to the stored length."""
+    ds = GenericDataset(manifest, label_scale)
+    items = []
+    for mid in ds.movie_ids:
+        hint, note = ds.extract_hint(mid, feature_set, store_root)
+        items.append(StoreItem(mid, ds.split(mid), (lambda m=mid: ds.annotation(m)), hint, note))
+    return corpus_from_store_items(items, store_root, feature_set, ds.label_scale, modalities, tolerance)

@@ -1,0 +1,602 @@
+"""LIRIS-ACCEDE discrete (the MediaEval 2015 "affective impact of movies" data): loader.
+
+On-disk layout (the official release, files tab-separated with a header line; columns are
+found by header name, so their order does not matter)::
+
+    ROOT/ACCEDEranking.txt                    id, name, valenceValue, arousalValue (1-5), ...
+    ROOT/ACCEDEsets.txt                       id, name, set (1 learning, 2 validation, 0 test)
+    ROOT/ACCEDEfeaturesValence_TAC2015.txt    id, name, one column per feature
+    ROOT/ACCEDEfeaturesArousal_TAC2015.txt    id, name, one column per feature
+    ROOT/ACCEDEaffect.txt        (optional)   id, name, valenceClass, arousalClass (-1/0/1)
+    ROOT/MEDIAEVALaffect.txt     (optional)   same columns, for the 1100 extra MediaEval 2015
+                                              test clips (not ACCEDE excerpts: see below)
+    ROOT/data/ACCEDE00000.mp4 ... (optional)  the excerpt videos
+
+The files may sit directly in ROOT or in ROOT/annotations and ROOT/features (the folders of
+the official zips).  ``ACCEDEsets.txt`` lists the excerpts; every other file must describe
+exactly the same excerpt ids (matched by id, never by line order).
+
+Features.  The two TAC2015 files are merged (union of their columns; a column present in
+both must agree excerpt by excerpt) and grouped into three modalities following the feature
+descriptions of the official readme: ``audio`` (16 values), ``scene`` (colour, composition,
+lighting; 14) and ``motion`` (activity and editing: cuts, fades, white frames; 5).  ``slope``
+(arousal file) has no description in the readme and is left out.
+
+Every feature goes through a signed log, sign(x)·log1p(|x|), in the loader: several columns
+span many orders of magnitude (wtf_max2stdratio_12 is about 1e15), which a linear
+standardisation cannot tame.  The models standardise afterwards on their training data.
+``wtf_max2stdratio_11`` is about 1.41 on every learning excerpt but reaches 1e16 on some
+validation excerpts; ``bounds()`` / ``to_corpus(clip_to_sets=...)`` clip features into the
+range seen on the training sets (a transform fitted on training data only) so such values
+cannot blow up a model.
+
+Each excerpt (8-12 s) has a single feature vector per modality, so ``to_corpus`` makes each
+excerpt one "movie" of ONE second: one clip of ``clip_seconds=1``.  Split names: "learning"
+(set 1), "validation" (set 2), "test" (set 0).
+
+Classes (paper table 5).  ``ACCEDEaffect.txt`` gives the official 3-class labels of the
+9800 excerpts; when it is absent, classes are derived from the 1-5 scores by the tertiles of
+the protocol's training excerpts (the exact conversion of the MediaEval 2015 organisers is not
+in the readme).  ``MEDIAEVALaffect.txt`` describes 1100 other clips that have no TAC2015
+features and no ``ACCEDEsets.txt`` entry; it is parsed and kept in ``mediaeval_classes`` but
+not used for training.  Classes reach ``ModelConfig(output="classification")`` through an
+encoding: class c in {-1, 0, 1} is stored as the rating 3 + 2c (1, 3 or 5), i.e. the internal
+value c, which ``CLASS_THRESHOLDS`` (-1/3, 1/3) cut back into classes 0, 1, 2 (= c + 1).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from videoaffect.datasets.corpus import LABEL_NAMES, Corpus, CorpusError, ModalitySpec
+from videoaffect.datasets.labels import LabelScale
+
+RANKING_FILE = "ACCEDEranking.txt"
+SETS_FILE = "ACCEDEsets.txt"
+FEATURE_FILES = ("ACCEDEfeaturesValence_TAC2015.txt", "ACCEDEfeaturesArousal_TAC2015.txt")
+AFFECT_FILE = "ACCEDEaffect.txt"
+MEDIAEVAL_AFFECT_FILE = "MEDIAEVALaffect.txt"
+SUBDIRS = ("", "annotations", "features")
+
+MODALITY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "audio": (
+        "asymmetry_env",
+        "flatness",
+        "flatness_env",
+        "zcr",
+        *(f"wtf_max2stdratio_{i}" for i in range(1, 13)),
+    ),
+    "scene": (
+        "colorfulness",
+        "alpha",
+        "hueCount",
+        "minEnergy",
+        "colorStrength",
+        "colorRawEnergy",
+        "lightning",
+        "medianLightness",
+        "maxSaliencyCount",
+        "saliencyDisparity",
+        "compositionalBalance",
+        "depthOfField",
+        "spatialEdgeDistributionArea",
+        "entropyComplexity",
+    ),
+    "motion": ("globalActivity", "nbSceneCuts", "cutLength", "nbFades", "nbWhiteFrames"),
+}
+UNUSED_COLUMNS = ("slope",)  # in the arousal file, described nowhere in the readme
+EXTRACTOR = "liris-accede-tac2015/signed-log"
+
+SET_NAMES = {1: "learning", 2: "validation", 0: "test"}
+VALUE_COLUMNS = {"valence": "valenceValue", "arousal": "arousalValue"}
+CLASS_COLUMNS = {"valence": "valenceClass", "arousal": "arousalClass"}
+# Internal-scale cut points that turn the class encoding (internal value = class in -1/0/1)
+# back into classes 0/1/2; pass them as ModelConfig.class_thresholds.
+CLASS_THRESHOLDS = (-1.0 / 3.0, 1.0 / 3.0)
+
+
+class LirisError(CorpusError):
+    """A LIRIS-ACCEDE file is missing or malformed; the message names the file and line."""
+
+
+# ---------------------------------------------------------------------- file parsing
+@dataclass
+class _Table:
+    path: Path
+    header: list[str]
+    rows: list[list[str]]
+    lines: list[int]  # 1-based line number of each row
+
+    def column(self, name: str, purpose: str = "") -> int:
+        try:
+            return self.header.index(name)
+        except ValueError:
+            why = f" ({purpose})" if purpose else ""
+            raise LirisError(
+                f"{self.path}: no column {name!r}{why}; the header has {self.header}. Use the "
+                "official LIRIS-ACCEDE file, whose first line names the columns"
+            ) from None
+
+    def numbers(self, col: int) -> np.ndarray:
+        out = np.empty(len(self.rows), dtype=np.float64)
+        for i, row in enumerate(self.rows):
+            text = row[col].strip()
+            try:
+                value = float(text)
+            except ValueError:
+                value = math.nan
+            if not math.isfinite(value):
+                raise LirisError(
+                    f"{self.path}, line {self.lines[i]}, column {self.header[col]!r}: {text!r} is "
+                    "not a finite number; fix or restore that line from the official release"
+                )
+            out[i] = value
+        return out
+
+    def ids(self) -> np.ndarray:
+        col = self.column("id", "excerpt identifier")
+        values = self.numbers(col)
+        for i, v in enumerate(values):
+            if v != int(v) or v < 0:
+                raise LirisError(
+                    f"{self.path}, line {self.lines[i]}: id {self.rows[i][col]!r} is not a "
+                    "non-negative integer"
+                )
+        ids = values.astype(np.int64)
+        seen: dict[int, int] = {}
+        for i, v in enumerate(ids):
+            if int(v) in seen:
+                raise LirisError(
+                    f"{self.path}: id {int(v)} appears on lines {seen[int(v)]} and {self.lines[i]}; "
+                    "each excerpt must appear once — remove the duplicate line"
+                )
+            seen[int(v)] = self.lines[i]
+        return ids
+
+    def names(self) -> list[str] | None:
+        if "name" not in self.header:
+            return None
+        col = self.header.index("name")
+        return [row[col].strip() for row in self.rows]
+
+
+def read_table(path: Path) -> _Table:
+    """A tab-separated file with a header line; blank lines are skipped, ragged rows refused."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise LirisError(f"{path} is missing; copy it from the official LIRIS-ACCEDE release") from None
+    except UnicodeDecodeError as exc:
+        raise LirisError(f"{path} is not a UTF-8 text file ({exc})") from None
+    header: list[str] | None = None
+    rows, lines = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        cells = line.rstrip("\r").split("\t")
+        if header is None:
+            header = [c.strip() for c in cells]
+            continue
+        if len(cells) != len(header):
+            raise LirisError(
+                f"{path}, line {number}: {len(cells)} tab-separated fields, the header has "
+                f"{len(header)}; the files must be tab-separated with one value per column"
+            )
+        rows.append(cells)
+        lines.append(number)
+    if header is None or not rows:
+        raise LirisError(f"{path} is empty: expected a header line and one line per excerpt")
+    return _Table(path, header, rows, lines)
+
+
+def find_file(root: Path, name: str, required: bool = True) -> Path | None:
+    for sub in SUBDIRS:
+        candidate = root / sub / name if sub else root / name
+        if candidate.is_file():
+            return candidate
+    if required:
+        raise LirisError(
+            f"{name} not found in {root} (nor in its annotations/ or features/ folders); "
+            "a LIRIS-ACCEDE discrete root needs ACCEDEranking.txt, ACCEDEsets.txt and the two "
+            "ACCEDEfeatures*_TAC2015.txt files"
+        )
+    return None
+
+
+def signed_log(x) -> np.ndarray:
+    """sign(x)·log1p(|x|): monotone, odd, ~x near 0, log-compresses heavy tails."""
+    x = np.asarray(x, dtype=np.float64)
+    return np.sign(x) * np.log1p(np.abs(x))
+
+
+def _row_order(table: _Table, ids: np.ndarray, reference: np.ndarray, ref_path: Path) -> np.ndarray:
+    """Row of ``table`` for each id of ``reference``; any id on one side only is an error."""
+    where = {int(v): i for i, v in enumerate(ids)}
+    order = np.empty(len(reference), dtype=np.int64)
+    for k, v in enumerate(reference):
+        i = where.get(int(v))
+        if i is None:
+            raise LirisError(
+                f"{table.path}: excerpt id {int(v)} (listed in {ref_path.name}) is missing; every "
+                "file must describe the same excerpts"
+            )
+        order[k] = i
+    if len(ids) != len(reference):
+        ref = set(int(v) for v in reference)
+        extra = next(i for i, v in enumerate(ids) if int(v) not in ref)
+        raise LirisError(
+            f"{table.path}, line {table.lines[extra]}: excerpt id {int(ids[extra])} is not listed in "
+            f"{ref_path.name}; every file must describe the same excerpts"
+        )
+    return order
+
+
+def _check_names(table: _Table, order: np.ndarray, names: list[str], ref_path: Path) -> None:
+    theirs = table.names()
+    if theirs is None:
+        return
+    for k, i in enumerate(order):
+        if theirs[i] != names[k]:
+            raise LirisError(
+                f"{table.path}, line {table.lines[i]}: excerpt name {theirs[i]!r} differs from "
+                f"{names[k]!r} given for the same id in {ref_path.name}; the files do not belong together"
+            )
+
+
+# ---------------------------------------------------------------------- protocol
+@dataclass(frozen=True)
+class Protocol:
+    """Which sets train and which are evaluated.  ``train``/``evaluate`` index the movies of
+    ``to_corpus()`` (all sets, excerpts in id order) of the loader that made it."""
+
+    name: str  # "official" (train 1+2, test 0) | "development" (train 1, evaluate 2)
+    train_sets: tuple[int, ...]
+    eval_sets: tuple[int, ...]
+    train: list[int]
+    evaluate: list[int]
+
+    @property
+    def eval_split(self) -> str:
+        return SET_NAMES[self.eval_sets[0]]
+
+    def movies(self, corpus: Corpus) -> tuple[list[int], list[int]]:
+        """Train / evaluation movie indices of any corpus built by ``to_corpus``."""
+        train = sorted(i for s in self.train_sets for i in corpus.movies_in_split(SET_NAMES[s]))
+        test = sorted(i for s in self.eval_sets for i in corpus.movies_in_split(SET_NAMES[s]))
+        return train, test
+
+
+# ---------------------------------------------------------------------- the data set
+class LirisDiscrete:
+    """The excerpts of a LIRIS-ACCEDE discrete root, in id order.
+
+    Attributes: ``ids`` (n,), ``names`` (excerpt file names), ``sets`` (n,) 0/1/2, ``values``
+    (task -> (n,) rating on 1-5), ``features`` (modality -> (n, dim), signed-log compressed
+    unless ``signed_log_features=False``), ``columns`` (modality -> column names), ``affect``
+    (task -> (n,) class -1/0/1 from ACCEDEaffect.txt, or None), ``mediaeval_classes`` (name ->
+    (valence, arousal) class of the extra MediaEval 2015 clips, or None), ``videos`` (name ->
+    path of the excerpt video where ROOT/data holds it).
+    """
+
+    def __init__(self, root: str | Path, *, signed_log_features: bool = True) -> None:
+        _load_into(self, Path(root), signed_log_features)
+
+    @classmethod
+    def load(cls, root: str | Path, *, signed_log_features: bool = True) -> "LirisDiscrete":
+        return cls(root, signed_log_features=signed_log_features)
+
+    @classmethod
+    def _from_parts(cls, **parts) -> "LirisDiscrete":
+        obj = cls.__new__(cls)
+        for k, v in parts.items():
+            setattr(obj, k, v)
+        return obj
+
+    def __repr__(self) -> str:
+        counts = {SET_NAMES[s]: int((self.sets == s).sum()) for s in self.available_sets()}
+        return f"LirisDiscrete({str(self.root)!r}, excerpts={counts}, classes={self.class_source!r})"
+
+    # ------------------------------------------------------------------ basics
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def modalities(self) -> tuple[str, ...]:
+        return tuple(MODALITY_COLUMNS)
+
+    def specs(self) -> list[ModalitySpec]:
+        return [ModalitySpec(m, (len(self.columns[m]),), EXTRACTOR) for m in self.modalities]
+
+    def available_sets(self) -> tuple[int, ...]:
+        return tuple(sorted(int(s) for s in np.unique(self.sets)))
+
+    def indices(self, sets: Iterable[int]) -> np.ndarray:
+        wanted = set(int(s) for s in sets)
+        return np.flatnonzero(np.isin(self.sets, list(wanted)))
+
+    def video_path(self, index: int) -> Path | None:
+        return self.videos.get(self.names[index])
+
+    # ------------------------------------------------------------------ subsets
+    def subset(self, rows: Sequence[int] | np.ndarray) -> "LirisDiscrete":
+        rows = np.sort(np.asarray(rows, dtype=np.int64))
+        pick = lambda d: None if d is None else {k: v[rows] for k, v in d.items()}  # noqa: E731
+        return LirisDiscrete._from_parts(
+            root=self.root,
+            ids=self.ids[rows],
+            names=[self.names[i] for i in rows],
+            sets=self.sets[rows],
+            values=pick(self.values),
+            features=pick(self.features),
+            columns=dict(self.columns),
+            affect=pick(self.affect),
+            affect_source=self.affect_source,
+            mediaeval_classes=self.mediaeval_classes,
+            videos={self.names[i]: self.videos[self.names[i]] for i in rows if self.names[i] in self.videos},
+            compressed=self.compressed,
+        )
+
+    def subsample(self, per_set: int, seed: int = 0) -> "LirisDiscrete":
+        """At most ``per_set`` random excerpts of each set (quick runs, tests)."""
+        rng = np.random.default_rng(seed)
+        rows = []
+        for s in self.available_sets():
+            idx = self.indices([s])
+            rows.extend(rng.choice(idx, size=min(per_set, len(idx)), replace=False).tolist())
+        return self.subset(rows)
+
+    # ------------------------------------------------------------------ protocol
+    def protocol(self) -> Protocol:
+        """Official (train on sets 1+2, test on set 0) when set 0 is present, else development
+        (train on set 1, evaluate on set 2)."""
+        present = set(self.available_sets())
+        if 0 in present:
+            name, train_sets, eval_sets = "official", tuple(s for s in (1, 2) if s in present), (0,)
+        else:
+            name, train_sets, eval_sets = "development", (1,), (2,)
+        for s in (*train_sets, *eval_sets):
+            if s not in present:
+                raise LirisError(
+                    f"{self.root}: the {name} protocol needs set {s} ({SET_NAMES[s]}) but "
+                    f"{SETS_FILE} has only sets {sorted(present)}"
+                )
+        if not train_sets:
+            raise LirisError(f"{self.root}: {SETS_FILE} has a test set but no learning or validation excerpts")
+        return Protocol(name, train_sets, eval_sets, self.indices(train_sets).tolist(), self.indices(eval_sets).tolist())
+
+    # ------------------------------------------------------------------ features
+    def matrix(self, rows: Sequence[int] | np.ndarray | None = None, modalities: Sequence[str] | None = None) -> np.ndarray:
+        """Flat features (modalities concatenated) of the given excerpt rows."""
+        rows = np.arange(len(self)) if rows is None else np.asarray(rows, dtype=np.int64)
+        return np.concatenate([self.features[m][rows] for m in (modalities or self.modalities)], axis=1)
+
+    def bounds(self, sets: Iterable[int]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Per-column (min, max) of each modality over the excerpts of ``sets``."""
+        rows = self.indices(sets)
+        if not len(rows):
+            raise LirisError(f"no excerpt in sets {sorted(sets)}; cannot compute feature bounds")
+        return {m: (self.features[m][rows].min(0), self.features[m][rows].max(0)) for m in self.modalities}
+
+    def clipped(self, sets: Iterable[int]) -> "LirisDiscrete":
+        """A copy whose features are clipped into the range seen on ``sets`` (the training sets)."""
+        b = self.bounds(sets)
+        out = self.subset(np.arange(len(self)))
+        out.features = {m: np.clip(self.features[m], *b[m]) for m in self.modalities}
+        return out
+
+    # ------------------------------------------------------------------ classes
+    @property
+    def class_source(self) -> str:
+        return self.affect_source or "tertiles of the training excerpts' 1-5 scores"
+
+    def tertiles(self, task: str, sets: Iterable[int]) -> tuple[float, float]:
+        rows = self.indices(sets)
+        if len(rows) < 3:
+            raise LirisError(f"need at least 3 excerpts in sets {sorted(sets)} to derive classes")
+        lo, hi = np.quantile(self.values[task][rows], [1.0 / 3.0, 2.0 / 3.0])
+        return float(lo), float(hi)
+
+    def classes(self, task: str, train_sets: Iterable[int] | None = None) -> np.ndarray:
+        """(n,) class -1/0/1 per excerpt: ACCEDEaffect.txt when present, else the 1-5 score cut
+        at the tertiles of ``train_sets`` (default: the protocol's training sets); a score equal
+        to a cut point goes to the upper class."""
+        _check_task(task)
+        if self.affect is not None:
+            return self.affect[task].copy()
+        sets = tuple(train_sets) if train_sets is not None else self.protocol().train_sets
+        cuts = self.tertiles(task, sets)
+        return (np.searchsorted(np.asarray(cuts), self.values[task], side="right") - 1).astype(np.int64)
+
+    # ------------------------------------------------------------------ corpus
+    def to_corpus(
+        self,
+        task_sets: Iterable[int] | None = None,
+        labels: str = "values",
+        clip_to_sets: Iterable[int] | None = None,
+        class_train_sets: Iterable[int] | None = None,
+    ) -> Corpus:
+        """A corpus of one-second movies (one per excerpt of ``task_sets``, default all sets).
+
+        ``labels="values"``: the 1-5 ratings on ``LabelScale.liris_discrete()``.
+        ``labels="classes"``: the 3-class labels encoded as ratings 1/3/5 (internal -1/0/1), to be
+        cut by ``CLASS_THRESHOLDS``.  ``clip_to_sets``: clip features into their range on these
+        sets (pass the training sets).
+        """
+        if labels not in ("values", "classes"):
+            raise LirisError(f"labels must be 'values' or 'classes', got {labels!r}")
+        data = self.clipped(clip_to_sets) if clip_to_sets is not None else self
+        rows = np.arange(len(self)) if task_sets is None else self.indices(task_sets)
+        if not len(rows):
+            raise LirisError(f"no excerpt in sets {sorted(task_sets or [])}; sets present: {self.available_sets()}")
+        scale = LabelScale.liris_discrete()
+        n = len(rows)
+        label_arrays = {}
+        for task in LABEL_NAMES:
+            if labels == "values":
+                rating = self.values[task][rows]
+            else:
+                rating = 3.0 + 2.0 * self.classes(task, class_train_sets)[rows]
+            label_arrays[task] = scale.to_internal(rating, where=f"{self.root} {task}")
+        specs = self.specs()
+        features = {s.name: data.features[s.name][rows].astype(np.float32) for s in specs}
+        masks = {s.name: np.ones(n, dtype=bool) for s in specs}
+        return Corpus(
+            specs,
+            [Path(self.names[i]).stem for i in rows],
+            np.arange(n + 1, dtype=np.int64),
+            features,
+            masks,
+            label_arrays,
+            [SET_NAMES[int(self.sets[i])] for i in rows],
+            scale,
+        )
+
+
+def _check_task(task: str) -> None:
+    if task not in VALUE_COLUMNS:
+        raise LirisError(f"task must be one of {sorted(VALUE_COLUMNS)}, got {task!r}")
+
+
+# ---------------------------------------------------------------------- loading
+def _load_into(obj: LirisDiscrete, root: Path, compress: bool) -> None:
+    if not root.is_dir():
+        raise LirisError(f"{root} is not a folder; give the LIRIS-ACCEDE discrete root")
+    sets_table = read_table(find_file(root, SETS_FILE))
+    ids = sets_table.ids()
+    set_values = sets_table.numbers(sets_table.column("set", "1 learning, 2 validation, 0 test"))
+    for i, v in enumerate(set_values):
+        if v not in (0.0, 1.0, 2.0):
+            raise LirisError(
+                f"{sets_table.path}, line {sets_table.lines[i]}: set {v:g} is not 0 (test), "
+                "1 (learning) or 2 (validation)"
+            )
+    order = np.argsort(ids, kind="stable")
+    ids = ids[order]
+    sets_path = sets_table.path
+    given = sets_table.names()
+    names = [given[i] for i in order] if given is not None else [f"ACCEDE{int(v):05d}.mp4" for v in ids]
+
+    ranking = read_table(find_file(root, RANKING_FILE))
+    rows = _row_order(ranking, ranking.ids(), ids, sets_path)
+    _check_names(ranking, rows, names, sets_path)
+    values = {}
+    for task, col in VALUE_COLUMNS.items():
+        v = ranking.numbers(ranking.column(col, f"{task} rating on 1-5"))[rows]
+        bad = np.flatnonzero((v < 1.0) | (v > 5.0))
+        if len(bad):
+            i = rows[bad[0]]
+            raise LirisError(
+                f"{ranking.path}, line {ranking.lines[i]}: {col} = {v[bad[0]]:g} lies outside the "
+                "1-5 scale of LIRIS-ACCEDE ratings"
+            )
+        values[task] = v
+
+    merged, sources = _merge_features(root, ids, names, sets_path)
+    features, columns = {}, {}
+    for modality, cols in MODALITY_COLUMNS.items():
+        missing = [c for c in cols if c not in merged]
+        if missing:
+            raise LirisError(
+                f"feature columns {missing} ({modality}) are in neither {FEATURE_FILES[0]} nor "
+                f"{FEATURE_FILES[1]} ({', '.join(str(s) for s in sources)}); use the official TAC2015 files"
+            )
+        block = np.stack([merged[c] for c in cols], axis=1)
+        features[modality] = signed_log(block) if compress else block
+        columns[modality] = cols
+
+    obj.root = root
+    obj.ids, obj.names, obj.sets = ids, names, set_values[order].astype(np.int64)
+    obj.values, obj.features, obj.columns = values, features, columns
+    obj.compressed = compress
+    obj.affect, obj.affect_source = _read_affect(root, ids, names, sets_path)
+    obj.mediaeval_classes = _read_mediaeval_affect(root)
+    obj.videos = _find_videos(root, names)
+
+
+def _merge_features(root: Path, ids: np.ndarray, names: list[str], sets_path: Path):
+    merged: dict[str, np.ndarray] = {}
+    origin: dict[str, Path] = {}
+    sources = []
+    for fname in FEATURE_FILES:
+        table = read_table(find_file(root, fname))
+        sources.append(table.path)
+        rows = _row_order(table, table.ids(), ids, sets_path)
+        _check_names(table, rows, names, sets_path)
+        for col, name in enumerate(table.header):
+            if name in ("id", "name"):
+                continue
+            values = table.numbers(col)[rows]
+            if name in merged:
+                differ = np.flatnonzero(~np.isclose(merged[name], values, rtol=1e-6, atol=1e-9))
+                if len(differ):
+                    k = differ[0]
+                    raise LirisError(
+                        f"{table.path}, line {table.lines[rows[k]]}: column {name!r} differs between "
+                        f"{origin[name].name} and {table.path.name} for excerpt id {int(ids[k])} "
+                        f"({merged[name][k]:g} vs {values[k]:g}); the feature files do not belong together"
+                    )
+                continue
+            merged[name], origin[name] = values, table.path
+    return merged, sources
+
+
+def _read_classes(table: _Table, rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    out = {}
+    for task, col in CLASS_COLUMNS.items():
+        v = table.numbers(table.column(col, "class -1, 0 or 1"))
+        bad = np.flatnonzero(~np.isin(v, (-1.0, 0.0, 1.0)))
+        if len(bad):
+            raise LirisError(
+                f"{table.path}, line {table.lines[bad[0]]}: {col} = {v[bad[0]]:g}; classes are "
+                "-1 (negative/calm), 0 (neutral) or 1 (positive/arousing)"
+            )
+        v = v.astype(np.int64)
+        out[task] = v if rows is None else v[rows]
+    return out
+
+
+def _read_affect(root: Path, ids: np.ndarray, names: list[str], sets_path: Path):
+    path = find_file(root, AFFECT_FILE, required=False)
+    if path is None:
+        return None, None
+    table = read_table(path)
+    rows = _row_order(table, table.ids(), ids, sets_path)
+    _check_names(table, rows, names, sets_path)
+    return _read_classes(table, rows), AFFECT_FILE
+
+
+def _read_mediaeval_affect(root: Path) -> dict[str, tuple[int, int]] | None:
+    path = find_file(root, MEDIAEVAL_AFFECT_FILE, required=False)
+    if path is None:
+        return None
+    table = read_table(path)
+    table.ids()  # duplicates are an error here too
+    classes = _read_classes(table)
+    names = table.names() or [f"MEDIAEVAL{int(v):05d}.mp4" for v in table.ids()]
+    return {n: (int(classes["valence"][i]), int(classes["arousal"][i])) for i, n in enumerate(names)}
+
+
+def _find_videos(root: Path, names: list[str]) -> dict[str, Path]:
+    folder = root / "data"
+    if not folder.is_dir():
+        return {}
+    wanted = set(names)
+    return {p.name: p for p in folder.glob("ACCEDE*.mp4") if p.name in wanted}
+
+
+__all__ = [
+    "CLASS_THRESHOLDS",
+    "MODALITY_COLUMNS",
+    "SET_NAMES",
+    "UNUSED_COLUMNS",
+    "LirisDiscrete",
+    "LirisError",
+    "Protocol",
+    "read_table",
+    "signed_log",
+]
