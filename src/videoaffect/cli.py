@@ -358,8 +358,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     from videoaffect import cli_features
+    from videoaffect.datasets.detect import load_dataset
+    from videoaffect.evaluation import liris_benchmark, reproduce
 
     cli_features.register(sub)
+    reproduce.register(sub, load_dataset=load_dataset)
+    liris_benchmark.register(sub)
     return parser
 
 

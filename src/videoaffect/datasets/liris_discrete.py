@@ -30,9 +30,14 @@ validation excerpts; ``bounds()`` / ``to_corpus(clip_to_sets=...)`` clip feature
 range seen on the training sets (a transform fitted on training data only) so such values
 cannot blow up a model.
 
-Each excerpt (8-12 s) has a single feature vector per modality, so ``to_corpus`` makes each
-excerpt one "movie" of ONE second: one clip of ``clip_seconds=1``.  Split names: "learning"
-(set 1), "validation" (set 2), "test" (set 0).
+Each excerpt (8-12 s) has a single feature vector per modality, so ``to_corpus`` gives each
+excerpt ONE second: one clip of ``clip_seconds=1`` (use ``context="none"``).  By default each
+excerpt is its own one-second movie; ``group="id-blocks"`` makes runs of ~60 consecutive ids
+(never crossing a change of set) one movie of one second per excerpt.  The excerpts of a film
+have consecutive ids (the official readme numbers them film by film, and the sets, which split
+by film, change in id runs), so a block stands in for a film, and a validation part carved "by
+movie" then holds other films than the fitted part — as the evaluated set does.  Split names:
+"learning" (set 1), "validation" (set 2), "test" (set 0).
 
 Classes (paper table 5).  ``ACCEDEaffect.txt`` gives the official 3-class labels of the
 9800 excerpts; when it is absent, classes are derived from the 1-5 scores by the tertiles of
@@ -98,6 +103,8 @@ CLASS_COLUMNS = {"valence": "valenceClass", "arousal": "arousalClass"}
 # Internal-scale cut points that turn the class encoding (internal value = class in -1/0/1)
 # back into classes 0/1/2; pass them as ModelConfig.class_thresholds.
 CLASS_THRESHOLDS = (-1.0 / 3.0, 1.0 / 3.0)
+# Excerpts per film on average (9800 excerpts of 160 films): the size of an id-block "film".
+FILM_BLOCK = 60
 
 
 class LirisError(CorpusError):
@@ -401,6 +408,21 @@ class LirisDiscrete:
         lo, hi = np.quantile(self.values[task][rows], [1.0 / 3.0, 2.0 / 3.0])
         return float(lo), float(hi)
 
+    def class_cuts(self, task: str, train_sets: Iterable[int] | None = None) -> tuple[float, float]:
+        """Two cut points on the 1-5 scale that turn ratings into the 3 classes, from the
+        training excerpts: the tertiles when classes are derived; with ACCEDEaffect.txt, the
+        rating quantiles at its class shares (its classes were made from the ratings, so this
+        approximates the organisers' thresholds).  Pass them, mapped to the internal scale, as
+        ``class_thresholds`` to classify a corpus that carries the 1-5 values."""
+        _check_task(task)
+        sets = tuple(train_sets) if train_sets is not None else self.protocol().train_sets
+        if self.affect is None:
+            return self.tertiles(task, sets)
+        rows = self.indices(sets)
+        share = np.cumsum(np.bincount(self.affect[task][rows] + 1, minlength=3))[:2] / len(rows)
+        lo, hi = np.quantile(self.values[task][rows], share)
+        return float(lo), float(hi)
+
     def classes(self, task: str, train_sets: Iterable[int] | None = None) -> np.ndarray:
         """(n,) class -1/0/1 per excerpt: ACCEDEaffect.txt when present, else the 1-5 score cut
         at the tertiles of ``train_sets`` (default: the protocol's training sets); a score equal
@@ -419,9 +441,16 @@ class LirisDiscrete:
         labels: str = "values",
         clip_to_sets: Iterable[int] | None = None,
         class_train_sets: Iterable[int] | None = None,
+        group: str = "excerpt",
+        block_size: int = FILM_BLOCK,
     ) -> Corpus:
-        """A corpus of one-second movies (one per excerpt of ``task_sets``, default all sets).
+        """A corpus of the excerpts of ``task_sets`` (default all sets), one second each, in id order.
 
+        ``group="excerpt"``: every excerpt is its own one-second movie.  ``group="id-blocks"``:
+        runs of about ``block_size`` consecutive ids (never crossing a change of set) form one
+        movie of that many seconds, one second per excerpt — a stand-in for the film, so that
+        anything carving validation "by movie" keeps excerpts of one film together.  Either way
+        each excerpt is one clip of ``clip_seconds=1``; use ``context="none"``.
         ``labels="values"``: the 1-5 ratings on ``LabelScale.liris_discrete()``.
         ``labels="classes"``: the 3-class labels encoded as ratings 1/3/5 (internal -1/0/1), to be
         cut by ``CLASS_THRESHOLDS``.  ``clip_to_sets``: clip features into their range on these
@@ -429,6 +458,8 @@ class LirisDiscrete:
         """
         if labels not in ("values", "classes"):
             raise LirisError(f"labels must be 'values' or 'classes', got {labels!r}")
+        if group not in ("excerpt", "id-blocks"):
+            raise LirisError(f"group must be 'excerpt' or 'id-blocks', got {group!r}")
         data = self.clipped(clip_to_sets) if clip_to_sets is not None else self
         rows = np.arange(len(self)) if task_sets is None else self.indices(task_sets)
         if not len(rows):
@@ -445,16 +476,69 @@ class LirisDiscrete:
         specs = self.specs()
         features = {s.name: data.features[s.name][rows].astype(np.float32) for s in specs}
         masks = {s.name: np.ones(n, dtype=bool) for s in specs}
+        if group == "excerpt":
+            bounds = np.arange(n + 1, dtype=np.int64)
+        else:
+            bounds = _id_blocks(self.sets[rows], block_size)
+        stem = lambda i: Path(self.names[rows[i]]).stem  # noqa: E731
+        movie_ids = [
+            stem(a) if b - a == 1 else f"{stem(a)}-{stem(b - 1)}" for a, b in zip(bounds[:-1], bounds[1:])
+        ]
         return Corpus(
             specs,
-            [Path(self.names[i]).stem for i in rows],
-            np.arange(n + 1, dtype=np.int64),
+            movie_ids,
+            bounds,
             features,
             masks,
             label_arrays,
-            [SET_NAMES[int(self.sets[i])] for i in rows],
+            [SET_NAMES[int(self.sets[rows[a]])] for a in bounds[:-1]],
             scale,
         )
+
+
+def _id_blocks(sets: np.ndarray, block_size: int) -> np.ndarray:
+    """Row boundaries of blocks of ~block_size consecutive rows, cut at every change of set."""
+    if block_size < 1:
+        raise LirisError(f"block_size must be at least 1, got {block_size}")
+    changes = np.flatnonzero(np.diff(sets) != 0) + 1
+    starts = np.concatenate([[0], changes])
+    ends = np.concatenate([changes, [len(sets)]])
+    bounds = [0]
+    for a, b in zip(starts, ends):
+        k = max(1, int(round((b - a) / block_size)))
+        bounds.extend(np.linspace(a, b, k + 1).round().astype(np.int64)[1:].tolist())
+    return np.asarray(bounds, dtype=np.int64)
+
+
+def liris_reproduction_input(root: str | Path) -> tuple[Corpus, dict]:
+    """Corpus and dataset info for ``videoaffect reproduce --dataset ROOT`` (see
+    ``reproduce.DATASET_INFO_KEYS``): the 1-5 values, excerpts grouped into id-block "films"
+    (validation carved by film proxy), features clipped to the training sets' range, one
+    clip per excerpt.  ``classification_by_task`` holds per-task thresholds on the internal
+    scale that turn the values into the 3 classes (``class_cuts``): one corpus cannot carry
+    classes that need different cut points for valence and arousal under a single
+    ``class_thresholds``."""
+    data = LirisDiscrete(root)
+    protocol = data.protocol()
+    corpus = data.to_corpus(clip_to_sets=protocol.train_sets, group="id-blocks")
+    scale = corpus.label_scale
+    by_task = {
+        task: {
+            "num_classes": 3,
+            "class_thresholds": [float(v) for v in scale.to_internal(data.class_cuts(task, protocol.train_sets))],
+        }
+        for task in LABEL_NAMES
+    }
+    info = {
+        "name": f"LIRIS-ACCEDE discrete at {Path(root).name} (TAC2015 features, {protocol.name} protocol)",
+        "train_split": [SET_NAMES[s] for s in protocol.train_sets],
+        "test_split": [SET_NAMES[s] for s in protocol.eval_sets],
+        "model_overrides": {"clip_seconds": 1, "context": "none"},
+        "modality_map": {"action": "motion", "expression": None},
+        "classification_by_task": by_task,
+        "class_source": data.class_source,
+    }
+    return corpus, info
 
 
 def _check_task(task: str) -> None:
@@ -597,6 +681,7 @@ __all__ = [
     "LirisDiscrete",
     "LirisError",
     "Protocol",
+    "liris_reproduction_input",
     "read_table",
     "signed_log",
 ]
