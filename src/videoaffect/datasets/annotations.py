@@ -107,7 +107,7 @@ def _find_column(names: list[str], accepted: tuple[str, ...], what: str, path: P
     )
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
     try:
         float(text)
     except ValueError:
@@ -147,7 +147,7 @@ def read_second_labels(path: str | os.PathLike, value_range: tuple[float, float]
     header_no, header = rows[0]
     sep = _detect_separator(header)
     names = _split(header, sep)
-    if all(_is_number(n) for n in names):
+    if all(is_number(n) for n in names):
         raise AnnotationError(
             f"{path}, line {header_no}: the first line holds numbers, not column names; add a header line "
             "such as 'Time<TAB>Valence<TAB>Arousal'"

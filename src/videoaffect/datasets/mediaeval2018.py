@@ -65,6 +65,7 @@ from videoaffect.datasets.annotations import (
     AnnotationError,
     DatasetError,
     SecondLabels,
+    is_number,
     read_second_labels,
 )
 from videoaffect.datasets.corpus import LABEL_NAMES, Corpus, ModalitySpec
@@ -299,20 +300,12 @@ def _fast_floats(text: str, sep: str) -> np.ndarray | None:
 
 def _floats(tokens: Sequence[str], path: str) -> np.ndarray:
     cleaned = ["nan" if t == "?" else t for t in tokens]
-    bad = next((t for t in cleaned if not _is_number(t)), None)
+    bad = next((t for t in cleaned if not is_number(t)), None)
     if bad is not None:
         raise DatasetError(
             f"{path}: {bad!r} is not a number; the file is corrupt — restore it from the release archive"
         )
     return np.array([float(t) for t in cleaned], dtype=np.float64)
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _parse_numbers(text: str, path: str) -> np.ndarray:
@@ -394,7 +387,7 @@ def _read_smile_csv(text: str, path: str) -> np.ndarray | None:
         return [t.strip() for t in (line.split(sep) if sep else line.split())]
 
     first = split(lines[0])
-    has_header = any(not _is_number(t) and not t.startswith(("'", '"')) and t != "?" for t in first)
+    has_header = any(not is_number(t) and not t.startswith(("'", '"')) and t != "?" for t in first)
     if not has_header:
         if len(lines) > 1:
             raise DatasetError(f"{path}: {len(lines)} rows; a per-second file holds one — restore it from the release")
