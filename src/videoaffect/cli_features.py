@@ -26,7 +26,7 @@ def cmd_extract(args) -> int:
         args.set,
         args.out,
         workers=args.workers,
-        device=_device(args.device),
+        device=device_name(args.device),
         backend=args.backend,
         scheduler=args.scheduler,
         force=args.force,
@@ -48,17 +48,10 @@ def cmd_extract(args) -> int:
     return 1 if failed else 0
 
 
-def _device(name: str) -> str:
-    if name == "auto":
-        import torch
+def device_name(name: str) -> str:
+    from videoaffect.training.pipeline import resolve_device
 
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if name.startswith("cuda"):
-        import torch
-
-        if not torch.cuda.is_available():
-            raise ValueError(f"--device {name} asked for CUDA but torch sees no CUDA device; use cpu or auto")
-    return name
+    return str(resolve_device(name))
 
 
 def cmd_features_show(args) -> int:
@@ -120,7 +113,7 @@ def cmd_train_expression(args) -> int:
     log_path = args.out.with_suffix(".log.jsonl")
     path = pretrain_expression(
         args.root, layout=args.layout, out_path=args.out, epochs=args.epochs, batch_size=args.batch_size,
-        device=_device(args.device), max_images=args.max_images, log=TrainingLog(log_path),
+        device=device_name(args.device), max_images=args.max_images, log=TrainingLog(log_path),
     )
     print(f"expression network written to {path}; make it the paper set's expression weights with\n"
           f"  videoaffect weights import {path} --name expression-xception")

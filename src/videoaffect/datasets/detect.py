@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from videoaffect.cli_features import device_name
 from videoaffect.datasets.corpus import Corpus, CorpusError
 
 
@@ -28,7 +29,7 @@ def _extract(videos: list[tuple[str, Path]], args: argparse.Namespace) -> Path:
         args.feature_set,
         store,
         workers=args.workers,
-        device=args.device if args.device != "auto" else "cpu",
+        device=device_name(args.device),
         progress=not getattr(args, "no_progress", False),
     )
     failed = [r for r in results if r.status == "failed"]

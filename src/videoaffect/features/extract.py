@@ -28,7 +28,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from videoaffect.features.store import FeatureStore, StoreError, file_sha256
+from videoaffect.features.store import FeatureStore, StoreError
+from videoaffect.weights.registry import sha256_of
 
 VIDEO_SUFFIXES = {".mp4", ".mkv", ".avi", ".mov", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv", ".ts", ".mts"}
 
@@ -164,7 +165,7 @@ def extract_movie(
     writer = None
     try:
         source = Path(video.path)
-        digest = file_sha256(source)
+        digest = sha256_of(source)
         if not force and store.is_current(feature_set, video.movie_id, provenance, digest):
             return MovieResult(video.movie_id, video.path, "skipped", elapsed_s=time.perf_counter() - t0)
         info = probe(source)

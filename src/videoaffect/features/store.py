@@ -21,7 +21,6 @@ the next run).
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -48,14 +47,6 @@ def _version() -> str:
         return version("videoaffect")
     except Exception:  # pragma: no cover - not installed as a distribution
         return "unknown"
-
-
-def file_sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 22), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 @dataclass
