@@ -4,6 +4,11 @@ The paper does not state the clip length; ``clip_seconds`` defaults to 10 (our a
 The last clip of a movie is usually shorter.  It is kept as a shorter clip (the LSTMs run on
 its true length) rather than dropped, so every second of every movie gets a prediction.  A
 movie shorter than ``clip_seconds`` is therefore one short clip.
+
+``offset`` shifts the tiling for prediction at one-second resolution (``clip_stride``): with
+offset p (0 < p < clip_seconds) the clips are [0, p), [p, p + clip_seconds), ...  Each offset is
+still a non-overlapping tiling, so the inter-clip context sees clips exactly one clip length
+apart, as in training; overlapping predictions are the union of several such tilings.
 """
 
 from __future__ import annotations
@@ -27,17 +32,23 @@ class ClipTable:
     position: np.ndarray  # (n_clips,) clip number within its movie
 
     @classmethod
-    def build(cls, corpus: Corpus, movies: Sequence[int], clip_seconds: int) -> "ClipTable":
+    def build(cls, corpus: Corpus, movies: Sequence[int], clip_seconds: int, offset: int = 0) -> "ClipTable":
         if int(clip_seconds) < 1:
             raise CorpusError(f"clip_seconds must be a positive number of seconds, got {clip_seconds}")
         clip_seconds = int(clip_seconds)
+        offset = int(offset)
+        if not 0 <= offset < clip_seconds:
+            raise CorpusError(f"clip offset must lie in [0, {clip_seconds}), got {offset}")
         mv, st, ln, pos = [], [], [], []
         for m in movies:
             a, n = int(corpus.offsets[m]), corpus.seconds(m)
-            starts = np.arange(0, n, clip_seconds)
+            starts = np.arange(offset, n, clip_seconds)
+            if offset and n > 0:
+                starts = np.concatenate([[0], starts])
+            ends = np.append(starts[1:], n)
             mv.append(np.full(len(starts), m))
             st.append(a + starts)
-            ln.append(np.minimum(clip_seconds, n - starts))
+            ln.append(ends - starts)
             pos.append(np.arange(len(starts)))
         if not mv:
             raise CorpusError("no movies selected: cannot build clips from an empty set")

@@ -25,7 +25,7 @@ from videoaffect.atomic import atomic_open, atomic_write_text
 from videoaffect.datasets.clips import ClipTable, class_of
 from videoaffect.datasets.corpus import Corpus, CorpusError
 from videoaffect.models.config import ModelConfig, TrainConfig
-from videoaffect.models.networks import InterClipLSTM, IntraClipModel, ema
+from videoaffect.models.networks import InterClipLSTM, IntraClipModel, smooth
 from videoaffect.models.normalizer import Normalizer
 
 MODEL_FORMAT = "videoaffect-model/1"
@@ -41,6 +41,9 @@ class ClipPredictions:
     intra: np.ndarray  # (n_clips,) regression value, or predicted class
     final: np.ndarray  # after inter-clip context (== intra when there is none)
     probabilities: np.ndarray | None = None  # (n_clips, K) for classification
+    # per modality (n_clips,): intra-clip prediction minus the prediction with that modality's
+    # clip feature replaced by its training mean (see AffectModel.contributions_doc)
+    contributions: dict[str, np.ndarray] | None = None
 
     def per_second(self, which: str = "final") -> dict[int, np.ndarray]:
         """Each clip's prediction repeated over its seconds (no smoothing), per movie index."""
@@ -51,7 +54,24 @@ class ClipPredictions:
         return out
 
 
+@dataclass
+class SecondCurve:
+    """Per-second predictions of one movie on the internal [-1, 1] scale."""
+
+    intra: np.ndarray  # before inter-clip context
+    final: np.ndarray  # after inter-clip context / smoothing
+    contributions: dict[str, np.ndarray]  # per modality, intra-level
+    present: dict[str, np.ndarray]  # per modality, the seconds where it had data
+
+
 class AffectModel:
+    contributions_doc = (
+        "contribution of a modality = intra-clip prediction minus the prediction with that "
+        "modality's clip feature (its encoder output in the fused sum) replaced by its mean over "
+        "the training clips; 0 where the modality is absent (Baseline 2: the prediction minus the "
+        "average of the other members); per second, the mean over the clips covering the second"
+    )
+
     def __init__(
         self,
         config: ModelConfig,
@@ -61,6 +81,7 @@ class AffectModel:
         members: dict[str, IntraClipModel] | None = None,
         context: InterClipLSTM | None = None,
         ranking: dict | None = None,
+        reference: dict[str, np.ndarray] | None = None,
     ) -> None:
         if (intra is None) == (members is None):
             raise ValueError("an AffectModel has either one intra-clip model or averaged members")
@@ -71,6 +92,9 @@ class AffectModel:
         self.members = members
         self.context = context
         self.ranking = ranking or {}
+        # mean clip feature per modality over the training clips (the "left out" value of
+        # contributions); None for models saved before it existed
+        self.reference = reference
 
     @property
     def modality_names(self) -> list[str]:
@@ -110,6 +134,13 @@ class AffectModel:
                 )
 
     # ------------------------------------------------------------------ prediction
+    def _eval_on(self, device) -> torch.device:
+        device = torch.device(device)
+        self.to(device)
+        for m in self.modules().values():
+            m.eval()
+        return device
+
     @torch.no_grad()
     def predict_clips(
         self,
@@ -117,27 +148,41 @@ class AffectModel:
         movies: Sequence[int],
         device: str | torch.device = "cpu",
         batch_size: int = 256,
+        offset: int = 0,
+        contributions: bool = False,
     ) -> ClipPredictions:
         from videoaffect.training.batches import ClipLoader
 
         self.check_corpus(corpus)
-        device = torch.device(device)
-        self.to(device)
-        for m in self.modules().values():
-            m.eval()
-        table = ClipTable.build(corpus, list(movies), self.config.clip_seconds)
+        device = self._eval_on(device)
+        table = ClipTable.build(corpus, list(movies), self.config.clip_seconds, offset)
         loader = ClipLoader(corpus, table, self.normalizer, self.modality_names, device)
         all_clips = np.arange(len(table))
         classification = self.config.output == "classification"
+        want_contrib = contributions and not classification
         outputs, embeddings = [], []
+        contrib: dict[str, list[np.ndarray]] = {n: [] for n in self.modality_names}
         for _, batch in loader.batches(all_clips, batch_size):
             if self.intra is not None:
-                emb = self.intra.embed(batch)
-                outputs.append(self.intra.head.predict(emb).cpu())
+                feats = {n: self.intra.encode(n, batch) for n in self.intra.modality_names}
+                fused = sum(feats.values())
+                emb = self.intra.head.embed(fused)
+                pred = self.intra.head.predict(emb)
+                outputs.append(pred.cpu())
                 if self.context is not None:
                     embeddings.append(emb)
+                if want_contrib:
+                    for n, f in feats.items():
+                        ref = self._reference_tensor(n, f)
+                        left_out = self.intra.head(fused - f + ref)
+                        delta = (pred - left_out) * batch.present[n].to(pred.dtype)
+                        contrib[n].append(delta.cpu().numpy())
             else:
-                outputs.append(_average_members(self.members, batch, classification).cpu())
+                pred = _average_members(self.members, batch, classification)
+                outputs.append(pred.cpu())
+                if want_contrib:
+                    for n, delta in _member_contributions(self.members, batch, pred).items():
+                        contrib[n].append(delta.cpu().numpy())
         raw = torch.cat(outputs).numpy().astype(np.float64)
         probs = None
         if classification:
@@ -148,10 +193,68 @@ class AffectModel:
         ctx = self.config.resolved_context
         if ctx == "ema":
             for _, sl in table.movie_slices():
-                final[sl] = ema(raw[sl], self.config.ema_beta, self.config.ema_init)
+                final[sl] = smooth(raw[sl], self.config.ema_beta, self.config.ema_init, self.config.ema_zero_lag)
         elif ctx == "lstm" and self.context is not None:
             final = context_predict(self.context, torch.cat(embeddings), table, self.config.context_clips)
-        return ClipPredictions(table, raw, final, probs)
+        contrib_arrays = (
+            {n: np.concatenate(v).astype(np.float64) for n, v in contrib.items() if v} if want_contrib else None
+        )
+        return ClipPredictions(table, raw, final, probs, contrib_arrays)
+
+    def _reference_tensor(self, name: str, feature: torch.Tensor) -> torch.Tensor:
+        if self.reference is not None and name in self.reference:
+            return torch.as_tensor(self.reference[name], dtype=feature.dtype, device=feature.device)[None, :]
+        # models saved before references were stored: the batch's own mean clip feature
+        return feature.mean(0, keepdim=True)
+
+    def predict_seconds(
+        self,
+        corpus: Corpus,
+        movies: Sequence[int],
+        clip_stride: int | None = None,
+        device: str | torch.device = "cpu",
+    ) -> dict[int, SecondCurve]:
+        """Per-second curves of each movie.
+
+        ``clip_stride`` = clip_seconds (the default) is the paper's non-overlapping tiling: a
+        clip's prediction holds for each of its seconds and arousal is smoothed per clip (eq. 2).
+        A smaller stride predicts the tilings shifted by 0, stride, 2*stride, ... seconds; each
+        second's intra-clip value (and valence after the inter-clip BiLSTM, which runs on each
+        tiling's chain of clips) is the mean over the clips that cover it, and arousal is then
+        smoothed per second with the same time constant (beta ** (1 / clip_seconds) per second)."""
+        cfg = self.config
+        stride = cfg.clip_seconds if clip_stride is None else int(clip_stride)
+        if not 1 <= stride <= cfg.clip_seconds:
+            raise ValueError(f"clip stride must be between 1 and the clip length ({cfg.clip_seconds} s), got {stride}")
+        if cfg.output == "classification" and stride != cfg.clip_seconds:
+            raise ValueError("the classification variant predicts whole clips; use clip stride = clip length")
+        movies = list(movies)
+        offsets = list(range(0, cfg.clip_seconds, stride))
+        n_sec = {m: corpus.seconds(m) for m in movies}
+        intra = {m: np.zeros(n) for m, n in n_sec.items()}
+        final = {m: np.zeros(n) for m, n in n_sec.items()}
+        contrib = {m: {name: np.zeros(n) for name in self.modality_names} for m, n in n_sec.items()}
+        for off in offsets:
+            preds = self.predict_clips(corpus, movies, device, offset=off, contributions=True)
+            per_intra, per_final = preds.per_second("intra"), preds.per_second("final")
+            for m in movies:
+                intra[m] += per_intra[m]
+                final[m] += per_final[m]
+            for name, values in (preds.contributions or {}).items():
+                per = ClipPredictions(preds.table, values, values).per_second("intra")
+                for m in movies:
+                    contrib[m][name] += per[m]
+        k = float(len(offsets))
+        out = {}
+        for m in movies:
+            a, b = int(corpus.offsets[m]), int(corpus.offsets[m + 1])
+            i_curve, f_curve = intra[m] / k, final[m] / k
+            if cfg.resolved_context == "ema" and len(offsets) > 1:
+                beta_s = cfg.ema_beta ** (1.0 / cfg.clip_seconds) if cfg.ema_beta > 0 else 0.0
+                f_curve = smooth(i_curve, beta_s, cfg.ema_init, cfg.ema_zero_lag)
+            present = {name: corpus.masks[name][a:b].copy() for name in self.modality_names}
+            out[m] = SecondCurve(i_curve, f_curve, {n: v / k for n, v in contrib[m].items()}, present)
+        return out
 
     # ------------------------------------------------------------------ persistence
     def state_tensors(self) -> dict[str, torch.Tensor]:
@@ -161,6 +264,8 @@ class AffectModel:
                 tensors[f"{prefix}.{k}"] = v.detach().cpu().contiguous()
         for k, v in self.normalizer.to_tensors().items():
             tensors[k] = torch.from_numpy(np.ascontiguousarray(v))
+        for k, v in (self.reference or {}).items():
+            tensors[f"reference.{k}"] = torch.from_numpy(np.ascontiguousarray(v, dtype=np.float32))
         return tensors
 
     def save(self, directory: str | Path, metrics: dict | None = None) -> Path:
@@ -217,7 +322,8 @@ class AffectModel:
             _load_prefixed(context, tensors, "context", w_path)
         ranking_path = root / "ranking.json"
         ranking = json.loads(ranking_path.read_text()) if ranking_path.is_file() else {}
-        return cls(config, train_config, normalizer, intra, members, context, ranking)
+        reference = {k[len("reference."):]: v.numpy() for k, v in tensors.items() if k.startswith("reference.")}
+        return cls(config, train_config, normalizer, intra, members, context, ranking, reference or None)
 
 
 def _load_prefixed(module: torch.nn.Module, tensors: dict, prefix: str, path: Path) -> None:
@@ -242,6 +348,21 @@ def _average_members(members: dict[str, IntraClipModel], batch, classification: 
         count = w if count is None else count + w
     count = count.clamp(min=1.0)
     return total / (count.unsqueeze(1) if total.dim() == 2 else count)
+
+
+def _member_contributions(members: dict[str, IntraClipModel], batch, pred: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Baseline 2: prediction minus the average of the other present members (0 where the
+    member's modality is absent or no other member is present)."""
+    outs = {n: m(batch) for n, m in members.items()}
+    weights = {n: batch.present[n].to(pred.dtype) for n in members}
+    total = sum(outs[n] * weights[n] for n in members)
+    count = sum(weights.values())
+    result = {}
+    for n in members:
+        others = count - weights[n]
+        without = (total - outs[n] * weights[n]) / others.clamp(min=1.0)
+        result[n] = torch.where((weights[n] > 0) & (others > 0), pred - without, torch.zeros_like(pred))
+    return result
 
 
 def context_windows(table: ClipTable, length: int) -> tuple[np.ndarray, np.ndarray]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
 
 from videoaffect.datasets.corpus import ModalitySpec
@@ -45,8 +46,14 @@ class ModelConfig:
     context: str = "auto"
     context_clips: int = 4
     context_hidden: int = 64
+    # Arousal smoothing (eq. 2) with decay ``ema_beta`` per clip step.  Its time constant in
+    # seconds, tau = -clip_seconds / ln(beta), is what stays the same across clip lengths and
+    # strides: at one-second resolution the curve is smoothed with beta ** (1 / clip_seconds)
+    # per second.  beta = 0 means no smoothing.  ``ema_zero_lag`` runs the EMA forward and then
+    # backward (no delay; beyond the paper).
     ema_beta: float = 0.98
     ema_init: str = "first"
+    ema_zero_lag: bool = False
 
     def __post_init__(self) -> None:
         self.modalities = tuple(
@@ -88,6 +95,22 @@ class ModelConfig:
         if self.output == "classification":
             return "none"
         return "lstm" if self.task == "valence" else "ema"
+
+    @property
+    def ema_tau_seconds(self) -> float:
+        """Time constant of the arousal EMA in seconds (0 = no smoothing)."""
+        if self.ema_beta <= 0.0:
+            return 0.0
+        return -self.clip_seconds / math.log(self.ema_beta)
+
+    def smoothing_text(self) -> str:
+        ctx = self.resolved_context
+        if ctx == "lstm":
+            return f"inter-clip BiLSTM over {self.context_clips} clips of {self.clip_seconds} s"
+        if ctx == "none" or self.ema_beta <= 0.0:
+            return "none"
+        kind = "zero-lag (forward-backward) EMA" if self.ema_zero_lag else "EMA (eq. 2)"
+        return f"{kind}, time constant {self.ema_tau_seconds:.1f} s (beta {self.ema_beta:.4g} per {self.clip_seconds}-s clip)"
 
     @property
     def out_dim(self) -> int:

@@ -168,6 +168,15 @@ class InterClipLSTM(nn.Module):
         return torch.tanh(self.fc(out)[..., 0])
 
 
+def smooth(values: np.ndarray, beta: float, init: str = "first", zero_lag: bool = False) -> np.ndarray:
+    """EMA of eq. 2; ``zero_lag`` runs it forward, then backward over the result (a
+    forward-backward filter: no delay, and each value sees its past and its future)."""
+    out = ema(values, beta, init)
+    if zero_lag and len(out):
+        out = ema(out[::-1], beta, "first")[::-1].copy()
+    return out
+
+
 def ema(predictions: np.ndarray, beta: float, init: str = "first") -> np.ndarray:
     """Paper eq. 2 over one movie's clip predictions in time order:
     ema_i = beta * ema_{i-1} + (1 - beta) * y_i.

@@ -359,7 +359,8 @@ class Trainer:
                 intra = self.joint()
             if self.cfg.resolved_context == "lstm":
                 context = self.inter_clip(intra)
-        model = AffectModel(self.cfg, self.tcfg, self.normalizer, intra, members, context, ranking)
+        reference = clip_feature_means(intra, self.train.loader, self.train.clips) if intra is not None else None
+        model = AffectModel(self.cfg, self.tcfg, self.normalizer, intra, members, context, ranking, reference)
         if intra is not None and len(intra.modality_names) > 1 and not self.classification:
             ranking["contributions"] = modality_contributions(intra, self.val.loader, self.val.clips)
             self.log.write("contributions", **ranking["contributions"])
@@ -368,6 +369,23 @@ class Trainer:
 
 def _nan_low(x: float) -> float:
     return -math.inf if math.isnan(x) else x
+
+
+@torch.no_grad()
+def clip_feature_means(model: IntraClipModel, loader: ClipLoader, clips: np.ndarray) -> dict[str, np.ndarray]:
+    """Mean clip feature (encoder output) of each modality over the clips where it is present:
+    the value a modality is replaced by when its contribution is measured."""
+    model.eval()
+    total = {n: None for n in model.modality_names}
+    count = {n: 0.0 for n in model.modality_names}
+    for _, batch in loader.batches(clips, 256):
+        for n in model.modality_names:
+            f = model.encode(n, batch)
+            w = batch.present[n].to(f.dtype)
+            s = (f * w[:, None]).sum(0)
+            total[n] = s if total[n] is None else total[n] + s
+            count[n] += float(w.sum())
+    return {n: (total[n] / max(count[n], 1.0)).cpu().numpy().astype(np.float32) for n in model.modality_names}
 
 
 @torch.no_grad()

@@ -1,0 +1,484 @@
+"""Self-contained HTML report of one predicted emotion curve.
+
+The document has inline CSS only, no script and no external reference of any kind: the plot
+and the thumbnails are embedded as ``data:`` URIs, so the file can be mailed or archived alone.
+Every string that comes from the curve or the metadata is escaped.
+
+This module also holds the small curve helpers (time formatting, modality discovery, runs of
+missing seconds) that :mod:`videoaffect.reports.plot` shares; it needs only numpy and pandas.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+TASKS = ("valence", "arousal")
+NA = "n/a"
+MAX_LISTED_RANGES = 12
+
+# What a missing modality usually means, for the legend and the "missing data" section.
+_MISSING_LABEL = {"expression": "no face", "audio": "no audio"}
+_ALL_MISSING_REASON = {"audio": "no audio track", "expression": "no face detected"}
+_SOME_MISSING_REASON = {"expression": "no face detected", "audio": "audio missing"}
+
+_MOMENTS = (
+    ("most_positive", "Most positive moment", "valence", "max"),
+    ("most_negative", "Most negative moment", "valence", "min"),
+    ("most_intense", "Most intense moment", "arousal", "max"),
+)
+
+
+# --------------------------------------------------------------------------- curve helpers
+def format_time(seconds: float) -> str:
+    """``m:ss`` below one hour, ``h:mm:ss`` from one hour on (negative clamps to 0)."""
+    total = max(int(math.floor(seconds)), 0)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def tasks_of(curve: pd.DataFrame) -> list[str]:
+    """The tasks whose final prediction column exists, valence first."""
+    return [t for t in TASKS if t in curve.columns]
+
+
+def modalities_of(curve: pd.DataFrame) -> list[str]:
+    """Modality names from ``<m>_present`` and ``<task>_contrib_<m>`` columns, first seen first."""
+    names: list[str] = []
+    for col in map(str, curve.columns):
+        name = None
+        if col.endswith("_present") and len(col) > len("_present"):
+            name = col[: -len("_present")]
+        else:
+            for task in TASKS:
+                prefix = f"{task}_contrib_"
+                if col.startswith(prefix) and len(col) > len(prefix):
+                    name = col[len(prefix):]
+        if name is not None and name not in names:
+            names.append(name)
+    return names
+
+
+def contribution_columns(curve: pd.DataFrame, task: str) -> dict[str, str]:
+    """``{modality: column}`` of the contribution columns of ``task``."""
+    prefix = f"{task}_contrib_"
+    return {str(c)[len(prefix):]: str(c) for c in curve.columns if str(c).startswith(prefix)}
+
+
+def missing_label(modality: str) -> str:
+    """Short legend text for seconds without ``modality`` ("no audio", "no face", ...)."""
+    return _MISSING_LABEL.get(modality, f"no {modality}")
+
+
+def false_runs(present) -> list[tuple[int, int]]:
+    """Runs of False in a boolean sequence as ``(start, stop)`` index pairs, stop exclusive."""
+    mask = ~np.asarray(present, dtype=bool)
+    if mask.size == 0:
+        return []
+    padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return [(int(a), int(b)) for a, b in zip(edges[0::2], edges[1::2])]
+
+
+def presence(curve: pd.DataFrame, modality: str) -> np.ndarray | None:
+    """Boolean presence of ``modality`` per row, or None if the curve has no such column."""
+    col = f"{modality}_present"
+    if col not in curve.columns:
+        return None
+    return curve[col].fillna(False).astype(bool).to_numpy()
+
+
+def row_seconds(curve: pd.DataFrame) -> np.ndarray:
+    """Start second of every row (the index, or 0..n-1 if the index is not numeric)."""
+    try:
+        return np.asarray(curve.index, dtype=float)
+    except (TypeError, ValueError):
+        return np.arange(len(curve), dtype=float)
+
+
+def label_scale(meta: Mapping | None) -> tuple[float | None, float | None]:
+    """``(low, high)`` of the label scale, None where unknown or not a number."""
+    scale = _get(meta, "label_scale")
+    low, high = _number(_get(scale, "low")), _number(_get(scale, "high"))
+    if low is not None and high is not None and high <= low:
+        return None, None
+    return low, high
+
+
+# --------------------------------------------------------------------------- moments
+def select_moments(curve: pd.DataFrame) -> list[dict]:
+    """The most positive (valence max), most negative (valence min) and most intense (arousal
+    max) seconds. A moment whose task column is absent (or all NaN) is skipped; moments may
+    coincide. Each is ``{"key", "title", "second", "value", "task"}``."""
+    seconds = row_seconds(curve)
+    moments = []
+    for key, title, task, how in _MOMENTS:
+        if task not in curve.columns:
+            continue
+        values = pd.to_numeric(curve[task], errors="coerce").to_numpy(dtype=float)
+        if not np.isfinite(values).any():
+            continue
+        pos = int(np.nanargmax(values) if how == "max" else np.nanargmin(values))
+        moments.append({"key": key, "title": title, "second": int(seconds[pos]),
+                        "value": float(values[pos]), "task": task})
+    return moments
+
+
+# --------------------------------------------------------------------------- rendering
+def render_html(curve: pd.DataFrame, meta: Mapping | None, png: bytes,
+                thumbnails: Mapping[int, bytes] | None) -> str:
+    """One self-contained HTML5 document: plot, summary, moments, missing data, label scale,
+    model and feature provenance. ``thumbnails`` maps a second to JPEG bytes (missing ones
+    are shown as "no frame")."""
+    meta = meta if isinstance(meta, Mapping) else {}
+    thumbnails = thumbnails or {}
+    name = _text(_get(_get(meta, "video"), "name"))
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>Emotion curve: {_e(name)}</title>",
+        f"<style>{_CSS}</style>",
+        "</head>",
+        "<body>",
+        "<main>",
+        f"<h1>Emotion curve: {_e(name)}</h1>",
+        _video_section(curve, meta),
+        _plot_section(png, name),
+        _summary_section(curve, meta),
+        _moments_section(curve, thumbnails),
+        _missing_section(curve),
+        _scale_section(meta),
+        _model_section(meta),
+        _provenance_section(meta),
+        _footer(meta),
+        "</main>",
+        "</body>",
+        "</html>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+_CSS = (
+    "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;"
+    "margin:0;background:#f6f6f4;color:#222;line-height:1.45}"
+    "main{max-width:1200px;margin:0 auto;padding:1.5em 1.5em 3em}"
+    "h1{font-size:1.6em;margin:.2em 0 .6em;word-break:break-word}"
+    "h2{font-size:1.2em;margin:1.6em 0 .5em;border-bottom:1px solid #ccc;padding-bottom:.2em}"
+    "section{margin-bottom:1em}"
+    ".plot img{width:100%;height:auto;border:1px solid #ddd;background:#fff}"
+    "table{border-collapse:collapse;background:#fff;font-size:.92em}"
+    "th,td{border:1px solid #ddd;padding:.3em .6em;text-align:left;vertical-align:top}"
+    "th{background:#eee}"
+    "td.num{text-align:right;font-variant-numeric:tabular-nums}"
+    "code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em;word-break:break-all}"
+    "dl.kv{display:grid;grid-template-columns:max-content auto;gap:.2em 1em;margin:0}"
+    "dl.kv dt{font-weight:600}dl.kv dd{margin:0;word-break:break-word}"
+    ".cards{display:flex;flex-wrap:wrap;gap:1em}"
+    ".card{background:#fff;border:1px solid #ddd;border-radius:6px;padding:.6em;width:340px}"
+    ".card img{display:block;max-width:320px;height:auto;margin-bottom:.4em}"
+    ".noframe{width:320px;height:180px;display:flex;align-items:center;justify-content:center;"
+    "background:#ddd;color:#666;margin-bottom:.4em}"
+    ".card h3{font-size:1em;margin:0 0 .4em}"
+    "ul{margin:.3em 0;padding-left:1.4em}"
+    ".muted{color:#666}"
+    "footer{margin-top:2em;font-size:.85em;color:#666}"
+)
+
+
+def _video_section(curve: pd.DataFrame, meta: Mapping) -> str:
+    video = _get(meta, "video")
+    seconds = _get(video, "seconds")
+    seconds_text = NA
+    if _number(seconds) is not None:
+        seconds_text = f"{_fmt_num(seconds)} s ({format_time(float(seconds))})"
+    sha = _get(video, "sha256")
+    rows = [
+        ("File", _e(_text(_get(video, "path")))),
+        ("Duration", _e(seconds_text)),
+        ("Seconds predicted", _e(str(len(curve)))),
+        ("sha256", _hash_html(sha, full=True)),
+    ]
+    return f'<section class="video">{_dl(rows)}</section>'
+
+
+def _plot_section(png: bytes, name: str) -> str:
+    uri = "data:image/png;base64," + base64.b64encode(bytes(png)).decode("ascii")
+    return ('<section class="plot"><h2>Emotion curve</h2>'
+            f'<img src="{uri}" alt="{_e("valence and arousal over time for " + name)}">'
+            "</section>")
+
+
+def _summary_section(curve: pd.DataFrame, meta: Mapping) -> str:
+    tasks = tasks_of(curve)
+    if not tasks:
+        return '<section class="summary"><h2>Summary</h2><p>No prediction column.</p></section>'
+    low, high = label_scale(meta)
+    mid = (low + high) / 2 if low is not None else None
+    seconds = row_seconds(curve)
+    head = ("<tr><th>task</th><th>mean</th><th>min (at)</th><th>max (at)</th><th>std</th>"
+            f"<th>share of seconds above the midpoint{'' if mid is None else ' (' + _fmt_num(mid) + ')'}"
+            "</th></tr>")
+    rows = []
+    for task in tasks:
+        values = pd.to_numeric(curve[task], errors="coerce").to_numpy(dtype=float)
+        ok = np.isfinite(values)
+        if not ok.any():
+            rows.append(f"<tr><td>{_e(task)}</td>" + f'<td class="num">{NA}</td>' * 5 + "</tr>")
+            continue
+        v = values[ok]
+        imin, imax = int(np.nanargmin(values)), int(np.nanargmax(values))
+        share = NA if mid is None else f"{100.0 * float(np.mean(v > mid)):.0f} %"
+        rows.append(
+            f"<tr><td>{_e(task)}</td>"
+            f'<td class="num">{_fmt_val(np.mean(v))}</td>'
+            f'<td class="num">{_fmt_val(values[imin])} (at {format_time(seconds[imin])})</td>'
+            f'<td class="num">{_fmt_val(values[imax])} (at {format_time(seconds[imax])})</td>'
+            f'<td class="num">{_fmt_val(np.std(v))}</td>'
+            f'<td class="num">{share}</td></tr>'
+        )
+    return (f'<section class="summary"><h2>Summary</h2><table>{head}{"".join(rows)}</table>'
+            "<p class=\"muted\">Statistics of the final (temporally smoothed) curve, one value "
+            "per second.</p></section>")
+
+
+def _moments_section(curve: pd.DataFrame, thumbnails: Mapping[int, bytes]) -> str:
+    moments = select_moments(curve)
+    if not moments:
+        return '<section class="moments"><h2>Moments</h2><p>No moment to show.</p></section>'
+    cards = []
+    for m in moments:
+        jpeg = thumbnails.get(m["second"])
+        when = format_time(m["second"])
+        if jpeg:
+            uri = "data:image/jpeg;base64," + base64.b64encode(bytes(jpeg)).decode("ascii")
+            image = f'<img src="{uri}" alt="{_e("frame at " + when)}">'
+        else:
+            image = '<div class="noframe">no frame</div>'
+        cards.append(
+            f'<div class="card">{image}<h3>{_e(m["title"])}</h3>'
+            f"<div>at <strong>{when}</strong> &mdash; {_e(m['task'])} "
+            f"<strong>{_fmt_val(m['value'])}</strong></div></div>"
+        )
+    return f'<section class="moments"><h2>Moments</h2><div class="cards">{"".join(cards)}</div></section>'
+
+
+def _missing_section(curve: pd.DataFrame) -> str:
+    seconds = row_seconds(curve).astype(int)
+    n = len(curve)
+    items, known = [], 0
+    for modality in modalities_of(curve):
+        present = presence(curve, modality)
+        if present is None:
+            continue
+        known += 1
+        runs = false_runs(present)
+        if not runs:
+            continue
+        missing = int(sum(b - a for a, b in runs))
+        spans = [_span(seconds, a, b) for a, b in runs]
+        if missing == n:
+            text = f"missing {spans[0]} (all {missing} s) — {_ALL_MISSING_REASON.get(modality, 'not available')}"
+        else:
+            shown = ", ".join(spans[:MAX_LISTED_RANGES])
+            if len(spans) > MAX_LISTED_RANGES:
+                shown += f", … and {len(spans) - MAX_LISTED_RANGES} more ranges"
+            reason = _SOME_MISSING_REASON.get(modality, "not available")
+            text = f"missing {missing} s of {n} ({reason}): {shown}"
+        items.append(f"<li><strong>{_e(modality)}</strong>: {_e(text)}</li>")
+    if known == 0:
+        body = "<p>The curve has no presence information.</p>"
+    elif not items:
+        body = "<p>All modalities present in every second.</p>"
+    else:
+        body = ("<ul>" + "".join(items) + "</ul><p class=\"muted\">In missing seconds the "
+                "prediction relies on the other modalities.</p>")
+    return f'<section class="missing"><h2>Missing data</h2>{body}</section>'
+
+
+def _scale_section(meta: Mapping) -> str:
+    scale = _get(meta, "label_scale")
+    low, high = _get(scale, "low"), _get(scale, "high")
+    rows = [
+        ("Scale", _e(_text(_get(scale, "name")))),
+        ("Low end", _e(_text(low))),
+        ("High end", _e(_text(high))),
+    ]
+    lo, hi = label_scale(meta)
+    if lo is not None:
+        rows.append(("Neutral (midpoint)", _e(_fmt_num((lo + hi) / 2))))
+    description = _get(scale, "description")
+    text = f"<p>{_e(_text(description))}</p>"
+    return f'<section class="scale"><h2>Label scale</h2>{text}{_dl(rows)}</section>'
+
+
+def _model_section(meta: Mapping) -> str:
+    model = _get(meta, "model")
+    tasks = _get(model, "tasks")
+    tasks_text = ", ".join(map(str, tasks)) if isinstance(tasks, (list, tuple)) else _text(tasks)
+    smoothing = _get(model, "smoothing")
+    if isinstance(smoothing, Mapping) and smoothing:
+        smooth_html = "<br>".join(f"{_e(str(k))}: {_e(_text(v))}" for k, v in smoothing.items())
+    else:
+        smooth_html = _e(_text(smoothing))
+    clip_len, stride = _get(model, "clip_seconds"), _get(model, "clip_stride")
+    rows = [
+        ("Model file", f"<code>{_e(_text(_get(model, 'path')))}</code>"),
+        ("Tasks", _e(tasks_text or NA)),
+        ("Method", _e(_text(_get(model, "method")))),
+        ("Feature set", _e(_text(_get(model, "feature_set")))),
+        ("Temporal smoothing", smooth_html),
+        ("Clip length", _e(_with_unit(clip_len, "s"))),
+        ("Clip stride", _e(_with_unit(stride, "s"))),
+    ]
+    return f'<section class="model"><h2>Model</h2>{_dl(rows)}</section>'
+
+
+def _provenance_section(meta: Mapping) -> str:
+    prov = _get(meta, "feature_provenance")
+    if not isinstance(prov, Mapping) or not prov:
+        return f'<section class="provenance"><h2>Feature provenance</h2><p>{NA}</p></section>'
+    # Either {modality: {...}} or the extraction job's {"extractors": {modality: {...}}, ...}.
+    extractors = prov.get("extractors") if isinstance(prov.get("extractors"), Mapping) else None
+    per_modality = extractors if extractors is not None else prov
+    general = {k: v for k, v in prov.items() if k != "extractors"} if extractors is not None else {}
+    head = ("<tr><th>modality</th><th>extractor</th><th>version</th><th>weights (sha256)</th>"
+            "<th>other</th></tr>")
+    rows = []
+    for modality, info in per_modality.items():
+        if not isinstance(info, Mapping):
+            rows.append(f"<tr><td>{_e(str(modality))}</td><td colspan=\"4\">{_e(_text(info))}</td></tr>")
+            continue
+        info = dict(info)
+        extractor = _pop_first(info, ("extractor", "extractor_id", "id", "name"))
+        version = _pop_first(info, ("version", "extractor_version"))
+        info.pop("modality", None)
+        weights = _pop_weights(info)
+        other = "; ".join(f"{k}={_compact(v)}" for k, v in _flatten(info).items())
+        rows.append(
+            f"<tr><td>{_e(str(modality))}</td><td>{_e(_text(extractor))}</td>"
+            f"<td>{_e(_text(version))}</td><td>{weights}</td>"
+            f"<td><code>{_e(other) if other else ''}</code></td></tr>"
+        )
+    extra = ""
+    if general:
+        extra = _dl([(_e(str(k)), f"<code>{_e(_compact(v))}</code>") for k, v in general.items()])
+    return (f'<section class="provenance"><h2>Feature provenance</h2>{extra}'
+            f"<table>{head}{''.join(rows)}</table></section>")
+
+
+def _footer(meta: Mapping) -> str:
+    return (f"<footer>videoaffect {_e(_text(_get(meta, 'videoaffect_version')))} &middot; "
+            f"schema {_e(_text(_get(meta, 'schema')))}</footer>")
+
+
+# --------------------------------------------------------------------------- small helpers
+def _get(mapping, key):
+    return mapping.get(key) if isinstance(mapping, Mapping) else None
+
+
+def _number(value) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _text(value) -> str:
+    """A meta value as text: n/a where missing, compact JSON for containers."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return NA
+    if isinstance(value, (Mapping, list, tuple)):
+        return _compact(value)
+    return str(value)
+
+
+def _compact(value) -> str:
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _e(text: str) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _fmt_num(value) -> str:
+    f = _number(value)
+    if f is None:
+        return _text(value)
+    return str(int(f)) if f.is_integer() else f"{f:g}"
+
+
+def _fmt_val(value) -> str:
+    f = _number(value)
+    return NA if f is None else f"{f:.3f}"
+
+
+def _with_unit(value, unit: str) -> str:
+    return f"{_fmt_num(value)} {unit}" if _number(value) is not None else _text(value)
+
+
+def _span(seconds: np.ndarray, start: int, stop: int) -> str:
+    first, last = format_time(seconds[start]), format_time(seconds[stop - 1])
+    return first if stop - start == 1 else f"{first}–{last}"
+
+
+def _dl(rows) -> str:
+    return '<dl class="kv">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows) + "</dl>"
+
+
+def _hash_html(value, *, full: bool = False) -> str:
+    if value is None or value == "":
+        return NA
+    text = str(value)
+    if full or len(text) <= 12:
+        return f"<code>{_e(text)}</code>"
+    return f'<code title="{_e(text)}">{_e(text[:12])}</code>'
+
+
+def _pop_first(info: dict, keys):
+    for key in keys:
+        if key in info:
+            return info.pop(key)
+    return None
+
+
+def _pop_weights(info: dict) -> str:
+    """Weight hashes (``weights`` / ``*sha256*`` / ``*hash*`` keys), 12 chars + full in title."""
+    keys = [k for k in list(info) if k in ("weights", "weights_sha256") or "sha256" in str(k) or "hash" in str(k)]
+    shown = []
+    for key in keys:
+        value = info.pop(key)
+        if isinstance(value, Mapping):
+            for name, digest in value.items():
+                shown.append(f"{_e(str(name))}: {_hash_html(digest)}")
+        elif isinstance(value, (list, tuple)):
+            shown.extend(_hash_html(v) for v in value)
+        elif value not in (None, ""):
+            shown.append(_hash_html(value))
+    return "<br>".join(shown) if shown else "none"
+
+
+def _flatten(value, prefix: str = "") -> dict[str, object]:
+    if isinstance(value, Mapping) and value:
+        out: dict[str, object] = {}
+        for k, v in value.items():
+            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    return {prefix: value} if prefix else {}
