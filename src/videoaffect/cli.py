@@ -24,8 +24,17 @@ log = logging.getLogger("videoaffect")
 
 
 # ---------------------------------------------------------------------- shared options
-def _add_data_options(p: argparse.ArgumentParser, split_default: str) -> None:
-    g = p.add_argument_group("data (give exactly one of --corpus / --synthetic)")
+def _add_data_options(p: argparse.ArgumentParser, split_default: str | None, dataset: bool = False) -> None:
+    what = "--dataset / --corpus / --synthetic" if dataset else "--corpus / --synthetic"
+    g = p.add_argument_group(f"data (give exactly one of {what})")
+    if dataset:
+        g.add_argument(
+            "--dataset",
+            type=Path,
+            help="dataset root or manifest, any layout `reproduce --dataset` recognises: MediaEval 2018 "
+            "(videos or provided features), LIRIS-ACCEDE discrete, or a CSV manifest of videos + per-second "
+            "label files (columns video,labels[,split,movie_id]); videos are extracted into --store",
+        )
     g.add_argument("--corpus", type=Path, help="corpus directory (corpus.json + movies/*.npz)")
     g.add_argument(
         "--synthetic",
@@ -33,25 +42,92 @@ def _add_data_options(p: argparse.ArgumentParser, split_default: str) -> None:
         help="generate a synthetic corpus in memory instead (see `videoaffect synth --help`)",
     )
     g.add_argument("--synthetic-seed", type=int, default=0, help="seed of the synthetic corpus (default 0)")
+    default_text = (
+        f"default {split_default!r}" if split_default else
+        "default: the dataset's own split — MediaEval 2018 dev (00-53) for training, test (54-65) for "
+        "evaluation; a manifest's 'train' / 'test' rows; LIRIS-ACCEDE's protocol sets; a corpus's 'train' / 'test'"
+    )
     g.add_argument(
         "--split",
         default=split_default,
-        help=f"which movies to use, by the corpus's per-movie split name (default {split_default!r})",
+        help=f"which movies to use, by split name; comma-separate several ({default_text})",
     )
+    if dataset:
+        g.add_argument(
+            "--store",
+            type=Path,
+            help="feature store for videos (resumable: finished movies are not extracted again; default "
+            f"{default_store()})",
+        )
+        g.add_argument(
+            "--feature-set",
+            default="default",
+            help="feature set to extract from videos: default (offline), paper (weights you supply) or "
+            "package.module:function (default 'default'; `evaluate` takes the model's)",
+        )
+        g.add_argument("--workers", type=int, default=1, help="parallel extraction processes (default 1)")
+
+
+def default_store() -> Path:
+    """Where `train` / `evaluate --dataset` keep extracted features unless --store says otherwise:
+    a per-user cache, shared between runs (stale files are recognised by provenance and the
+    video's sha256, and redone)."""
+    import os
+
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "videoaffect" / "features"
+
+
+def _load_data(args, feature_set: str | None = None) -> tuple[Corpus, dict]:
+    """(corpus, info) from --dataset, --corpus or --synthetic."""
+    given = [n for n in ("dataset", "corpus", "synthetic") if getattr(args, n, None) is not None]
+    if len(given) != 1:
+        options = "--dataset ROOT, --corpus DIR or --synthetic PRESET" if hasattr(args, "dataset") else \
+            "--corpus DIR or --synthetic PRESET"
+        raise CorpusError(f"give exactly one of {options}")
+    if given[0] == "dataset":
+        from videoaffect.datasets.detect import load_dataset
+
+        if args.workers < 1:
+            raise CorpusError(f"--workers must be at least 1, got {args.workers}")
+        ns = argparse.Namespace(
+            store=args.store or default_store(),
+            out=args.out if getattr(args, "out", None) else Path("."),
+            feature_set=feature_set or args.feature_set,
+            workers=args.workers,
+            device=getattr(args, "device", "cpu"),
+            no_progress=getattr(args, "no_progress", False) or not sys.stderr.isatty(),
+        )
+        corpus, info = load_dataset(Path(args.dataset), ns)
+        return corpus, {"dataset": f"{info.get('name', args.dataset)}", **info}
+    if given[0] == "corpus":
+        corpus = Corpus.load(args.corpus)
+        return corpus, {"dataset": f"corpus {args.corpus}", "train_split": "train", "test_split": "test",
+                        "features": {"feature_set": None, "description": f"features of the corpus {args.corpus}"}}
+    corpus = generate(preset(args.synthetic, seed=args.synthetic_seed))
+    return corpus, {"dataset": f"synthetic preset {args.synthetic!r}", "train_split": "train", "test_split": "test",
+                    "features": {"feature_set": None, "description": "synthetic features"}}
 
 
 def _load_corpus(args) -> Corpus:
-    if (args.corpus is None) == (args.synthetic is None):
-        raise CorpusError("give exactly one of --corpus DIR or --synthetic PRESET")
-    if args.corpus is not None:
-        return Corpus.load(args.corpus)
-    return generate(preset(args.synthetic, seed=args.synthetic_seed))
+    return _load_data(args)[0]
+
+
+def _split_movies(corpus: Corpus, split) -> list[int]:
+    names = [split] if isinstance(split, str) else list(split)
+    names = [n.strip() for part in names for n in part.split(",") if n.strip()]
+    return sorted({m for n in names for m in corpus.movies_in_split(n)})
 
 
 def _add_model_options(p: argparse.ArgumentParser) -> None:
     d = ModelConfig()
     g = p.add_argument_group("model (paper section 3.2; sizes the paper omits are our defaults)")
-    g.add_argument("--task", choices=["valence", "arousal"], default=d.task, help="label to predict")
+    g.add_argument(
+        "--task",
+        choices=["valence", "arousal", "both"],
+        default="both",
+        help="label(s) to predict; both (default) writes the two task models into one model directory",
+    )
     g.add_argument(
         "--modalities",
         help="comma-separated modalities to use (default: all in the corpus); the paper uses "
@@ -87,7 +163,25 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--context-clips", type=int, default=d.context_clips, help="L, clips per inter-clip window")
     g.add_argument("--context-hidden", type=int, default=d.context_hidden, help="inter-clip LSTM size per direction")
-    g.add_argument("--ema-beta", type=float, default=d.ema_beta, help="EMA decay beta of eq. 2")
+    g.add_argument(
+        "--ema-beta",
+        default="auto",
+        help="arousal EMA decay per clip (eq. 2; the paper's best is 0.98 on its clips, a time constant "
+        "tau = -clip_seconds / ln(beta) of about 8 min on 10-s clips), 'none' for no smoothing, or 'auto' "
+        "(default): choose the time constant (none included) and the zero-lag variant on the validation movies",
+    )
+    g.add_argument(
+        "--ema-zero-lag",
+        action="store_true",
+        help="run the EMA forward then backward (no delay); 'auto' decides this itself",
+    )
+    g.add_argument(
+        "--clip-stride",
+        type=int,
+        default=1,
+        help="clip stride (s) at which validation curves are scored and 'auto' smoothing is chosen: "
+        "the stride `predict` uses by default (default 1; the clip length = the paper's non-overlapping clips)",
+    )
     g.add_argument(
         "--ema-init",
         choices=["first", "zero"],
@@ -134,6 +228,21 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
+def _ema_value(text: str, d_beta: float) -> float:
+    """--ema-beta as a number ('auto' gives the paper's value as a placeholder until chosen)."""
+    if text == "auto":
+        return d_beta
+    if text == "none":
+        return 0.0
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(f"--ema-beta {text!r}: give auto, none or a number in [0, 1)") from None
+    if not 0.0 <= value < 1.0:
+        raise ConfigError(f"--ema-beta {text!r}: give auto, none or a number in [0, 1)")
+    return value
+
+
 def _csv_list(text: str | None) -> tuple[str, ...]:
     return tuple(s.strip() for s in text.split(",") if s.strip()) if text else ()
 
@@ -145,7 +254,7 @@ def _configs(args, corpus: Corpus) -> tuple[ModelConfig, TrainConfig]:
         raise CorpusError(f"modalities {missing} are not in the corpus; it has {sorted(corpus.specs)}")
     mc = ModelConfig(
         modalities=tuple(corpus.specs[n] for n in names),
-        task=args.task,
+        task="valence" if args.task == "both" else args.task,
         output=args.output,
         num_classes=args.num_classes,
         class_thresholds=tuple(float(x) for x in _csv_list(args.class_thresholds)),
@@ -156,8 +265,9 @@ def _configs(args, corpus: Corpus) -> tuple[ModelConfig, TrainConfig]:
         context=args.context,
         context_clips=args.context_clips,
         context_hidden=args.context_hidden,
-        ema_beta=args.ema_beta,
+        ema_beta=_ema_value(args.ema_beta, d_beta=0.98),
         ema_init=args.ema_init,
+        ema_zero_lag=args.ema_zero_lag,
     )
     tc = TrainConfig(
         method=args.method,
@@ -202,61 +312,136 @@ def cmd_synth(args) -> int:
     return 0
 
 
-def _train(args, corpus: Corpus, out: Path) -> tuple[AffectModel, dict]:
-    mc, tc = _configs(args, corpus)
-    movies = corpus.movies_in_split(args.split)
-    _prepare_out(out, args.overwrite)
-    tlog = TrainingLog(out / "train_log.jsonl")
-    model, trainer = train_model(corpus, movies, mc, tc, tlog)
-    val = evaluate_model(model, corpus, trainer.val_movies, device=tc.device)
-    metrics = {"validation": val}
-    model.save(out, metrics)
-    return model, metrics
-
-
 def cmd_train(args) -> int:
-    corpus = _load_corpus(args)
-    model, metrics = _train(args, corpus, args.out)
-    print(f"model written to {args.out}")
-    if model.ranking.get("order"):
-        print("stage-1 ranking:", " > ".join(model.ranking["order"]))
-    print(_table([("validation", metrics["validation"])]))
+    from dataclasses import replace
+
+    from videoaffect.models.bundle import FeatureRecord
+    from videoaffect.training.bundle import train_bundle
+
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise CorpusError(f"--out {out} is a file; give a directory for the model")
+    if out.exists() and any(out.iterdir()) and not args.overwrite:
+        raise FileExistsError(f"{out} exists and is not empty; choose another --out or pass --overwrite")
+    if args.clip_stride < 1:
+        raise ConfigError(f"--clip-stride must be at least 1 second, got {args.clip_stride}")
+    corpus, info = _load_data(args)
+    mc, tc = _configs(args, corpus)
+    overrides = info.get("model_overrides") or {}
+    if overrides:
+        mc = replace(mc, **overrides)
+        log.info("dataset settings: %s", overrides)
+    split = args.split or info.get("train_split", "train")
+    movies = _split_movies(corpus, split)
+    tasks = ["valence", "arousal"] if args.task == "both" else [args.task]
+    for task in tasks:
+        if not corpus.has_labels(task, movies):
+            raise CorpusError(f"the training movies ({split}) have no {task} labels; pass --task for the other label")
+    _prepare_out(out, args.overwrite)
+    record = FeatureRecord.from_dict(info.get("features") or {"feature_set": None})
+    meta = {"dataset": info.get("dataset"), "train_split": split, "tasks": tasks}
+    bundle, metrics = train_bundle(
+        corpus, movies, mc, tc, out, tasks=tasks, ema=args.ema_beta if args.ema_beta == "auto" else mc.ema_beta,
+        clip_stride=args.clip_stride, features=record, info=meta, echo=not args.quiet,
+    )
+    print(f"model written to {out} (tasks: {', '.join(bundle.tasks)}; trained on {len(movies)} movies of "
+          f"{info.get('dataset')}, split {split})")
+    rows = []
+    for task, model in bundle.tasks.items():
+        order = model.ranking.get("stage2_order") or model.ranking.get("order")
+        if order:
+            print(f"{task}: stage-1 ranking: " + " > ".join(model.ranking["order"]))
+        print(f"{task}: temporal context: {model.config.smoothing_text()}")
+        rows.append((f"{task} validation", metrics[task]["validation"]))
+        stride_key = next((k for k in metrics[task] if k.startswith("validation_stride")), None)
+        if stride_key:
+            rows.append((f"{task} validation, stride {args.clip_stride}", metrics[task][stride_key]))
+    print(_table(rows))
     return 0
 
 
+def _model_arg(args):
+    from videoaffect.models.bundle import ModelBundle
+
+    return ModelBundle.load(args.model)
+
+
 def cmd_evaluate(args) -> int:
-    model = AffectModel.load(args.model)
-    corpus = _load_corpus(args)
-    movies = corpus.movies_in_split(args.split)
-    report = evaluate_model(model, corpus, movies, device=args.device)
-    metrics_path = Path(args.model) / "metrics.json"
-    metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
-    metrics[f"evaluation:{args.split}"] = report
-    atomic_write_text(metrics_path, json.dumps(metrics, indent=2))
+    bundle = _model_arg(args)
+    if args.json is not None and args.json.is_dir():
+        raise CorpusError(f"--json {args.json} is a directory; give a file name")
+    corpus, info = _load_data(args, feature_set=bundle.features.feature_set if getattr(args, "dataset", None) else None)
+    split = args.split or info.get("test_split", "test")
+    movies = _split_movies(corpus, split)
+    reports, rows = {}, []
+    for task, model in bundle.tasks.items():
+        stride = None if args.clip_stride is None else min(args.clip_stride, model.config.clip_seconds)
+        report = evaluate_model(model, corpus, movies, device=args.device, clip_stride=stride)
+        reports[task] = report
+        label = f"{task} {split}" + (f", stride {stride}" if stride else "")
+        rows.append((label, report))
+    key = f"evaluation:{split}" + (f":stride{args.clip_stride}" if args.clip_stride else "")
     if args.json:
-        atomic_write_text(args.json, json.dumps(report, indent=2))
-    print(_table([(args.split, report)]))
+        atomic_write_text(args.json, json.dumps(reports if len(reports) > 1 else next(iter(reports.values())),
+                                                indent=2))
+    for task in bundle.tasks:
+        task_dir = Path(args.model) if bundle.legacy else Path(args.model) / task
+        metrics_path = task_dir / "metrics.json"
+        metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
+        metrics[key] = reports[task]
+        atomic_write_text(metrics_path, json.dumps(metrics, indent=2))
+    print(_table(rows))
     return 0
 
 
 def cmd_predict(args) -> int:
-    model = AffectModel.load(args.model)
-    corpus = _load_corpus(args)
-    movies = corpus.movies_in_split(args.split)
-    preds = model.predict_clips(corpus, movies, device=args.device)
-    args.out.mkdir(parents=True, exist_ok=True)
-    scale = corpus.label_scale
-    task = model.config.task
-    intra, final = preds.per_second("intra"), preds.per_second("final")
-    for m in movies:
-        path = args.out / f"{corpus.movie_ids[m]}_{task}.csv"
-        with atomic_open(path, "w") as fh:
-            w = csv.writer(fh)
-            w.writerow(["time_s", task, f"{task}_intra_clip"])
-            for t, (f, i) in enumerate(zip(scale.from_internal(final[m]), scale.from_internal(intra[m]))):
-                w.writerow([t, f"{f:.6f}", f"{i:.6f}"])
-    print(f"wrote per-second {task} for {len(movies)} movies to {args.out} ({scale.name} scale)")
-    return 0
+    from videoaffect.models.bundle import ModelBundle
+    from videoaffect.prediction.video import predict_corpus, predict_videos, prepare_output_dir
+
+    inputs = list(args.inputs)
+    corpus_mode = args.corpus is not None or args.synthetic is not None
+    model_path = args.model
+    if model_path is None and corpus_mode and len(inputs) == 1:
+        model_path, inputs = Path(inputs[0]), []  # the 0.1 form: predict MODEL --corpus DIR
+    if model_path is None:
+        raise CorpusError("give the model directory with --model MODEL")
+    if args.clip_stride < 1:
+        raise ConfigError(f"--clip-stride must be at least 1 second, got {args.clip_stride}")
+    if args.workers < 1:
+        raise ConfigError(f"--workers must be at least 1, got {args.workers}")
+    prepare_output_dir(args.out)
+    bundle = ModelBundle.load(model_path)
+    if corpus_mode:
+        if inputs:
+            raise CorpusError("give either videos or --corpus/--synthetic, not both")
+        corpus = _load_corpus(args)
+        movies = _split_movies(corpus, args.split or "test")
+        outcomes = predict_corpus(bundle, corpus, movies, args.out, clip_stride=args.clip_stride, task=args.task,
+                                  device=args.device)
+        print(f"wrote per-second predictions for {len(outcomes)} movies to {args.out} "
+              f"({bundle.label_scale.name} scale)")
+        return 0
+    if not inputs:
+        raise CorpusError("give video files, folders of videos or manifests to predict (or --corpus DIR)")
+    outcomes = predict_videos(
+        inputs, bundle, args.out, store=args.store, clip_stride=args.clip_stride, task=args.task,
+        device=device_name(args.device), workers=args.workers, force=args.force,
+        progress=not args.no_progress and sys.stderr.isatty(),
+    )
+    failed = [o for o in outcomes if o.status != "done"]
+    for o in outcomes:
+        if o.status == "done":
+            print(f"done    {o.movie_id}: {o.seconds} s -> {args.out / (o.movie_id + '.html')}")
+    for o in failed:
+        print(f"FAILED  {o.movie_id} ({o.path}): {o.error}", file=sys.stderr)
+    print(f"{len(outcomes) - len(failed)} predicted, {len(failed)} failed -> {args.out}")
+    return 1 if failed else 0
+
+
+def device_name(name: str) -> str:
+    from videoaffect.cli_features import device_name as resolve
+
+    return resolve(name)
 
 
 def cmd_demo(args) -> int:
@@ -328,26 +513,47 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_synth)
 
-    p = sub.add_parser("train", help="train a model and write it to a directory")
-    _add_data_options(p, "train")
+    p = sub.add_parser(
+        "train",
+        help="train valence and arousal models from a dataset (videos, features or a corpus) into one model directory",
+    )
+    _add_data_options(p, None, dataset=True)
     _add_model_options(p)
     _add_train_options(p)
     p.add_argument("--out", type=Path, required=True, help="model directory to write")
     p.add_argument("--overwrite", action="store_true", help="replace an existing, non-empty --out")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("evaluate", help="score a trained model on a split (MSE, Pearson)")
+    p = sub.add_parser("evaluate", help="score a trained model on a split (MSE, Pearson), every task it has")
     p.add_argument("model", type=Path, help="model directory written by `train`")
-    _add_data_options(p, "test")
+    _add_data_options(p, None, dataset=True)
+    p.add_argument("--clip-stride", type=int, help="score per-second curves of clips every N seconds "
+                   "(default: the paper's non-overlapping clips)")
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     p.add_argument("--json", type=Path, help="also write the full report to this JSON file")
     p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("predict", help="write per-second predictions (CSV per movie)")
-    p.add_argument("model", type=Path, help="model directory written by `train`")
-    _add_data_options(p, "test")
+    p = sub.add_parser(
+        "predict",
+        help="per-second valence and arousal of videos: CSV, JSON, PNG plot and HTML report per video",
+    )
+    p.add_argument("inputs", nargs="*", help="video files, folders of videos, or CSV manifests (as `extract`)")
+    p.add_argument("--model", type=Path, help="model directory written by `train`")
+    p.add_argument("--out", type=Path, required=True, help="directory for <video>.csv/.json/.png/.html")
+    p.add_argument("--store", type=Path, help="feature store to reuse (a second run does not extract again; "
+                   "default: a temporary store)")
+    p.add_argument("--clip-stride", type=int, default=1, help="seconds between overlapping clips (default 1: "
+                   "a value per second; the clip length gives the paper's non-overlapping clips)")
+    p.add_argument("--task", choices=["both", "valence", "arousal"], default="both", help="task(s) to predict")
+    p.add_argument("--workers", type=int, default=1, help="parallel extraction processes")
+    p.add_argument("--force", action="store_true", help="re-extract features even when the store has them")
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
-    p.add_argument("--out", type=Path, required=True, help="directory for <movie>_<task>.csv files")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    g = p.add_argument_group("features already extracted (instead of videos)")
+    g.add_argument("--corpus", type=Path, help="corpus directory (corpus.json + movies/*.npz)")
+    g.add_argument("--synthetic", choices=["tiny", "small", "mediaeval"], help="a synthetic corpus")
+    g.add_argument("--synthetic-seed", type=int, default=0, help="seed of the synthetic corpus")
+    g.add_argument("--split", help="corpus split to predict (default 'test')")
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("demo", help="main job: train and evaluate every method on a synthetic corpus")
@@ -376,7 +582,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return args.func(args)
-    except (CorpusError, ConfigError, ModelLoadError, TrainingError, FileExistsError, ValueError, RuntimeError) as exc:
+    except (CorpusError, ConfigError, ModelLoadError, TrainingError, OSError, ValueError, RuntimeError) as exc:
         print(f"videoaffect: error: {exc}", file=sys.stderr)
         return 2
 

@@ -20,6 +20,24 @@ from videoaffect.cli_features import device_name
 from videoaffect.datasets.corpus import Corpus, CorpusError
 
 
+def _feature_record(store: Path, feature_set: str, movie_id: str) -> dict:
+    """The extraction job's provenance as stored with the features (a model records it, so
+    `predict` extracts exactly the same features from a new video)."""
+    from videoaffect.features.store import FeatureStore
+
+    stored = FeatureStore(store, create=False).stored_provenance(feature_set, movie_id)
+    return {
+        "feature_set": feature_set,
+        "options": {},
+        "provenance": stored[0] if stored else {},
+        "description": f"{feature_set!r} feature set extracted from the videos",
+    }
+
+
+def _provided(description: str) -> dict:
+    return {"feature_set": None, "options": {}, "provenance": {}, "description": description}
+
+
 def _extract(videos: list[tuple[str, Path]], args: argparse.Namespace) -> Path:
     from videoaffect.features.extract import VideoInput, run_extraction
 
@@ -47,7 +65,12 @@ def load_dataset(root: Path, args: argparse.Namespace) -> tuple[Corpus, dict]:
         ds = GenericDataset(root)
         store = _extract([(m, ds.video(m)) for m in ds.movie_ids], args)
         corpus = corpus_from_store(root, store, args.feature_set)
-        return corpus, {"name": f"manifest {root.name} ({args.feature_set} features)"}
+        return corpus, {
+            "name": f"manifest {root.name} ({args.feature_set} features)",
+            "train_split": "train",
+            "test_split": "test",
+            "features": _feature_record(store, args.feature_set, ds.movie_ids[0]),
+        }
     if not root.is_dir():
         raise CorpusError(f"{root} is neither a dataset folder nor a CSV manifest")
     if next(root.rglob("ACCEDEranking.txt"), None) is not None:
@@ -61,6 +84,7 @@ def load_dataset(root: Path, args: argparse.Namespace) -> tuple[Corpus, dict]:
         store = _extract(videos, args)
         corpus = corpus_from_store(root, store, args.feature_set)
         info["name"] += f" ({args.feature_set} features extracted from the videos)"
+        info["features"] = _feature_record(store, args.feature_set, videos[0][1].stem)
         return corpus, info
     if ds.has_provided_features():
         corpus = load_provided_features(root)
@@ -68,6 +92,7 @@ def load_dataset(root: Path, args: argparse.Namespace) -> tuple[Corpus, dict]:
         # The provided visual descriptors are not the paper's networks: fc6 (VGG16 on ImageNet)
         # is the closest to the scene modality; there is no expression or action.
         info["modality_map"] = {"scene": "fc6", "expression": "none", "action": "none"}
+        info["features"] = _provided(f"features distributed with MediaEval 2018 at {root}")
         return corpus, info
     raise CorpusError(f"{root}: MediaEval 2018 layout without videos or provided features")
 
@@ -75,4 +100,6 @@ def load_dataset(root: Path, args: argparse.Namespace) -> tuple[Corpus, dict]:
 def _liris(root: Path) -> tuple[Corpus, dict]:
     from videoaffect.datasets.liris_discrete import liris_reproduction_input
 
-    return liris_reproduction_input(root)
+    corpus, info = liris_reproduction_input(root)
+    info["features"] = _provided(f"TAC2015 features distributed with LIRIS-ACCEDE at {root}")
+    return corpus, info

@@ -50,6 +50,20 @@ class LabelScale:
         v = np.asarray(values, dtype=np.float64)
         return (v + 1.0) / 2.0 * (self.high - self.low) + self.low
 
+    def describe(self) -> str:
+        """The scale in words, for reports."""
+        known = {
+            "mediaeval2018": "the MediaEval 2018 / LIRIS-ACCEDE continuous scale",
+            "liris-accede-discrete": "the LIRIS-ACCEDE discrete rating scale",
+        }
+        origin = known.get(self.name, f"the {self.name!r} scale of the training labels")
+        mid = (self.low + self.high) / 2.0
+        return (
+            f"{origin}: valence runs from {self.low:g} (most negative, unpleasant) to {self.high:g} (most "
+            f"positive, pleasant), arousal from {self.low:g} (calmest) to {self.high:g} (most excited); "
+            f"{mid:g} is neutral"
+        )
+
     def mse_factor(self) -> float:
         """Multiply an internal-scale MSE by this to express it on this scale."""
         return ((self.high - self.low) / 2.0) ** 2

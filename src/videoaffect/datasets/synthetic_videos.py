@@ -81,3 +81,37 @@ def write_mediaeval_like(
         lines = ["Time\tValence\tArousal"] + [f"{t}\t{v:.6f}\t{a:.6f}" for t, (v, a) in enumerate(zip(valence, arousal))]
         (root / annotations_dir / f"{movie}_Valence-Arousal.txt").write_text("\n".join(lines) + "\n")
     return root
+
+
+def write_manifest_dataset(
+    root: str | Path,
+    splits: dict[str, int],
+    seconds: tuple[int, int] = (40, 60),
+    seed: int = 0,
+    size=(96, 64),
+    fps: int = 5,
+    timescales: tuple[float, float] = (15.0, 25.0),
+) -> Path:
+    """Generated labelled videos for the generic layout: ``videos/<id>.mp4``,
+    ``labels/<id>.txt`` and ``manifest.csv`` (columns video, labels, split).  ``splits`` maps a
+    split name to its number of movies, e.g. {"train": 8, "test": 2}.  Returns the manifest."""
+    root = Path(root)
+    (root / "videos").mkdir(parents=True, exist_ok=True)
+    (root / "labels").mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    rows = ["video,labels,split"]
+    number = 0
+    for split, count in splits.items():
+        for _ in range(count):
+            movie = f"film{number:03d}"
+            n = int(rng.integers(seconds[0], seconds[1] + 1))
+            valence = _trajectory(rng, n, timescales[0])
+            arousal = _trajectory(rng, n, timescales[1])
+            write_movie(root / "videos" / f"{movie}.mp4", valence, arousal, size=size, fps=fps, seed=seed * 1000 + number)
+            lines = ["Time\tValence\tArousal"] + [f"{t}\t{v:.6f}\t{a:.6f}" for t, (v, a) in enumerate(zip(valence, arousal))]
+            (root / "labels" / f"{movie}.txt").write_text("\n".join(lines) + "\n")
+            rows.append(f"videos/{movie}.mp4,labels/{movie}.txt,{split}")
+            number += 1
+    manifest = root / "manifest.csv"
+    manifest.write_text("\n".join(rows) + "\n")
+    return manifest

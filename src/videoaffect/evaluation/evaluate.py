@@ -15,11 +15,16 @@ def evaluate_model(
     movies: list[int],
     device: str = "cpu",
     predictions: ClipPredictions | None = None,
+    clip_stride: int | None = None,
 ) -> dict:
     """Metrics of ``model`` on ``movies``.  Regression: per second (the MediaEval 2018 protocol),
     mean per movie and per clip, both before ("intra") and after ("final") inter-clip context;
     MSE on the internal [-1, 1] scale and, where the corpus came on another scale, on that one
-    too.  Classification: clip accuracy."""
+    too.  Classification: clip accuracy.
+
+    ``clip_stride`` below the clip length scores the per-second curves of overlapping clips
+    (``AffectModel.predict_seconds``) instead of the paper's clip-held values; clip scores stay
+    those of the paper's tiling."""
     cfg = model.config
     preds = predictions or model.predict_clips(corpus, movies, device=device)
     table = preds.table
@@ -42,8 +47,15 @@ def evaluate_model(
         corpus.movie_ids[m]: corpus.labels[cfg.task][corpus.offsets[m] : corpus.offsets[m + 1]] for m in movies
     }
     out = dict(head)
+    curves = None
+    if clip_stride is not None and clip_stride != cfg.clip_seconds:
+        curves = model.predict_seconds(corpus, movies, clip_stride, device=device)
+        out["clip_stride"] = int(clip_stride)
     for which in ("intra", "final"):
-        per_sec = {corpus.movie_ids[m]: v for m, v in preds.per_second(which).items()}
+        if curves is not None:
+            per_sec = {corpus.movie_ids[m]: getattr(c, which) for m, c in curves.items()}
+        else:
+            per_sec = {corpus.movie_ids[m]: v for m, v in preds.per_second(which).items()}
         values = preds.final if which == "final" else preds.intra
         report = regression_report(ids, per_sec, truth_seconds, values, targets)
         factor = corpus.label_scale.mse_factor()

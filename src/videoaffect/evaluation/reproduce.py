@@ -1255,4 +1255,6 @@ DATASET_INFO_KEYS = {
     "classification": "ModelConfig fields of the classification variant (enables table 5), e.g. "
     "{'num_classes': 3, 'class_thresholds': [-0.333, 0.333]}",
     "modality_map": "paper modality -> corpus modality defaults, e.g. {'action': 'motion'}",
+    "features": "where the features come from: {'feature_set', 'options', 'provenance', 'description'} "
+    "(feature_set None for features distributed with a dataset); `train` stores it in the model",
 }

@@ -26,7 +26,7 @@ MAX_LISTED_RANGES = 12
 # What a missing modality usually means, for the legend and the "missing data" section.
 _MISSING_LABEL = {"expression": "no face", "audio": "no audio"}
 _ALL_MISSING_REASON = {"audio": "no audio track", "expression": "no face detected"}
-_SOME_MISSING_REASON = {"expression": "no face detected", "audio": "audio missing"}
+_SOME_MISSING_REASON = {"expression": "no face detected"}
 
 _MOMENTS = (
     ("most_positive", "Most positive moment", "valence", "max"),
@@ -292,8 +292,8 @@ def _missing_section(curve: pd.DataFrame) -> str:
             shown = ", ".join(spans[:MAX_LISTED_RANGES])
             if len(spans) > MAX_LISTED_RANGES:
                 shown += f", … and {len(spans) - MAX_LISTED_RANGES} more ranges"
-            reason = _SOME_MISSING_REASON.get(modality, "not available")
-            text = f"missing {missing} s of {n} ({reason}): {shown}"
+            reason = _SOME_MISSING_REASON.get(modality)
+            text = f"missing {missing} s of {n}{f' ({reason})' if reason else ''}: {shown}"
         items.append(f"<li><strong>{_e(modality)}</strong>: {_e(text)}</li>")
     if known == 0:
         body = "<p>The curve has no presence information.</p>"

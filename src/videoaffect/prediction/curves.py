@@ -1,0 +1,168 @@
+"""From a model and one movie's features to its per-second table and the metadata that explains it.
+
+The table (a pandas DataFrame indexed by ``time_s``, the start of each second) has, per task
+the model has (valence, arousal):
+
+* ``<task>``: the final prediction (after inter-clip context / smoothing) on the model's label scale;
+* ``<task>_intra``: the intra-clip prediction, before temporal context;
+* ``<task>_contrib_<modality>``: the modality's contribution (label-scale units; see
+  ``AffectModel.contributions_doc``);
+
+and per modality the model uses, ``<modality>_present`` (False where the modality had no data,
+e.g. no audio track, no face); ``shot_cut`` (True where a shot cut happens within the second)
+when the features include the default motion descriptor.  Values are rounded to 6 decimals,
+so the CSV and the JSON hold the same numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from videoaffect.datasets.corpus import Corpus
+from videoaffect.models.affect_model import AffectModel
+from videoaffect.models.bundle import ModelBundle, package_version
+
+SCHEMA = "videoaffect-prediction/1"
+DECIMALS = 6
+# column of ``cut_count`` in the default motion descriptor (extractors/default_motion.py)
+_CUT_COLUMN = {"default.motion.dis-cuts": 16}
+
+COMBINATION_DOC = (
+    "with clip stride s below the clip length c, the tilings of clips shifted by 0, s, 2s, ... < c "
+    "seconds are predicted; a second's intra-clip value (and valence after the inter-clip BiLSTM, "
+    "run on each tiling) is the mean over the clips covering it; arousal is then smoothed per "
+    "second with the model's EMA time constant. With s = c every second takes its clip's value "
+    "(the paper's protocol)"
+)
+
+
+def tasks_to_predict(bundle: ModelBundle, task: str = "both") -> list[str]:
+    if task == "both":
+        missing = [t for t in ("valence", "arousal") if t not in bundle.tasks]
+        if missing:
+            bundle.task(missing[0])  # raises the explanatory error
+        return ["valence", "arousal"]
+    bundle.task(task)
+    return [task]
+
+
+def movie_curve(
+    bundle: ModelBundle,
+    corpus: Corpus,
+    movie: int,
+    tasks: list[str],
+    clip_stride: int,
+    device: str = "cpu",
+    shot_cuts: np.ndarray | None = None,
+) -> pd.DataFrame:
+    scale = bundle.label_scale
+    half_range = (scale.high - scale.low) / 2.0
+    n = corpus.seconds(movie)
+    columns: dict[str, np.ndarray] = {}
+    present: dict[str, np.ndarray] = {}
+    for task in tasks:
+        model: AffectModel = bundle.task(task)
+        stride = min(int(clip_stride), model.config.clip_seconds)
+        curve = model.predict_seconds(corpus, [movie], stride, device)[movie]
+        columns[task] = scale.from_internal(curve.final)
+        columns[f"{task}_intra"] = scale.from_internal(curve.intra)
+        for name, values in curve.contributions.items():
+            columns[f"{task}_contrib_{name}"] = values * half_range
+        present.update(curve.present)
+    frame = pd.DataFrame({k: np.round(v.astype(np.float64), DECIMALS) for k, v in columns.items()},
+                         index=pd.RangeIndex(n, name="time_s"))
+    for name, mask in present.items():
+        frame[f"{name}_present"] = mask.astype(bool)
+    if shot_cuts is not None:
+        frame["shot_cut"] = shot_cuts.astype(bool)
+    return frame
+
+
+def shot_cuts_from(features: dict[str, np.ndarray], provenance: dict[str, dict]) -> np.ndarray | None:
+    """Seconds holding a shot cut, from the default motion descriptor when it was extracted."""
+    for name, prov in provenance.items():
+        column = _CUT_COLUMN.get(prov.get("extractor", ""))
+        if column is not None and name in features:
+            return np.asarray(features[name])[:, column] > 0
+    return None
+
+
+def missing_ranges(mask: np.ndarray) -> list[list[int]]:
+    """[[first, last], ...] of the seconds where ``mask`` is False."""
+    out, start = [], None
+    for t, ok in enumerate(np.asarray(mask, dtype=bool)):
+        if not ok and start is None:
+            start = t
+        if ok and start is not None:
+            out.append([start, t - 1])
+            start = None
+    if start is not None:
+        out.append([start, len(mask) - 1])
+    return out
+
+
+def curve_metadata(bundle: ModelBundle, frame: pd.DataFrame, tasks: list[str], clip_stride: int,
+                   video: dict, feature_provenance: dict) -> dict:
+    scale = bundle.label_scale
+    mid = (scale.low + scale.high) / 2.0
+    summary = {}
+    for task in tasks:
+        v = frame[task].to_numpy()
+        summary[task] = {
+            "mean": round(float(v.mean()), DECIMALS),
+            "std": round(float(v.std()), DECIMALS),
+            "min": round(float(v.min()), DECIMALS),
+            "min_at_s": int(v.argmin()),
+            "max": round(float(v.max()), DECIMALS),
+            "max_at_s": int(v.argmax()),
+            "share_above_neutral": round(float((v > mid).mean()), DECIMALS),
+        }
+    missing = {}
+    for col in frame.columns:
+        if col.endswith("_present"):
+            ranges = missing_ranges(frame[col].to_numpy())
+            missing[col.removesuffix("_present")] = {
+                "seconds_missing": int((~frame[col].to_numpy()).sum()),
+                "ranges": ranges,
+            }
+    return {
+        "schema": SCHEMA,
+        "videoaffect_version": package_version(),
+        "video": video,
+        "model": {**bundle.describe(), "clip_stride": int(clip_stride)},
+        "tasks": tasks,
+        "label_scale": {
+            "low": scale.low,
+            "high": scale.high,
+            "name": scale.name,
+            "description": scale.describe(),
+        },
+        "method_notes": {
+            "per_second_combination": COMBINATION_DOC,
+            "contributions": AffectModel.contributions_doc,
+            "missing": "a missing modality (no audio track, no face, no frame) adds nothing to the fused "
+            "clip feature for the seconds concerned; see the <modality>_present columns",
+        },
+        "missing": missing,
+        "summary": summary,
+        "feature_provenance": feature_provenance,
+        "columns": ["time_s", *frame.columns],
+    }
+
+
+def curve_json(frame: pd.DataFrame, meta: dict) -> dict:
+    """The metadata plus the same numbers as the CSV, column by column."""
+    data = {"time_s": [int(t) for t in frame.index]}
+    for col in frame.columns:
+        values = frame[col].to_numpy()
+        data[col] = [bool(x) for x in values] if values.dtype == bool else [float(x) for x in values]
+    return {**meta, "curve": data}
+
+
+def curve_csv(frame: pd.DataFrame) -> str:
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == bool:
+            out[col] = out[col].astype(int)
+    return out.to_csv(float_format=f"%.{DECIMALS}f", lineterminator="\n")

@@ -1,0 +1,320 @@
+"""Predicting videos: extract exactly the features the model was trained on, predict every
+task, write CSV, JSON, PNG and a self-contained HTML report per video.
+
+* The model records its extraction job (feature set, decoder parameters, every extractor's
+  name, version, shape, parameters and weight sha256).  The same job is rebuilt here and
+  compared field by field; any difference (another extractor version, another weight file,
+  a missing weight file) refuses the prediction with the reason.
+* Features go to ``store`` when given (a second run finds them there and does not extract
+  again), else to a temporary store removed afterwards.  A store file for the same movie id made
+  by another extraction job is an error, never silently overwritten: it may be another model's
+  training data.
+* Each video's four files are rendered in memory and then renamed into place together: a
+  failure leaves none of them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import pandas as pd
+
+from videoaffect.atomic import atomic_write_text
+from videoaffect.datasets.corpus import Corpus
+from videoaffect.models.affect_model import ModelLoadError
+from videoaffect.models.bundle import ModelBundle
+from videoaffect.prediction.curves import (
+    curve_csv,
+    curve_json,
+    curve_metadata,
+    movie_curve,
+    shot_cuts_from,
+    tasks_to_predict,
+)
+
+
+class PredictionError(ValueError):
+    """A video or model that cannot be predicted; the message names the file and the fix."""
+
+
+@dataclass
+class VideoOutcome:
+    movie_id: str
+    path: str
+    status: str  # done | failed
+    error: str = ""
+    files: list[str] = field(default_factory=list)
+    seconds: int = 0
+
+
+# ---------------------------------------------------------------------- feature job
+def _normalised(obj) -> object:
+    return json.loads(json.dumps(obj, sort_keys=True))
+
+
+def extraction_job(bundle: ModelBundle, device: str = "cpu"):
+    """(feature set, modalities, options, extractors) of the model's recorded extraction job,
+    checked against what this installation builds."""
+    from videoaffect.features.extract import _extractors, decoder_params, job_provenance
+
+    feature_set = bundle.require_video_features()
+    recorded = bundle.features.provenance
+    recorded_ex = recorded.get("extractors") or {}
+    modalities = tuple(recorded_ex) or tuple(bundle.modality_names)
+    options = json.dumps(bundle.features.options or {}, sort_keys=True)
+    try:
+        extractors = _extractors(feature_set, device, modalities, options)
+    except Exception as exc:  # missing weights, unknown set: the registry's message says what to do
+        raise PredictionError(
+            f"the model {bundle.path} needs the {feature_set!r} feature set ({', '.join(modalities)}), which "
+            f"cannot be built here: {exc}"
+        ) from None
+    if recorded_ex:
+        built = _normalised(job_provenance(feature_set, extractors, decoder_params(extractors)))
+        want = _normalised(recorded)
+        reasons = []
+        for name, prov in want.get("extractors", {}).items():
+            got = built["extractors"].get(name)
+            if got is None:
+                reasons.append(f"{name}: not built")
+                continue
+            for key in ("extractor", "version", "shape", "params", "weights"):
+                if got.get(key) != prov.get(key):
+                    reasons.append(f"{name}: {key} is {got.get(key)!r} here, the model was trained with {prov.get(key)!r}")
+        if built.get("decoder") != want.get("decoder"):
+            reasons.append(f"decoder parameters {built.get('decoder')} differ from the model's {want.get('decoder')}")
+        if reasons:
+            raise PredictionError(
+                f"the features this installation computes differ from those the model {bundle.path} was trained "
+                f"on: {'; '.join(reasons)}. Install the extractor versions and weight files the model records "
+                "(`videoaffect weights verify`), or retrain the model here"
+            )
+    return feature_set, modalities, options, extractors
+
+
+def check_store(store_root: Path, feature_set: str, movie_id: str, provenance: dict) -> None:
+    from videoaffect.features.store import FeatureStore
+
+    store = FeatureStore(store_root, create=False) if (store_root / "store.json").is_file() else None
+    if store is None:
+        return
+    stored = store.stored_provenance(feature_set, movie_id)
+    if stored is not None and _normalised(stored[0]) != _normalised(provenance):
+        raise PredictionError(
+            f"{store.path(feature_set, movie_id)} holds {feature_set!r} features of {movie_id!r} made by another "
+            f"extraction job than the model's; pass another --store (or none), or rename the video"
+        )
+
+
+# ---------------------------------------------------------------------- one stored movie
+def stored_movie_corpus(stored) -> Corpus:
+    return Corpus.from_movies([stored.to_movie()], stored.specs())
+
+
+def predict_stored(bundle: ModelBundle, stored, tasks: list[str], clip_stride: int, device: str,
+                   video: dict) -> tuple[pd.DataFrame, dict]:
+    corpus = stored_movie_corpus(stored)
+    cuts = shot_cuts_from(stored.features, stored.modality_provenance)
+    frame = movie_curve(bundle, corpus, 0, tasks, clip_stride, device, shot_cuts=cuts)
+    meta = curve_metadata(bundle, frame, tasks, clip_stride, video, stored.provenance)
+    return frame, meta
+
+
+# ---------------------------------------------------------------------- outputs
+def render_outputs(frame: pd.DataFrame, meta: dict, video_path: str | None) -> dict[str, bytes]:
+    from videoaffect.reports import grab_frames, render_curve_png, render_html, select_moments
+
+    png = render_curve_png(frame, meta)
+    thumbs: dict[int, bytes] = {}
+    if video_path is not None:
+        seconds = sorted({m["second"] for m in select_moments(frame)})
+        thumbs = grab_frames(video_path, seconds)
+    html = render_html(frame, meta, png, thumbs)
+    return {
+        ".csv": curve_csv(frame).encode("utf-8"),
+        ".json": json.dumps(curve_json(frame, meta), indent=1).encode("utf-8"),
+        ".png": png,
+        ".html": html.encode("utf-8"),
+    }
+
+
+def write_together(out_dir: Path, stem: str, files: dict[str, bytes]) -> list[str]:
+    """Write every file under a temporary name, then rename all; on any failure none remain."""
+    temps: list[tuple[Path, Path]] = []
+    try:
+        for suffix, data in files.items():
+            final = out_dir / f"{stem}{suffix}"
+            fd, tmp = tempfile.mkstemp(prefix=f".{stem}", suffix=suffix + ".tmp", dir=out_dir)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            temps.append((Path(tmp), final))
+        for tmp, final in temps:
+            os.replace(tmp, final)
+    except BaseException:
+        for tmp, _ in temps:
+            tmp.unlink(missing_ok=True)
+        raise
+    return [str(final) for _, final in temps]
+
+
+def prepare_output_dir(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise PredictionError(f"--out {out} is a file; give a directory for the per-video results")
+    out.mkdir(parents=True, exist_ok=True)
+
+
+# ---------------------------------------------------------------------- many videos
+def predict_videos(
+    inputs: Sequence[str | Path],
+    bundle: ModelBundle,
+    out_dir: str | Path,
+    *,
+    store: str | Path | None = None,
+    clip_stride: int = 1,
+    task: str = "both",
+    device: str = "cpu",
+    workers: int = 1,
+    progress: bool = False,
+    force: bool = False,
+) -> list[VideoOutcome]:
+    """Extract (or reuse) features and write the four outputs of each video.  A failing video
+    is reported in its outcome; the others are still done."""
+    from videoaffect.features.extract import collect_inputs, decoder_params, job_provenance, run_extraction
+    from videoaffect.features.store import FeatureStore
+
+    out_dir = Path(out_dir)
+    prepare_output_dir(out_dir)
+    tasks = tasks_to_predict(bundle, task)
+    videos = collect_inputs([str(i) for i in inputs])
+    feature_set, modalities, options, extractors = extraction_job(bundle, device)
+    provenance = job_provenance(feature_set, extractors, decoder_params(extractors))
+    temp_store = None
+    if store is None:
+        temp_store = tempfile.mkdtemp(prefix="videoaffect-features-")
+        store_root = Path(temp_store)
+    else:
+        store_root = Path(store)
+        if store_root.exists() and not store_root.is_dir():
+            raise PredictionError(f"--store {store_root} is a file; give a feature-store directory")
+    outcomes: dict[str, VideoOutcome] = {}
+    try:
+        runnable = []
+        for v in videos:
+            try:
+                check_store(store_root, feature_set, v.movie_id, provenance)
+                runnable.append(v)
+            except PredictionError as exc:
+                outcomes[v.movie_id] = VideoOutcome(v.movie_id, v.path, "failed", str(exc))
+        results = run_extraction(
+            runnable, feature_set, store_root, workers=workers, device=device,
+            modalities=modalities, options=json.loads(options), progress=progress, force=force,
+        ) if runnable else []
+        fs = FeatureStore(store_root, create=True)
+        with _bar(progress, len(results)) as advance:
+            for r in results:
+                if r.status == "failed":
+                    outcomes[r.movie_id] = VideoOutcome(r.movie_id, r.path, "failed", r.error.splitlines()[0])
+                    advance()
+                    continue
+                outcomes[r.movie_id] = _predict_one(bundle, fs, feature_set, r, tasks, clip_stride, device, out_dir)
+                advance()
+    finally:
+        if temp_store is not None:
+            shutil.rmtree(temp_store, ignore_errors=True)
+    return [outcomes[v.movie_id] for v in videos]
+
+
+def _predict_one(bundle, fs, feature_set, result, tasks, clip_stride, device, out_dir) -> VideoOutcome:
+    try:
+        stored = fs.read(feature_set, result.movie_id)
+        video = {
+            "name": Path(result.path).name,
+            "path": str(result.path),
+            "seconds": stored.seconds,
+            "sha256": stored.source.get("sha256"),
+            "movie_id": result.movie_id,
+        }
+        frame, meta = predict_stored(bundle, stored, tasks, clip_stride, device, video)
+        files = write_together(out_dir, result.movie_id, render_outputs(frame, meta, result.path))
+        return VideoOutcome(result.movie_id, result.path, "done", files=files, seconds=stored.seconds)
+    except (ValueError, RuntimeError, OSError, ModelLoadError) as exc:
+        return VideoOutcome(result.movie_id, result.path, "failed", f"{exc.__class__.__name__}: {exc}")
+
+
+class _bar:
+    def __init__(self, enabled: bool, total: int) -> None:
+        self.enabled, self.total = enabled, total
+        self.progress = None
+
+    def __enter__(self):
+        if not self.enabled:
+            return lambda: None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self.progress = Progress(TextColumn("predicting"), BarColumn(), MofNCompleteColumn(), transient=True)
+        self.progress.__enter__()
+        task = self.progress.add_task("videos", total=self.total)
+        return lambda: self.progress.advance(task)
+
+    def __exit__(self, *exc):
+        if self.progress is not None:
+            self.progress.__exit__(*exc)
+        return False
+
+
+# ---------------------------------------------------------------------- corpus (features already made)
+def predict_corpus(bundle: ModelBundle, corpus: Corpus, movies: Sequence[int], out_dir: str | Path, *,
+                   clip_stride: int = 1, task: str = "both", device: str = "cpu") -> list[VideoOutcome]:
+    """The corpus route: CSV, JSON, PNG and HTML (without thumbnails) per movie."""
+    out_dir = Path(out_dir)
+    prepare_output_dir(out_dir)
+    tasks = tasks_to_predict(bundle, task)
+    outcomes = []
+    for m in movies:
+        mid = corpus.movie_ids[m]
+        frame = movie_curve(bundle, corpus, m, tasks, clip_stride, device)
+        video = {"name": mid, "path": None, "seconds": corpus.seconds(m), "sha256": None, "movie_id": mid}
+        prov = {"corpus": [s.to_dict() for s in corpus.specs.values()]}
+        meta = curve_metadata(bundle, frame, tasks, clip_stride, video, prov)
+        files = write_together(out_dir, mid, render_outputs(frame, meta, None))
+        outcomes.append(VideoOutcome(mid, "", "done", files=files, seconds=corpus.seconds(m)))
+    atomic_write_text(out_dir / "index.json", json.dumps([o.__dict__ for o in outcomes], indent=1))
+    return outcomes
+
+
+# ---------------------------------------------------------------------- Python API
+def predict(video: str | Path, model: ModelBundle | str | Path, *, clip_stride: int = 1, task: str = "both",
+            store: str | Path | None = None, device: str = "cpu") -> pd.DataFrame:
+    """Per-second DataFrame of one video (same columns as the CSV), indexed by ``time_s``.
+    ``DataFrame.attrs["videoaffect"]`` holds the metadata written to the JSON file."""
+    from videoaffect.features.extract import VideoInput, decoder_params, job_provenance, run_extraction
+    from videoaffect.features.store import FeatureStore
+
+    bundle = model if isinstance(model, ModelBundle) else ModelBundle.load(model)
+    tasks = tasks_to_predict(bundle, task)
+    path = Path(video)
+    feature_set, modalities, options, extractors = extraction_job(bundle, device)
+    provenance = job_provenance(feature_set, extractors, decoder_params(extractors))
+    temp_store = tempfile.mkdtemp(prefix="videoaffect-features-") if store is None else None
+    store_root = Path(temp_store or store)
+    try:
+        check_store(store_root, feature_set, path.stem, provenance)
+        (result,) = run_extraction([VideoInput(str(path), path.stem)], feature_set, store_root, device=device,
+                                   modalities=modalities, options=json.loads(options), progress=False)
+        if result.status == "failed":
+            raise PredictionError(result.error.splitlines()[0])
+        stored = FeatureStore(store_root).read(feature_set, path.stem)
+        info = {"name": path.name, "path": str(path), "seconds": stored.seconds,
+                "sha256": stored.source.get("sha256"), "movie_id": path.stem}
+        frame, meta = predict_stored(bundle, stored, tasks, clip_stride, device, info)
+    finally:
+        if temp_store is not None:
+            shutil.rmtree(temp_store, ignore_errors=True)
+    frame.attrs["videoaffect"] = meta
+    return frame

@@ -1,0 +1,203 @@
+"""PNG plot of one predicted emotion curve.
+
+Uses :class:`matplotlib.figure.Figure` with the Agg canvas directly (never pyplot), so it
+keeps no global state and may run in several threads at once.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FixedLocator, FuncFormatter, MultipleLocator
+
+from videoaffect.reports.html import (
+    contribution_columns,
+    false_runs,
+    format_time,
+    label_scale,
+    missing_label,
+    modalities_of,
+    presence,
+    row_seconds,
+    tasks_of,
+)
+
+FIGSIZE = (12.0, 7.0)
+TASK_COLOURS = {"valence": "#1f77b4", "arousal": "#d62728"}
+# Modality colours: distinct from the two task colours, assigned in order of appearance.
+MODALITY_COLOURS = ("#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf", "#e377c2",
+                    "#7f7f7f", "#bcbd22", "#393b79", "#637939")
+MMSS_ABOVE_S = 180  # longer videos get m:ss tick labels
+DENSE_ROWS = 900  # above this many seconds the plot switches to its "long video" style
+CONTRIB_POINTS = 400  # long videos: contributions averaged to about this many windows
+MAX_CUT_LINES = 150  # more shot cuts than this are drawn as ticks along the top edge
+_TICK_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200)
+
+
+def render_curve_png(curve: pd.DataFrame, meta: Mapping | None, *, dpi: int = 100) -> bytes:
+    """Valence/arousal over time (top) and per-task modality contributions (below) as PNG.
+
+    The image is ``12 x 7`` inches at ``dpi``. The DataFrame needs at least one of the
+    ``valence`` / ``arousal`` columns; everything else is optional.
+    """
+    tasks = tasks_of(curve)
+    if not tasks:
+        raise ValueError("curve has neither a 'valence' nor an 'arousal' column")
+    meta = meta if isinstance(meta, Mapping) else {}
+    modalities = modalities_of(curve)
+    colours = {m: MODALITY_COLOURS[i % len(MODALITY_COLOURS)] for i, m in enumerate(modalities)}
+    starts = row_seconds(curve)
+    x = starts + 0.5  # each row covers [t, t + 1): draw it at the middle of its second
+    end = float(starts.max() + 1) if len(starts) else 1.0
+    begin = float(min(starts.min(), 0.0)) if len(starts) else 0.0
+    marker = "o" if len(curve) <= 5 else None
+    # Long videos have more seconds than the plot has pixels: draw raw per-second series
+    # faintly and average the contributions over a window so the lines stay readable.
+    dense = len(curve) > DENSE_ROWS
+    window = max(1, int(round(len(curve) / CONTRIB_POINTS))) if dense else 1
+
+    contrib_tasks = [t for t in tasks if contribution_columns(curve, t)]
+    fig = Figure(figsize=FIGSIZE, dpi=dpi, layout="constrained")
+    FigureCanvasAgg(fig)
+    grid = fig.add_gridspec(1 + len(contrib_tasks), 1, height_ratios=[2.2] + [1.0] * len(contrib_tasks))
+    top = fig.add_subplot(grid[0])
+    axes = [top] + [fig.add_subplot(grid[i + 1], sharex=top) for i in range(len(contrib_tasks))]
+
+    # ---- top panel: final and intra-clip curves on the label scale
+    handles: list = []
+    for task in tasks:
+        colour = TASK_COLOURS[task]
+        (line,) = top.plot(x, _values(curve, task), color=colour, lw=1.8, marker=marker, label=task)
+        handles.append(line)
+        intra = f"{task}_intra"
+        if intra in curve.columns:
+            style = dict(lw=0.5, ls="-", alpha=0.35) if dense else dict(lw=0.9, ls="--", alpha=0.8)
+            (line,) = top.plot(x, _values(curve, intra), color=colour, marker=marker, markersize=3,
+                               label=f"{task} (before context)", **style)
+            handles.append(line)
+
+    low, high = _y_range(curve, meta, tasks)
+    scale_low, scale_high = label_scale(meta)
+    if scale_low is not None:  # neutral = middle of the label scale (unknown without one)
+        top.axhline((scale_low + scale_high) / 2, color="0.45", lw=0.8, ls=":", zorder=0)
+    top.set_ylim(low, high)
+
+    if "shot_cut" in curve.columns:
+        cuts = x[curve["shot_cut"].fillna(False).astype(bool).to_numpy()]
+        if len(cuts):
+            if len(cuts) <= MAX_CUT_LINES:
+                top.vlines(cuts, 0, 1, transform=top.get_xaxis_transform(), colors="0.6", lw=0.6,
+                           alpha=0.7, zorder=0)
+                handles.append(Line2D([], [], color="0.6", lw=0.8, label="shot cut"))
+            else:  # a wall of lines would hide the curves: a rug of ticks along the top edge
+                top.vlines(cuts, 0.965, 1, transform=top.get_xaxis_transform(), colors="0.35",
+                           lw=0.4, alpha=0.6, zorder=0)
+                handles.append(Line2D([], [], color="0.35", lw=0.8,
+                                      label=f"shot cut (ticks at top, {len(cuts)})"))
+
+    # Missing modalities: one hatched band per modality along the bottom of the top panel.
+    band_h, band_gap = 0.035, 0.012
+    row = 0
+    for modality in modalities:
+        present = presence(curve, modality)
+        runs = false_runs(present) if present is not None else []
+        if not runs:
+            continue
+        min_width = (end - begin) * 0.004  # keep short gaps in long films visible (~3 px)
+        spans = [(starts[a], max(starts[b - 1] + 1 - starts[a], min_width)) for a, b in runs]
+        y0 = band_gap + row * (band_h + band_gap)
+        top.broken_barh(spans, (y0, band_h), transform=top.get_xaxis_transform(),
+                        facecolor=colours[modality], alpha=0.35, edgecolor=colours[modality],
+                        linewidth=0.0, hatch="///", zorder=1)
+        handles.append(Patch(facecolor=colours[modality], alpha=0.35, hatch="///",
+                             edgecolor=colours[modality], linewidth=0.0, label=missing_label(modality)))
+        row += 1
+
+    scale = meta.get("label_scale") if isinstance(meta.get("label_scale"), Mapping) else {}
+    scale_name = scale.get("name")
+    top.set_ylabel(f"prediction ({scale_name})" if scale_name else "prediction")
+    top.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=8,
+               frameon=False, borderaxespad=0.0)
+    top.grid(True, axis="y", color="0.9", lw=0.6)
+
+    # ---- contribution panels
+    for ax, task in zip(axes[1:], contrib_tasks):
+        cols = contribution_columns(curve, task)
+        peak = 0.0
+        for modality, col in cols.items():
+            values = _values(curve, col)
+            if window > 1:
+                values = pd.Series(values).rolling(window, center=True, min_periods=1).mean().to_numpy()
+            if np.isfinite(values).any():
+                peak = max(peak, float(np.nanmax(np.abs(values))))
+            colour = colours.get(modality, "0.3")
+            ax.plot(x, values, color=colour, lw=1.1, marker=marker, markersize=3, label=modality)
+        ax.axhline(0, color="0.45", lw=0.8, ls=":", zorder=0)
+        peak = peak * 1.1 if peak > 0 else 1.0
+        ax.set_ylim(-peak, peak)
+        ax.set_ylabel(f"{task}\ncontribution", color=TASK_COLOURS[task])
+        title = "modality" if window == 1 else f"modality\n({window}-s moving mean)"
+        ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=8, frameon=False,
+                  borderaxespad=0.0, title=title, title_fontsize=8)
+        ax.grid(True, axis="y", color="0.9", lw=0.6)
+
+    # ---- time axis
+    top.set_xlim(begin, max(end, begin + 1.0))
+    _time_axis(axes[-1], end - begin)
+    for ax in axes[:-1]:
+        ax.tick_params(labelbottom=False)
+
+    video = meta.get("video") if isinstance(meta.get("video"), Mapping) else {}
+    name = str(video.get("name") or "video")
+    fig.suptitle(name, fontsize=13, fontweight="bold")
+    subtitle = f"label scale: {scale_name}" if scale_name else "label scale: n/a"
+    if scale_low is not None:
+        subtitle += f" [{scale_low:g}, {scale_high:g}], dotted line = neutral"
+    top.set_title(subtitle, fontsize=9, color="0.3", loc="left")
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def _values(curve: pd.DataFrame, col: str) -> np.ndarray:
+    return pd.to_numeric(curve[col], errors="coerce").to_numpy(dtype=float)
+
+
+def _y_range(curve: pd.DataFrame, meta: Mapping, tasks: list[str]) -> tuple[float, float]:
+    """The label scale, widened only if predictions leave it; the data range if no scale."""
+    cols = [c for t in tasks for c in (t, f"{t}_intra") if c in curve.columns]
+    values = np.concatenate([_values(curve, c) for c in cols]) if cols else np.array([])
+    values = values[np.isfinite(values)]
+    low, high = label_scale(meta)
+    if low is None:
+        if values.size == 0:
+            return -1.0, 1.0
+        low, high = float(values.min()), float(values.max())
+        pad = max((high - low) * 0.1, 0.1)
+        return low - pad, high + pad
+    if values.size and (values.min() < low or values.max() > high):
+        pad = (high - low) * 0.03
+        low, high = min(low, float(values.min()) - pad), max(high, float(values.max()) + pad)
+    return low, high
+
+
+def _time_axis(ax, duration: float) -> None:
+    step = next((s for s in _TICK_STEPS if duration / s <= 12), _TICK_STEPS[-1])
+    if duration <= 2:
+        ax.xaxis.set_major_locator(FixedLocator([0, 1, 2]))
+    else:
+        ax.xaxis.set_major_locator(MultipleLocator(step))
+    if duration > MMSS_ABOVE_S:
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: format_time(v)))
+        ax.set_xlabel("time (h:mm:ss)" if duration >= 3600 else "time (m:ss)")
+    else:
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+        ax.set_xlabel("time (s)")
