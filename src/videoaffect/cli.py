@@ -176,6 +176,12 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
         help="run the EMA forward then backward (no delay); 'auto' decides this itself",
     )
     g.add_argument(
+        "--keep-context",
+        action="store_true",
+        help="always keep the valence inter-clip BiLSTM (the paper); by default it is kept only when it "
+        "beats the intra-clip curve on the validation movies",
+    )
+    g.add_argument(
         "--clip-stride",
         type=int,
         default=1,
@@ -343,6 +349,7 @@ def cmd_train(args) -> int:
     bundle, metrics = train_bundle(
         corpus, movies, mc, tc, out, tasks=tasks, ema=args.ema_beta if args.ema_beta == "auto" else mc.ema_beta,
         clip_stride=args.clip_stride, features=record, info=meta, echo=not args.quiet,
+        select_context=not args.keep_context,
     )
     print(f"model written to {out} (tasks: {', '.join(bundle.tasks)}; trained on {len(movies)} movies of "
           f"{info.get('dataset')}, split {split})")
@@ -374,13 +381,14 @@ def cmd_evaluate(args) -> int:
     split = args.split or info.get("test_split", "test")
     movies = _split_movies(corpus, split)
     reports, rows = {}, []
+    wanted_stride = args.clip_stride if args.clip_stride is not None else bundle.info.get("clip_stride")
     for task, model in bundle.tasks.items():
-        stride = None if args.clip_stride is None else min(args.clip_stride, model.config.clip_seconds)
+        stride = None if wanted_stride is None else min(int(wanted_stride), model.config.clip_seconds)
         report = evaluate_model(model, corpus, movies, device=args.device, clip_stride=stride)
         reports[task] = report
         label = f"{task} {split}" + (f", stride {stride}" if stride else "")
         rows.append((label, report))
-    key = f"evaluation:{split}" + (f":stride{args.clip_stride}" if args.clip_stride else "")
+    key = f"evaluation:{split}" + (f":stride{wanted_stride}" if wanted_stride else "")
     if args.json:
         atomic_write_text(args.json, json.dumps(reports if len(reports) > 1 else next(iter(reports.values())),
                                                 indent=2))
@@ -445,33 +453,72 @@ def device_name(name: str) -> str:
 
 
 def cmd_demo(args) -> int:
-    """The main job: a synthetic corpus, the paper's method and both baselines for valence and
-    arousal, scored on held-out movies."""
-    corpus = generate(preset(args.preset, seed=args.seed))
-    train_movies = corpus.movies_in_split("train")
-    test_movies = corpus.movies_in_split("test")
-    print(f"synthetic corpus {args.preset!r}: {len(train_movies)} training and {len(test_movies)} test movies, "
-          f"{corpus.total_seconds} s, modalities {', '.join(corpus.specs)}")
-    rows, all_reports = [], {}
-    for task in ("valence", "arousal"):
-        for method in ("progressive", "joint", "average"):
-            mc = ModelConfig(modalities=tuple(corpus.specs.values()), task=task)
-            tc = TrainConfig(method=method, seed=args.seed, progress=sys.stderr.isatty(), device=args.device)
-            out = args.out / f"{task}-{method}"
-            _prepare_out(out, overwrite=True)
-            model, trainer = train_model(corpus, train_movies, mc, tc, TrainingLog(out / "train_log.jsonl"))
-            report = evaluate_model(model, corpus, test_movies, device=args.device)
-            model.save(out, {"test": report})
-            all_reports[f"{task}/{method}"] = report
+    """The main job, the whole user path on generated labelled videos: a MediaEval-layout corpus
+    -> default-set features -> progressive training and both baselines (valence and arousal) ->
+    metrics on the test movies -> the report of a held-out film."""
+    import time
+
+    from videoaffect.datasets.detect import load_dataset
+    from videoaffect.datasets.synthetic_videos import write_mediaeval_like
+    from videoaffect.models.bundle import FeatureRecord
+    from videoaffect.prediction.video import predict_videos
+    from videoaffect.training.bundle import train_bundle
+
+    if args.train_movies < 2 or args.test_movies < 1:
+        raise ConfigError("--train-movies must be at least 2 and --test-movies at least 1")
+    t0 = time.perf_counter()
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise CorpusError(f"--out {out} is a file; give a directory")
+    data, store = out / "data", out / "features"
+    numbers = list(range(args.train_movies)) + [54 + k for k in range(args.test_movies)]
+    marker = data / "demo.json"
+    wanted = {"movies": numbers, "seed": args.seed}
+    if not marker.is_file() or json.loads(marker.read_text()) != wanted:
+        if data.exists():
+            shutil.rmtree(data)
+        write_mediaeval_like(data, numbers, seed=args.seed)
+        atomic_write_text(marker, json.dumps(wanted))
+    print(f"1/5 generated {len(numbers)} labelled videos (MediaEval 2018 layout) in {data} "
+          f"[{time.perf_counter() - t0:.0f} s]", flush=True)
+    ns = argparse.Namespace(store=store, out=out, feature_set="default", workers=1, device=device_name(args.device),
+                            no_progress=not sys.stderr.isatty())
+    corpus, info = load_dataset(data, ns)
+    train = corpus.movies_in_split("dev")
+    test = corpus.movies_in_split("test")
+    print(f"2/5 extracted the default feature set into {store}: {corpus.total_seconds} s of video, "
+          f"modalities {', '.join(corpus.specs)} [{time.perf_counter() - t0:.0f} s]", flush=True)
+    record = FeatureRecord.from_dict(info["features"])
+    rows, reports = [], {}
+    for method in ("progressive", "joint", "average"):
+        mc = ModelConfig(modalities=tuple(corpus.specs.values()))
+        tc = TrainConfig(method=method, seed=args.seed, progress=False, device=args.device)
+        bundle, _ = train_bundle(corpus, train, mc, tc, out / "models" / method, features=record,
+                                 info={"dataset": info["name"], "train_split": "dev"}, echo=False)
+        for task, model in bundle.tasks.items():
+            report = evaluate_model(model, corpus, test, device=args.device, clip_stride=1)
+            reports[f"{task}/{method}"] = report
             rows.append((f"{task} {method}", report))
-            order = model.ranking.get("stage2_order") or model.ranking.get("order")
-            extra = f" (order {' > '.join(order)})" if order else ""
-            print(f"trained {task}/{method}{extra}", flush=True)
-    atomic_write_text(args.out / "demo_metrics.json", json.dumps(all_reports, indent=2))
-    print()
+        print(f"3/5 trained {method} (valence and arousal) [{time.perf_counter() - t0:.0f} s]", flush=True)
+    atomic_write_text(out / "demo_metrics.json", json.dumps(reports, indent=2))
+    print("\nper-second scores on the test movies (clip stride 1; 'intra' = before temporal context):")
     print(_table(rows))
-    print(f"\nmodels and metrics in {args.out}")
+    video = next(p for p in sorted((data / "videos").glob("*.mp4")) if p.stem.endswith(f"_{numbers[-1]:02d}"))
+    pred_dir = out / "predictions"
+    outcomes = predict_videos([video], bundle_load(out / "models" / "progressive"), pred_dir, store=store,
+                              device=device_name(args.device))
+    if outcomes[0].status != "done":
+        raise RuntimeError(f"predicting {video} failed: {outcomes[0].error}")
+    print(f"\n4/5 predicted the held-out film {video.name} with the progressive model "
+          f"[{time.perf_counter() - t0:.0f} s]")
+    print(f"5/5 report: {pred_dir / (video.stem + '.html')}  (also .csv, .json, .png)")
     return 0
+
+
+def bundle_load(path: Path):
+    from videoaffect.models.bundle import ModelBundle
+
+    return ModelBundle.load(path)
 
 
 def _table(rows: list[tuple[str, dict]]) -> str:
@@ -528,7 +575,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", type=Path, help="model directory written by `train`")
     _add_data_options(p, None, dataset=True)
     p.add_argument("--clip-stride", type=int, help="score per-second curves of clips every N seconds "
-                   "(default: the paper's non-overlapping clips)")
+                   "(default: the stride the model was trained for, 1 unless `train --clip-stride` said otherwise; "
+                   "the paper's non-overlapping clips for models of videoaffect 0.1)")
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     p.add_argument("--json", type=Path, help="also write the full report to this JSON file")
     p.set_defaults(func=cmd_evaluate)
@@ -556,11 +604,18 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--split", help="corpus split to predict (default 'test')")
     p.set_defaults(func=cmd_predict)
 
-    p = sub.add_parser("demo", help="main job: train and evaluate every method on a synthetic corpus")
-    p.add_argument("--preset", choices=["tiny", "small", "mediaeval"], default="small", help="corpus size")
-    p.add_argument("--seed", type=int, default=0, help="seed of corpus and training")
+    p = sub.add_parser(
+        "demo",
+        help="main job: generated labelled videos -> features -> progressive training and both baselines -> "
+        "metrics -> the report of a held-out film",
+    )
+    p.add_argument("--train-movies", type=int, default=10, help="generated development movies (default 10)")
+    p.add_argument("--test-movies", type=int, default=3, help="generated test movies (default 3)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the videos and of training (default 0)")
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
-    p.add_argument("--out", type=Path, default=Path("runs/demo"), help="where models and metrics go")
+    p.add_argument("--out", type=Path, default=Path("runs/demo"),
+                   help="where data, features, models and the report go (default runs/demo; data and features "
+                   "are reused by a second run)")
     p.set_defaults(func=cmd_demo)
 
     from videoaffect import cli_features

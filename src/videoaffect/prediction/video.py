@@ -153,6 +153,7 @@ def write_together(out_dir: Path, stem: str, files: dict[str, bytes]) -> list[st
             fd, tmp = tempfile.mkstemp(prefix=f".{stem}", suffix=suffix + ".tmp", dir=out_dir)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
+            os.chmod(tmp, 0o666 & ~_umask())
             temps.append((Path(tmp), final))
         for tmp, final in temps:
             os.replace(tmp, final)
@@ -161,6 +162,12 @@ def write_together(out_dir: Path, stem: str, files: dict[str, bytes]) -> list[st
             tmp.unlink(missing_ok=True)
         raise
     return [str(final) for _, final in temps]
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def prepare_output_dir(out: Path) -> None:

@@ -75,6 +75,30 @@ def choose_smoothing(
     return beta_for(best["tau_s"], cfg.clip_seconds), bool(best["zero_lag"]), table
 
 
+def choose_context(model: AffectModel, corpus: Corpus, movies: Sequence[int], clip_stride: int,
+                   device: str = "cpu") -> dict:
+    """Keep the inter-clip BiLSTM (valence) only if its per-second validation MSE beats the
+    intra-clip curve's; otherwise drop it (context "none").  On short videos or few training
+    clips the BiLSTM has too few windows to learn from and flattens the curve."""
+    curves = model.predict_seconds(corpus, list(movies), clip_stride, device)
+    truth = np.concatenate([corpus.labels[model.config.task][corpus.offsets[m] : corpus.offsets[m + 1]]
+                            for m in movies]).astype(np.float64)
+    scores = {}
+    for which in ("intra", "final"):
+        p = np.concatenate([getattr(curves[m], which) for m in movies])
+        scores["with inter-clip BiLSTM" if which == "final" else "intra-clip only"] = {
+            "mse": mse(p, truth), "pearson": pearson(p, truth)}
+    keep = scores["with inter-clip BiLSTM"]["mse"] <= scores["intra-clip only"]["mse"]
+    if not keep:
+        model.context = None
+        model.config = replace(model.config, context="none")
+    return {
+        "criterion": f"per-second MSE on the {len(movies)} validation movies, clip stride {clip_stride}",
+        "chosen": "inter-clip BiLSTM" if keep else "intra-clip only (the BiLSTM did worse on validation)",
+        "candidates": scores,
+    }
+
+
 def train_bundle(
     corpus: Corpus,
     train_movies: list[int],
@@ -88,9 +112,12 @@ def train_bundle(
     features: FeatureRecord | None = None,
     info: dict | None = None,
     echo: bool = True,
+    select_context: bool = True,
 ) -> tuple[ModelBundle, dict[str, dict]]:
     """Train each task on ``train_movies`` (validation carved from them by movie), choose the
-    arousal smoothing when ``ema == "auto"``, score the validation movies, save to ``out``."""
+    arousal smoothing when ``ema == "auto"``, keep the valence inter-clip BiLSTM only when it
+    beats the intra-clip curve on the validation movies (``select_context``), score the
+    validation movies, save to ``out``."""
     out = Path(out)
     stride = min(int(clip_stride), base_config.clip_seconds)
     models, metrics = {}, {}
@@ -103,6 +130,10 @@ def train_bundle(
         trainer = Trainer(corpus, train_movies, cfg, train_config, log)
         model = trainer.run()
         task_metrics: dict = {}
+        if select_context and cfg.resolved_context == "lstm" and model.context is not None:
+            task_metrics["context_selection"] = choose_context(model, corpus, trainer.val_movies, stride,
+                                                               train_config.device)
+            log.write("context", chosen=model.config.smoothing_text())
         if ema == "auto" and cfg.resolved_context == "ema":
             beta, zero_lag, table = choose_smoothing(model, corpus, trainer.val_movies, stride, train_config.device)
             model.config = replace(model.config, ema_beta=beta, ema_zero_lag=zero_lag)
