@@ -145,10 +145,6 @@ def test_video_without_faces_still_gets_its_curve(models, tmp_path, capsys):
     assert (csv["audio_present"] == 1).all() and (csv["scene_present"] == 1).all()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: DefaultExpression marks seconds without a face as present (face_count 0), so predict's "
-    "expression_present column, JSON 'missing' and HTML never report 'no face', although "
-    "prediction/curves.py and reports/html.py document expression_present False = no face"))
 def test_video_without_faces_reports_expression_missing(models, tmp_path, capsys):
     faceless = video(tmp_path / "faceless.mp4")
     out = tmp_path / "out"
@@ -316,10 +312,6 @@ def test_old_single_task_model_cannot_predict_videos_and_says_to_retrain(old_mod
         videoaffect.predict(good, old_model, task="valence")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: predict checks the tasks before the feature set, so an old single-task model with the "
-    "default --task both answers 'predict only --task valence', which then fails again with the "
-    "real reason (cannot predict videos, retrain with `videoaffect train --dataset`)"))
 def test_old_single_task_model_with_default_task_says_to_retrain(old_model, tmp_path, capsys):
     good = video(tmp_path / "good.mp4")
     out = tmp_path / "out"

@@ -417,7 +417,8 @@ def cmd_predict(args) -> int:
         raise ConfigError(f"--clip-stride must be at least 1 second, got {args.clip_stride}")
     if args.workers < 1:
         raise ConfigError(f"--workers must be at least 1, got {args.workers}")
-    prepare_output_dir(args.out)
+    if args.out.exists() and not args.out.is_dir():
+        raise CorpusError(f"--out {args.out} is a file; give a directory for the per-video results")
     bundle = ModelBundle.load(model_path)
     if corpus_mode:
         if inputs:

@@ -9,7 +9,7 @@ the model has (valence, arousal):
   ``AffectModel.contributions_doc``);
 
 and per modality the model uses, ``<modality>_present`` (False where the modality had no data,
-e.g. no audio track, no face); ``shot_cut`` (True where a shot cut happens within the second)
+e.g. no audio track; for the default set's expression modality, no face found); ``shot_cut`` (True where a shot cut happens within the second)
 when the features include the default motion descriptor.  Values are rounded to 6 decimals,
 so the CSV and the JSON hold the same numbers.
 """
@@ -86,6 +86,20 @@ def shot_cuts_from(features: dict[str, np.ndarray], provenance: dict[str, dict])
         if column is not None and name in features:
             return np.asarray(features[name])[:, column] > 0
     return None
+
+
+def faces_found(features: dict[str, np.ndarray], provenance: dict[str, dict]) -> dict[str, np.ndarray]:
+    """Per expression modality of the default set, the seconds where a face was found.  The
+    extractor marks a faceless second present (its no-face vector is information the model
+    uses), but for the user's ``expression_present`` column and the report a second without a
+    face is one without facial-expression data."""
+    from videoaffect.extractors.default_expression import COUNT_INDEX
+
+    out = {}
+    for name, prov in provenance.items():
+        if prov.get("extractor") == "default.expression.fer" and name in features:
+            out[name] = np.asarray(features[name])[:, COUNT_INDEX] > 0
+    return out
 
 
 def missing_ranges(mask: np.ndarray) -> list[list[int]]:

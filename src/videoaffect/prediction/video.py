@@ -25,7 +25,7 @@ from typing import Sequence
 
 import pandas as pd
 
-from videoaffect.atomic import atomic_write_text
+from videoaffect.atomic import atomic_write_text, current_umask
 from videoaffect.datasets.corpus import Corpus
 from videoaffect.models.affect_model import ModelLoadError
 from videoaffect.models.bundle import ModelBundle
@@ -33,6 +33,7 @@ from videoaffect.prediction.curves import (
     curve_csv,
     curve_json,
     curve_metadata,
+    faces_found,
     movie_curve,
     shot_cuts_from,
     tasks_to_predict,
@@ -122,6 +123,10 @@ def predict_stored(bundle: ModelBundle, stored, tasks: list[str], clip_stride: i
     corpus = stored_movie_corpus(stored)
     cuts = shot_cuts_from(stored.features, stored.modality_provenance)
     frame = movie_curve(bundle, corpus, 0, tasks, clip_stride, device, shot_cuts=cuts)
+    for name, faces in faces_found(stored.features, stored.modality_provenance).items():
+        column = f"{name}_present"
+        if column in frame.columns:
+            frame[column] = frame[column].to_numpy() & faces
     meta = curve_metadata(bundle, frame, tasks, clip_stride, video, stored.provenance)
     return frame, meta
 
@@ -153,7 +158,7 @@ def write_together(out_dir: Path, stem: str, files: dict[str, bytes]) -> list[st
             fd, tmp = tempfile.mkstemp(prefix=f".{stem}", suffix=suffix + ".tmp", dir=out_dir)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
-            os.chmod(tmp, 0o666 & ~_umask())
+            os.chmod(tmp, 0o666 & ~current_umask())
             temps.append((Path(tmp), final))
         for tmp, final in temps:
             os.replace(tmp, final)
@@ -162,12 +167,6 @@ def write_together(out_dir: Path, stem: str, files: dict[str, bytes]) -> list[st
             tmp.unlink(missing_ok=True)
         raise
     return [str(final) for _, final in temps]
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def prepare_output_dir(out: Path) -> None:
@@ -196,10 +195,11 @@ def predict_videos(
     from videoaffect.features.store import FeatureStore
 
     out_dir = Path(out_dir)
-    prepare_output_dir(out_dir)
+    bundle.require_video_features()
     tasks = tasks_to_predict(bundle, task)
     videos = collect_inputs([str(i) for i in inputs])
     feature_set, modalities, options, extractors = extraction_job(bundle, device)
+    prepare_output_dir(out_dir)
     provenance = job_provenance(feature_set, extractors, decoder_params(extractors))
     temp_store = None
     if store is None:
@@ -304,6 +304,7 @@ def predict(video: str | Path, model: ModelBundle | str | Path, *, clip_stride: 
     from videoaffect.features.store import FeatureStore
 
     bundle = model if isinstance(model, ModelBundle) else ModelBundle.load(model)
+    bundle.require_video_features()
     tasks = tasks_to_predict(bundle, task)
     path = Path(video)
     feature_set, modalities, options, extractors = extraction_job(bundle, device)
