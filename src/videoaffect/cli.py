@@ -425,7 +425,9 @@ def cmd_predict(args) -> int:
             raise CorpusError("give either videos or --corpus/--synthetic, not both")
         corpus = _load_corpus(args)
         movies = _split_movies(corpus, args.split or "test")
-        outcomes = predict_corpus(bundle, corpus, movies, args.out, clip_stride=args.clip_stride, task=args.task,
+        # the corpus form predicts the tasks the model has unless --task says otherwise
+        task = args.task or ("both" if len(bundle.tasks) == 2 else next(iter(bundle.tasks)))
+        outcomes = predict_corpus(bundle, corpus, movies, args.out, clip_stride=args.clip_stride, task=task,
                                   device=args.device)
         print(f"wrote per-second predictions for {len(outcomes)} movies to {args.out} "
               f"({bundle.label_scale.name} scale)")
@@ -433,7 +435,7 @@ def cmd_predict(args) -> int:
     if not inputs:
         raise CorpusError("give video files, folders of videos or manifests to predict (or --corpus DIR)")
     outcomes = predict_videos(
-        inputs, bundle, args.out, store=args.store, clip_stride=args.clip_stride, task=args.task,
+        inputs, bundle, args.out, store=args.store, clip_stride=args.clip_stride, task=args.task or "both",
         device=device_name(args.device), workers=args.workers, force=args.force,
         progress=not args.no_progress and sys.stderr.isatty(),
     )
@@ -593,7 +595,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "default: a temporary store)")
     p.add_argument("--clip-stride", type=int, default=1, help="seconds between overlapping clips (default 1: "
                    "a value per second; the clip length gives the paper's non-overlapping clips)")
-    p.add_argument("--task", choices=["both", "valence", "arousal"], default="both", help="task(s) to predict")
+    p.add_argument("--task", choices=["both", "valence", "arousal"],
+                   help="task(s) to predict (default both for videos; with --corpus, the tasks the model has)")
     p.add_argument("--workers", type=int, default=1, help="parallel extraction processes")
     p.add_argument("--force", action="store_true", help="re-extract features even when the store has them")
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
