@@ -5,7 +5,11 @@ expression 3072), as in issue 2's target: under 10 minutes and 4 GB peak on 2 CP
     python benchmarks/bench_training.py [--task valence] [--threads 2] [--json out.json]
 
 Prints wall time per stage (from the training log), total time, peak resident memory and the
-held-out scores.  Nothing here is asserted: the figures go to BENCHMARKS.md with date and machine.
+held-out scores.  Then what one-second resolution costs: training is unchanged (the paper's
+non-overlapping clips), prediction at ``--clip-stride`` runs clip_seconds / stride tilings; for
+arousal, the time ``train --ema-beta auto`` spends choosing the smoothing on the validation
+movies, its choice, and the held-out scores before and after.  Nothing here is asserted: the
+figures go to BENCHMARKS.md with date and machine.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import platform
 import resource
 import time
 from collections import defaultdict
+from dataclasses import replace
 
 import torch
 
@@ -38,6 +43,7 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=TrainConfig().batch_size)
     ap.add_argument("--max-epochs", type=int, default=TrainConfig().max_epochs)
     ap.add_argument("--preset", default="mediaeval", help="synthetic preset (mediaeval = full size)")
+    ap.add_argument("--clip-stride", type=int, default=1, help="stride of the per-second curves (default 1)")
     ap.add_argument("--json", help="write the figures to this file")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -60,6 +66,28 @@ def main() -> None:
     t2 = time.perf_counter()
     report = evaluate_model(model, corpus, corpus.movies_in_split("test"))
     t_eval = time.perf_counter() - t2
+
+    test = corpus.movies_in_split("test")
+    t3 = time.perf_counter()
+    report_stride = evaluate_model(model, corpus, test, clip_stride=args.clip_stride)
+    t_eval_stride = time.perf_counter() - t3
+    test_hours = sum(corpus.seconds(m) for m in test) / 3600
+    smoothing = {}
+    if args.task == "arousal":
+        from videoaffect.training.bundle import choose_smoothing
+
+        t4 = time.perf_counter()
+        beta, zero_lag, table = choose_smoothing(model, corpus, trainer.val_movies, args.clip_stride)
+        t_choose = time.perf_counter() - t4
+        model.config = replace(model.config, ema_beta=beta, ema_zero_lag=zero_lag)
+        chosen = evaluate_model(model, corpus, test, clip_stride=args.clip_stride)
+        smoothing = {
+            "choose_s": round(t_choose, 1),
+            "chosen": model.config.smoothing_text(),
+            "test_pearson_chosen": chosen["final"]["per_second"]["pearson"],
+            "test_mse_chosen": chosen["final"]["per_second"]["mse"],
+            "validation_table": table,
+        }
 
     stage_time: dict[str, float] = defaultdict(float)
     epochs: dict[str, int] = defaultdict(int)
@@ -84,6 +112,13 @@ def main() -> None:
         "test_pearson_per_second": report["final"]["per_second"]["pearson"],
         "test_mse_per_second": report["final"]["per_second"]["mse"],
         "test_pearson_intra": report["intra"]["per_second"]["pearson"],
+        "clip_stride": args.clip_stride,
+        "evaluate_stride_s": t_eval_stride,
+        "test_hours": test_hours,
+        "test_pearson_stride": report_stride["final"]["per_second"]["pearson"],
+        "test_pearson_stride_intra": report_stride["intra"]["per_second"]["pearson"],
+        "test_mse_stride": report_stride["final"]["per_second"]["mse"],
+        "auto_smoothing": smoothing,
         "machine": f"{platform.machine()} {platform.processor() or ''} {torch.get_num_threads()} torch threads".strip(),
     }
     for stage, v in figures["stages"].items():
@@ -92,6 +127,13 @@ def main() -> None:
           f"peak RSS {figures['peak_rss_mb']:.0f} MB")
     print(f"test per-second Pearson {figures['test_pearson_per_second']:.3f} "
           f"(intra-clip {figures['test_pearson_intra']:.3f}), MSE {figures['test_mse_per_second']:.4f}")
+    print(f"clip stride {args.clip_stride}: prediction of the {test_hours:.1f} h of test movies took {t_eval_stride:.1f} s; "
+          f"per-second Pearson {figures['test_pearson_stride']:.3f} (intra-clip "
+          f"{figures['test_pearson_stride_intra']:.3f}), MSE {figures['test_mse_stride']:.4f}")
+    if smoothing:
+        print(f"auto smoothing: chosen in {smoothing['choose_s']} s on {len(trainer.val_movies)} validation movies: "
+              f"{smoothing['chosen']}; test per-second Pearson {smoothing['test_pearson_chosen']:.3f}, "
+              f"MSE {smoothing['test_mse_chosen']:.4f}")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(figures, fh, indent=2)

@@ -60,6 +60,11 @@ class FeatureRecord:
                    d.get("description", ""))
 
 
+def _one_or_each(values: dict):
+    distinct = set(values.values())
+    return distinct.pop() if len(distinct) == 1 else values
+
+
 class ModelBundle:
     def __init__(
         self,
@@ -109,7 +114,7 @@ class ModelBundle:
             "method": first.train_config.method,
             "modalities": self.modality_names,
             "feature_set": self.features.feature_set,
-            "clip_seconds": {t: m.config.clip_seconds for t, m in self.tasks.items()},
+            "clip_seconds": _one_or_each({t: m.config.clip_seconds for t, m in self.tasks.items()}),
             "smoothing": {t: m.config.smoothing_text() for t, m in self.tasks.items()},
             "trained_on": self.info.get("dataset"),
             "videoaffect_version": self.info.get("videoaffect_version"),

@@ -108,7 +108,7 @@ class ModelConfig:
         if ctx == "lstm":
             return f"inter-clip BiLSTM over {self.context_clips} clips of {self.clip_seconds} s"
         if ctx == "none" or self.ema_beta <= 0.0:
-            return "none"
+            return "none (the intra-clip prediction as it is)"
         kind = "zero-lag (forward-backward) EMA" if self.ema_zero_lag else "EMA (eq. 2)"
         return f"{kind}, time constant {self.ema_tau_seconds:.1f} s (beta {self.ema_beta:.4g} per {self.clip_seconds}-s clip)"
 
