@@ -386,7 +386,8 @@ def cmd_evaluate(args) -> int:
         stride = None if wanted_stride is None else min(int(wanted_stride), model.config.clip_seconds)
         report = evaluate_model(model, corpus, movies, device=args.device, clip_stride=stride)
         reports[task] = report
-        label = f"{task} {split}" + (f", stride {stride}" if stride else "")
+        split_text = split if isinstance(split, str) else "+".join(split)
+        label = f"{task} {split_text}" + (f", stride {stride}" if stride else "")
         rows.append((label, report))
     key = f"evaluation:{split}" + (f":stride{wanted_stride}" if wanted_stride else "")
     if args.json:
