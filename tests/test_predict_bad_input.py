@@ -366,3 +366,34 @@ def test_python_api_equals_the_cli_csv(models, tmp_path, capsys, stride):
     # the model directory path form gives the same numbers
     again = videoaffect.predict(good, models.both, clip_stride=stride, store=tmp_path / "api_store")
     np.testing.assert_allclose(again.to_numpy(dtype=np.float64), csv.to_numpy(dtype=np.float64), rtol=0, atol=1e-6)
+
+
+# ---------------------------------------------------------------------- 12. features of another extractor
+def test_model_trained_with_another_extractor_version_is_refused_with_the_reason(models, tmp_path, capsys):
+    changed = tmp_path / "model_other_version"
+    shutil.copytree(models.both, changed)
+    meta = json.loads((changed / "model.json").read_text())
+    meta["features"]["provenance"]["extractors"]["scene"]["version"] = "0"
+    (changed / "model.json").write_text(json.dumps(meta))
+    good = video(tmp_path / "good.mp4")
+    out = tmp_path / "out"
+    rc, _, err = run(["predict", good, "--model", changed, "--out", out], capsys)
+    assert rc == 2
+    line = error_line(err)
+    assert "scene: version is '1' here, the model was trained with '0'" in line
+    assert "retrain" in line
+    assert_no_outputs(out)
+
+
+def test_missing_weight_file_is_refused_naming_it(models, tmp_path, capsys, monkeypatch):
+    from videoaffect.features import extract
+
+    monkeypatch.setenv("VIDEOAFFECT_WEIGHTS_DIR", str(tmp_path / "empty-weights"))
+    monkeypatch.setattr(extract, "_EXTRACTOR_CACHE", {})  # extractors built before would hide it
+    good = video(tmp_path / "good.mp4")
+    out = tmp_path / "out"
+    rc, _, err = run(["predict", good, "--model", models.both, "--out", out], capsys)
+    assert rc == 2
+    line = error_line(err)
+    assert "cannot be built here" in line and "weights pull" in line, line
+    assert_no_outputs(out)
