@@ -156,7 +156,12 @@ def test_bundle_holds_both_tasks_and_round_trips(tmp_path):
     for task in ("valence", "arousal"):
         assert (tmp_path / "m" / task / "train_log.jsonl").is_file()
         assert "validation" in metrics[task] and "validation_stride1" in metrics[task]
+        table = metrics[task]["combination_selection"]["candidates"]
+        best = min(table, key=lambda r: (r["mse"], r["deconvolution"]))
+        assert bundle.tasks[task].config.deconvolution == best["deconvolution"]
     loaded = ModelBundle.load(tmp_path / "m")
+    assert [m.config.deconvolution for m in loaded.tasks.values()] == [
+        m.config.deconvolution for m in bundle.tasks.values()]
     assert loaded.label_scale == corpus.label_scale
     test = corpus.movies_in_split("test")
     for task in ("valence", "arousal"):
@@ -170,3 +175,40 @@ def test_bundle_holds_both_tasks_and_round_trips(tmp_path):
         ModelBundle({"valence": bundle.tasks["valence"]}, corpus.label_scale, bundle.features).task("arousal")
     cfg = replace(bundle.tasks["arousal"].config)
     assert cfg.smoothing_text() != ""
+
+
+def _tilings(n: int, c: int, stride: int = 1) -> np.ndarray:
+    windows = []
+    for off in range(0, c, stride):
+        starts = sorted({0, *range(off, n, c)}) if off else list(range(0, n, c))
+        ends = starts[1:] + [n]
+        windows += list(zip(starts, ends))
+    return np.array(windows)
+
+
+def test_combining_overlapping_clips_mean_and_deconvolution():
+    from videoaffect.models.affect_model import combine_clips
+
+    rng = np.random.default_rng(0)
+    n, c = 90, 10
+    truth = np.tanh(np.convolve(rng.normal(size=n + 20), np.ones(8) / 3, "same")[10:-10])
+    win = _tilings(n, c)
+    means = np.array([truth[a:b].mean() for a, b in win])
+    mean_curve = combine_clips(win, means, n, 0.0)
+    # the mean of covering clips: an exact per-second average of the clips' values
+    t = 37
+    covering = [(a, b) for a, b in win if a <= t < b]
+    assert len(covering) == c
+    assert mean_curve[t] == pytest.approx(np.mean([truth[a:b].mean() for a, b in covering]))
+    # ...which blurs; deconvolution recovers the planted curve from its clip means
+    sharp = combine_clips(win, means, n, 0.01)
+    err_mean, err_sharp = np.mean((mean_curve - truth) ** 2), np.mean((sharp - truth) ** 2)
+    assert err_sharp < 0.25 * err_mean
+    assert np.corrcoef(sharp, truth)[0, 1] > 0.97 > np.corrcoef(mean_curve, truth)[0, 1]
+    # its clip means reproduce the predictions it was given
+    refit = np.array([sharp[a:b].mean() for a, b in win])
+    assert np.abs(refit - means).max() < 0.05
+    # one tiling (the paper's clips): every second holds its clip's value, whatever the method
+    paper = _tilings(n, c, stride=c)
+    values = rng.normal(size=len(paper))
+    np.testing.assert_allclose(combine_clips(paper, values, n, 0.0), np.repeat(values, paper[:, 1] - paper[:, 0]))

@@ -218,42 +218,77 @@ class AffectModel:
 
         ``clip_stride`` = clip_seconds (the default) is the paper's non-overlapping tiling: a
         clip's prediction holds for each of its seconds and arousal is smoothed per clip (eq. 2).
-        A smaller stride predicts the tilings shifted by 0, stride, 2*stride, ... seconds; each
-        second's intra-clip value (and valence after the inter-clip BiLSTM, which runs on each
-        tiling's chain of clips) is the mean over the clips that cover it, and arousal is then
-        smoothed per second with the same time constant (beta ** (1 / clip_seconds) per second)."""
+        A smaller stride predicts the tilings shifted by 0, stride, 2*stride, ... seconds (the
+        valence inter-clip BiLSTM runs on each tiling's chain of clips) and combines the clips
+        covering each second (``combine_clips``); arousal is then smoothed per second with the
+        same time constant (beta ** (1 / clip_seconds) per second)."""
+        passes = self.clip_passes(corpus, movies, clip_stride, device)
+        return self.curves_from_passes(passes, corpus, movies)
+
+    def clip_passes(
+        self,
+        corpus: Corpus,
+        movies: Sequence[int],
+        clip_stride: int | None = None,
+        device: str | torch.device = "cpu",
+    ) -> list[ClipPredictions]:
+        """The network's predictions for every tiling a stride needs (the expensive part)."""
         cfg = self.config
         stride = cfg.clip_seconds if clip_stride is None else int(clip_stride)
         if not 1 <= stride <= cfg.clip_seconds:
             raise ValueError(f"clip stride must be between 1 and the clip length ({cfg.clip_seconds} s), got {stride}")
         if cfg.output == "classification" and stride != cfg.clip_seconds:
             raise ValueError("the classification variant predicts whole clips; use clip stride = clip length")
-        movies = list(movies)
-        offsets = list(range(0, cfg.clip_seconds, stride))
-        n_sec = {m: corpus.seconds(m) for m in movies}
-        intra = {m: np.zeros(n) for m, n in n_sec.items()}
-        final = {m: np.zeros(n) for m, n in n_sec.items()}
-        contrib = {m: {name: np.zeros(n) for name in self.modality_names} for m, n in n_sec.items()}
-        for off in offsets:
-            preds = self.predict_clips(corpus, movies, device, offset=off, contributions=True)
-            per_intra, per_final = preds.per_second("intra"), preds.per_second("final")
-            for m in movies:
-                intra[m] += per_intra[m]
-                final[m] += per_final[m]
-            for name, values in (preds.contributions or {}).items():
-                per = ClipPredictions(preds.table, values, values).per_second("intra")
-                for m in movies:
-                    contrib[m][name] += per[m]
-        k = float(len(offsets))
+        return [
+            self.predict_clips(corpus, list(movies), device, offset=off, contributions=True)
+            for off in range(0, cfg.clip_seconds, stride)
+        ]
+
+    def curves_from_passes(
+        self,
+        passes: list[ClipPredictions],
+        corpus: Corpus,
+        movies: Sequence[int],
+        config: ModelConfig | None = None,
+    ) -> dict[int, SecondCurve]:
+        """Per-second curves from clip predictions; ``config`` overrides the post-processing
+        settings (combination, context, smoothing) without running the network again."""
+        cfg = config or self.config
+        overlapping = len(passes) > 1
+        slices = [dict(p.table.movie_slices()) for p in passes]
         out = {}
         for m in movies:
             a, b = int(corpus.offsets[m]), int(corpus.offsets[m + 1])
-            i_curve, f_curve = intra[m] / k, final[m] / k
-            if cfg.resolved_context == "ema" and len(offsets) > 1:
+            n = b - a
+            windows, intra_v, final_v = [], [], []
+            contrib_v: dict[str, list[np.ndarray]] = {name: [] for name in self.modality_names}
+            for p, sl in zip(passes, slices):
+                s = sl[m]
+                starts = p.table.start[s] - a
+                windows.append(np.stack([starts, starts + p.table.length[s]], axis=1))
+                intra_v.append(p.intra[s])
+                final_v.append(p.final[s])
+                for name, values in (p.contributions or {}).items():
+                    contrib_v[name].append(values[s])
+            win = np.concatenate(windows)
+            smoothness = cfg.deconvolution if overlapping else 0.0
+            i_curve = combine_clips(win, np.concatenate(intra_v), n, smoothness)
+            ctx = cfg.resolved_context
+            if ctx == "lstm" and self.context is not None:
+                f_curve = combine_clips(win, np.concatenate(final_v), n, smoothness)
+            elif ctx == "ema" and overlapping:
                 beta_s = cfg.ema_beta ** (1.0 / cfg.clip_seconds) if cfg.ema_beta > 0 else 0.0
                 f_curve = smooth(i_curve, beta_s, cfg.ema_init, cfg.ema_zero_lag)
+            elif ctx == "ema":
+                clip_values = smooth(np.concatenate(intra_v), cfg.ema_beta, cfg.ema_init, cfg.ema_zero_lag)
+                f_curve = combine_clips(win, clip_values, n, 0.0)
+            else:
+                f_curve = i_curve.copy()
+            contributions = {
+                name: combine_clips(win, np.concatenate(v), n, 0.0) for name, v in contrib_v.items() if v
+            }
             present = {name: corpus.masks[name][a:b].copy() for name in self.modality_names}
-            out[m] = SecondCurve(i_curve, f_curve, {n: v / k for n, v in contrib[m].items()}, present)
+            out[m] = SecondCurve(i_curve, f_curve, contributions, present)
         return out
 
     # ------------------------------------------------------------------ persistence
@@ -348,6 +383,39 @@ def _average_members(members: dict[str, IntraClipModel], batch, classification: 
         count = w if count is None else count + w
     count = count.clamp(min=1.0)
     return total / (count.unsqueeze(1) if total.dim() == 2 else count)
+
+
+def combine_clips(windows: np.ndarray, values: np.ndarray, seconds: int, smoothness: float = 0.0) -> np.ndarray:
+    """Per-second values from clip predictions; ``windows`` (k, 2) holds each clip's [start, end)
+    in seconds.
+
+    ``smoothness`` = 0: each second is the mean of the clips covering it.  A clip prediction
+    estimates the mean label over its seconds, so that mean blurs the curve over about two clip
+    lengths.  ``smoothness`` = lambda > 0 instead solves for the per-second curve x whose clip
+    means best match the predictions, with a penalty on its second-to-second changes:
+    min_x sum_k (mean(x[window_k]) - y_k)^2 + lambda * sum_t (x[t+1] - x[t])^2
+    (a sparse banded system; `train` chooses lambda on validation movies)."""
+    values = np.asarray(values, dtype=np.float64)
+    starts, ends = windows[:, 0].astype(np.int64), windows[:, 1].astype(np.int64)
+    if smoothness <= 0.0 or seconds < 2:
+        diff = np.zeros(seconds + 1)
+        np.add.at(diff, starts, values)
+        np.add.at(diff, ends, -values)
+        count = np.zeros(seconds + 1)
+        np.add.at(count, starts, 1.0)
+        np.add.at(count, ends, -1.0)
+        return np.cumsum(diff)[:seconds] / np.maximum(np.cumsum(count)[:seconds], 1.0)
+    import scipy.sparse as sparse
+    from scipy.sparse.linalg import spsolve
+
+    lengths = ends - starts
+    rows = np.repeat(np.arange(len(starts)), lengths)
+    cols = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends)])
+    weights = np.repeat(1.0 / lengths, lengths)
+    mean_of = sparse.csr_matrix((weights, (rows, cols)), shape=(len(starts), seconds))
+    step = sparse.diags([-np.ones(seconds - 1), np.ones(seconds - 1)], [0, 1], shape=(seconds - 1, seconds))
+    system = (mean_of.T @ mean_of + smoothness * (step.T @ step)).tocsc()
+    return np.asarray(spsolve(system, mean_of.T @ values), dtype=np.float64)
 
 
 def _member_contributions(members: dict[str, IntraClipModel], batch, pred: torch.Tensor) -> dict[str, torch.Tensor]:

@@ -116,6 +116,7 @@ class ModelBundle:
             "feature_set": self.features.feature_set,
             "clip_seconds": _one_or_each({t: m.config.clip_seconds for t, m in self.tasks.items()}),
             "smoothing": {t: m.config.smoothing_text() for t, m in self.tasks.items()},
+            "combination": {t: m.config.combination_text() for t, m in self.tasks.items()},
             "trained_on": self.info.get("dataset"),
             "videoaffect_version": self.info.get("videoaffect_version"),
         }

@@ -54,6 +54,11 @@ class ModelConfig:
     ema_beta: float = 0.98
     ema_init: str = "first"
     ema_zero_lag: bool = False
+    # How overlapping clips (clip stride below the clip length) make a per-second curve: 0 = each
+    # second is the mean of the clips covering it; lambda > 0 = the curve whose clip means best
+    # match the clip predictions, penalising second-to-second changes by lambda (see
+    # ``combine_clips``).  Beyond the paper; `train` chooses it on validation movies.
+    deconvolution: float = 0.0
 
     def __post_init__(self) -> None:
         self.modalities = tuple(
@@ -74,6 +79,8 @@ class ModelConfig:
             raise ConfigError(f"ema_init must be one of {EMA_INITS}, got {self.ema_init!r}")
         if not 0.0 <= self.ema_beta < 1.0:
             raise ConfigError(f"ema_beta must be in [0, 1), got {self.ema_beta}")
+        if self.deconvolution < 0:
+            raise ConfigError(f"deconvolution must be >= 0, got {self.deconvolution}")
         if self.clip_seconds < 1 or self.context_clips < 1:
             raise ConfigError("clip_seconds and context_clips must be at least 1")
         if self.output == "classification":
@@ -111,6 +118,11 @@ class ModelConfig:
             return "none (the intra-clip prediction as it is)"
         kind = "zero-lag (forward-backward) EMA" if self.ema_zero_lag else "EMA (eq. 2)"
         return f"{kind}, time constant {self.ema_tau_seconds:.1f} s (beta {self.ema_beta:.4g} per {self.clip_seconds}-s clip)"
+
+    def combination_text(self) -> str:
+        if self.deconvolution <= 0:
+            return "mean of the clips covering each second"
+        return f"deconvolution of the overlapping clips, smoothness {self.deconvolution:g}"
 
     @property
     def out_dim(self) -> int:

@@ -30,10 +30,11 @@ _CUT_COLUMN = {"default.motion.dis-cuts": 16}
 
 COMBINATION_DOC = (
     "with clip stride s below the clip length c, the tilings of clips shifted by 0, s, 2s, ... < c "
-    "seconds are predicted; a second's intra-clip value (and valence after the inter-clip BiLSTM, "
-    "run on each tiling) is the mean over the clips covering it; arousal is then smoothed per "
-    "second with the model's EMA time constant. With s = c every second takes its clip's value "
-    "(the paper's protocol)"
+    "seconds are predicted (valence's inter-clip BiLSTM runs on each tiling); the clips covering a "
+    "second are combined as the model says (model.combination): their mean, or a deconvolution "
+    "(the per-second curve whose clip means best match the clip predictions, with a smoothness "
+    "penalty chosen on validation movies); arousal is then smoothed per second with the model's "
+    "EMA time constant. With s = c every second takes its clip's value (the paper's protocol)"
 )
 
 

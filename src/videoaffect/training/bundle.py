@@ -37,6 +37,40 @@ def beta_for(tau_seconds: float, step_seconds: float) -> float:
     return 0.0 if tau_seconds <= 0 else math.exp(-step_seconds / tau_seconds)
 
 
+# Smoothness penalties tried for combining overlapping clips (0 = mean of the covering clips).
+DECONVOLUTION_CANDIDATES = (0.0, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
+
+
+def _truth(model: AffectModel, corpus: Corpus, movies: Sequence[int]) -> np.ndarray:
+    task = model.config.task
+    return np.concatenate([corpus.labels[task][corpus.offsets[m] : corpus.offsets[m + 1]] for m in movies]).astype(
+        np.float64
+    )
+
+
+def _score(model, passes, corpus, movies, cfg, which: str, truth) -> dict:
+    curves = model.curves_from_passes(passes, corpus, movies, cfg)
+    p = np.concatenate([getattr(curves[m], which) for m in movies])
+    return {"mse": mse(p, truth), "pearson": pearson(p, truth)}
+
+
+def choose_deconvolution(model: AffectModel, corpus: Corpus, movies: Sequence[int], passes,
+                         candidates: Sequence[float] = DECONVOLUTION_CANDIDATES) -> dict:
+    """How overlapping clips are combined (``ModelConfig.deconvolution``): the penalty whose
+    intra-clip curve has the lowest per-second MSE on ``movies``; 0 (the plain mean) included."""
+    truth = _truth(model, corpus, movies)
+    table = []
+    for lam in candidates:
+        cfg = replace(model.config, deconvolution=float(lam))
+        table.append({"deconvolution": float(lam), **_score(model, passes, corpus, movies, cfg, "intra", truth)})
+    best = min(table, key=lambda r: (r["mse"], r["deconvolution"]))
+    model.config = replace(model.config, deconvolution=best["deconvolution"])
+    chosen = ("mean of the covering clips" if best["deconvolution"] == 0 else
+              f"deconvolution with smoothness {best['deconvolution']:g}")
+    return {"criterion": f"per-second MSE of the intra-clip curve on the {len(movies)} validation movies",
+            "chosen": chosen, "candidates": table}
+
+
 def choose_smoothing(
     model: AffectModel,
     corpus: Corpus,
@@ -44,50 +78,37 @@ def choose_smoothing(
     clip_stride: int,
     device: str = "cpu",
     candidates: Sequence[float] = TAU_CANDIDATES,
+    passes=None,
 ) -> tuple[float, bool, list[dict]]:
     """(beta per clip, zero_lag, score table) minimising per-second MSE on ``movies``.
 
     The network runs once; each candidate only re-smooths its intra-clip curves."""
     cfg = model.config
-    truth = {m: corpus.labels[cfg.task][corpus.offsets[m] : corpus.offsets[m + 1]].astype(np.float64) for m in movies}
-    if clip_stride == cfg.clip_seconds:
-        preds = model.predict_clips(corpus, list(movies), device)
-        series = {m: (preds.intra[sl], preds.table.length[sl]) for m, sl in preds.table.movie_slices()}
-        step = float(cfg.clip_seconds)
-    else:
-        curves = model.predict_seconds(corpus, list(movies), clip_stride, device)
-        series = {m: (c.intra, None) for m, c in curves.items()}
-        step = 1.0
+    passes = passes if passes is not None else model.clip_passes(corpus, list(movies), clip_stride, device)
+    truth = _truth(model, corpus, movies)
     table = []
     for tau in candidates:
         for zero_lag in (False, True):
             if tau == 0 and zero_lag:
                 continue
-            b = beta_for(tau, step)
-            pred = []
-            for m in movies:
-                values, lengths = series[m]
-                out = smooth(values, b, cfg.ema_init, zero_lag)
-                pred.append(np.repeat(out, lengths) if lengths is not None else out)
-            p, t = np.concatenate(pred), np.concatenate([truth[m] for m in movies])
-            table.append({"tau_s": tau, "zero_lag": zero_lag, "mse": mse(p, t), "pearson": pearson(p, t)})
+            trial = replace(cfg, ema_beta=beta_for(tau, cfg.clip_seconds), ema_zero_lag=zero_lag)
+            table.append({"tau_s": tau, "zero_lag": zero_lag,
+                          **_score(model, passes, corpus, movies, trial, "final", truth)})
     best = min(table, key=lambda r: (r["mse"], r["tau_s"]))
     return beta_for(best["tau_s"], cfg.clip_seconds), bool(best["zero_lag"]), table
 
 
 def choose_context(model: AffectModel, corpus: Corpus, movies: Sequence[int], clip_stride: int,
-                   device: str = "cpu") -> dict:
+                   device: str = "cpu", passes=None) -> dict:
     """Keep the inter-clip BiLSTM (valence) only if its per-second validation MSE beats the
     intra-clip curve's; otherwise drop it (context "none").  On short videos or few training
     clips the BiLSTM has too few windows to learn from and flattens the curve."""
-    curves = model.predict_seconds(corpus, list(movies), clip_stride, device)
-    truth = np.concatenate([corpus.labels[model.config.task][corpus.offsets[m] : corpus.offsets[m + 1]]
-                            for m in movies]).astype(np.float64)
-    scores = {}
-    for which in ("intra", "final"):
-        p = np.concatenate([getattr(curves[m], which) for m in movies])
-        scores["with inter-clip BiLSTM" if which == "final" else "intra-clip only"] = {
-            "mse": mse(p, truth), "pearson": pearson(p, truth)}
+    passes = passes if passes is not None else model.clip_passes(corpus, list(movies), clip_stride, device)
+    truth = _truth(model, corpus, movies)
+    scores = {
+        "intra-clip only": _score(model, passes, corpus, movies, model.config, "intra", truth),
+        "with inter-clip BiLSTM": _score(model, passes, corpus, movies, model.config, "final", truth),
+    }
     keep = scores["with inter-clip BiLSTM"]["mse"] <= scores["intra-clip only"]["mse"]
     if not keep:
         model.context = None
@@ -113,11 +134,13 @@ def train_bundle(
     info: dict | None = None,
     echo: bool = True,
     select_context: bool = True,
+    deconvolution: str | float = "auto",
 ) -> tuple[ModelBundle, dict[str, dict]]:
     """Train each task on ``train_movies`` (validation carved from them by movie), choose the
     arousal smoothing when ``ema == "auto"``, keep the valence inter-clip BiLSTM only when it
     beats the intra-clip curve on the validation movies (``select_context``), score the
-    validation movies, save to ``out``."""
+    validation movies, save to ``out``.  ``deconvolution="auto"`` chooses how overlapping clips
+    are combined (``ModelConfig.deconvolution``) on the validation movies too."""
     out = Path(out)
     stride = min(int(clip_stride), base_config.clip_seconds)
     models, metrics = {}, {}
@@ -130,12 +153,21 @@ def train_bundle(
         trainer = Trainer(corpus, train_movies, cfg, train_config, log)
         model = trainer.run()
         task_metrics: dict = {}
+        passes = None
+        if cfg.output == "regression" and (select_context or ema == "auto" or deconvolution == "auto"):
+            passes = model.clip_passes(corpus, trainer.val_movies, stride, train_config.device)
+        if deconvolution == "auto" and passes is not None and len(passes) > 1:
+            task_metrics["combination_selection"] = choose_deconvolution(model, corpus, trainer.val_movies, passes)
+            log.write("combination", chosen=task_metrics["combination_selection"]["chosen"])
+        elif deconvolution != "auto":
+            model.config = replace(model.config, deconvolution=float(deconvolution))
         if select_context and cfg.resolved_context == "lstm" and model.context is not None:
             task_metrics["context_selection"] = choose_context(model, corpus, trainer.val_movies, stride,
-                                                               train_config.device)
+                                                               train_config.device, passes)
             log.write("context", chosen=model.config.smoothing_text())
         if ema == "auto" and cfg.resolved_context == "ema":
-            beta, zero_lag, table = choose_smoothing(model, corpus, trainer.val_movies, stride, train_config.device)
+            beta, zero_lag, table = choose_smoothing(model, corpus, trainer.val_movies, stride, train_config.device,
+                                                     passes=passes)
             model.config = replace(model.config, ema_beta=beta, ema_zero_lag=zero_lag)
             task_metrics["smoothing_selection"] = {
                 "criterion": f"per-second MSE on the {len(trainer.val_movies)} validation movies, clip stride {stride}",
@@ -157,7 +189,8 @@ def train_bundle(
     meta["clip_stride"] = stride
     meta["model_config"] = {k: v for k, v in base_config.to_dict().items() if k not in ("modalities", "task")}
     meta["train_config"] = train_config.to_dict()
-    meta["chosen"] = {t: models[t].config.smoothing_text() for t in models}
+    meta["chosen"] = {t: {"temporal": models[t].config.smoothing_text(),
+                          "combination": models[t].config.combination_text()} for t in models}
     bundle = ModelBundle(models, corpus.label_scale, features or FeatureRecord(None), meta)
     bundle.save(out, metrics)
     return bundle, metrics
