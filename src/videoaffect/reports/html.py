@@ -321,22 +321,26 @@ def _scale_section(meta: Mapping) -> str:
     return f'<section class="scale"><h2>Label scale</h2>{text}{_dl(rows)}</section>'
 
 
+def _per_task_html(value) -> str:
+    if isinstance(value, Mapping) and value:
+        return "<br>".join(f"{_e(str(k))}: {_e(_text(v))}" for k, v in value.items())
+    return _e(_text(value))
+
+
 def _model_section(meta: Mapping) -> str:
     model = _get(meta, "model")
     tasks = _get(model, "tasks")
     tasks_text = ", ".join(map(str, tasks)) if isinstance(tasks, (list, tuple)) else _text(tasks)
-    smoothing = _get(model, "smoothing")
-    if isinstance(smoothing, Mapping) and smoothing:
-        smooth_html = "<br>".join(f"{_e(str(k))}: {_e(_text(v))}" for k, v in smoothing.items())
-    else:
-        smooth_html = _e(_text(smoothing))
+    smooth_html = _per_task_html(_get(model, "smoothing"))
+    combination_html = _per_task_html(_get(model, "combination"))
     clip_len, stride = _get(model, "clip_seconds"), _get(model, "clip_stride")
     rows = [
         ("Model file", f"<code>{_e(_text(_get(model, 'path')))}</code>"),
         ("Tasks", _e(tasks_text or NA)),
         ("Method", _e(_text(_get(model, "method")))),
         ("Feature set", _e(_text(_get(model, "feature_set")))),
-        ("Temporal smoothing", smooth_html),
+        ("Temporal context", smooth_html),
+        ("Overlapping clips combined by", combination_html),
         ("Clip length", _e(_with_unit(clip_len, "s"))),
         ("Clip stride", _e(_with_unit(stride, "s"))),
     ]
