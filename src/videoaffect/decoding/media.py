@@ -161,13 +161,16 @@ def _media_info(path: Path, container) -> MediaInfo:
     )
 
 
-def _video_stream(container):
+def main_video_stream(container):
     """The main video stream; cover art (``attached_pic``) in music files is not a video."""
     candidates = [s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic]
     if not candidates:
         return None
     best = container.streams.best("video")
     return best if best in candidates else candidates[0]
+
+
+_video_stream = main_video_stream
 
 
 def _audio_stream(container):

@@ -90,12 +90,9 @@ def _frame_at(container, stream, target: float, duration: float | None) -> np.nd
 
 
 def _video_stream(container):
-    """The main video stream; cover art (``attached_pic``) is not a video."""
-    streams = [s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic]
-    if not streams:
-        return None
-    best = container.streams.best("video")
-    return best if best in streams else streams[0]
+    from videoaffect.decoding.media import main_video_stream
+
+    return main_video_stream(container)
 
 
 def _duration(container, stream) -> float | None:
