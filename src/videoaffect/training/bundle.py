@@ -38,7 +38,7 @@ def beta_for(tau_seconds: float, step_seconds: float) -> float:
 
 
 # Smoothness penalties tried for combining overlapping clips (0 = mean of the covering clips).
-DECONVOLUTION_CANDIDATES = (0.0, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
+DECONVOLUTION_CANDIDATES = (0.0, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0)
 
 
 def _truth(model: AffectModel, corpus: Corpus, movies: Sequence[int]) -> np.ndarray:
