@@ -1,24 +1,22 @@
-"""Command-line interface: ``videoaffect synth | train | evaluate | predict | demo``."""
+"""Command-line interface: ``videoaffect synth | train | evaluate | predict | demo`` (and the feature,
+reproduction and benchmark commands registered from their modules)."""
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import logging
 import shutil
 import sys
 from pathlib import Path
 
-from videoaffect.atomic import atomic_open, atomic_write_text
+from videoaffect.atomic import atomic_write_text
 from videoaffect.datasets.corpus import Corpus, CorpusError
 from videoaffect.datasets.synthetic import generate, preset
 from videoaffect.evaluation.evaluate import evaluate_model, summary_row
-from videoaffect.models.affect_model import AffectModel, ModelLoadError
+from videoaffect.models.affect_model import ModelLoadError
 from videoaffect.models.config import ConfigError, ModelConfig, TrainConfig
 from videoaffect.training.fit import TrainingError
-from videoaffect.training.log import TrainingLog
-from videoaffect.training.pipeline import train_model
 
 log = logging.getLogger("videoaffect")
 
@@ -405,7 +403,7 @@ def cmd_evaluate(args) -> int:
 
 def cmd_predict(args) -> int:
     from videoaffect.models.bundle import ModelBundle
-    from videoaffect.prediction.video import predict_corpus, predict_videos, prepare_output_dir
+    from videoaffect.prediction.video import predict_corpus, predict_videos
 
     inputs = list(args.inputs)
     corpus_mode = args.corpus is not None or args.synthetic is not None

@@ -23,7 +23,6 @@ from videoaffect.evaluation.metrics import mse, pearson
 from videoaffect.models.affect_model import AffectModel
 from videoaffect.models.bundle import TASK_ORDER, FeatureRecord, ModelBundle, package_version
 from videoaffect.models.config import ModelConfig, TrainConfig
-from videoaffect.models.networks import smooth
 from videoaffect.training.log import TrainingLog
 from videoaffect.training.pipeline import Trainer
 
