@@ -205,6 +205,8 @@ def test_combining_overlapping_clips_mean_and_deconvolution():
     err_mean, err_sharp = np.mean((mean_curve - truth) ** 2), np.mean((sharp - truth) ** 2)
     assert err_sharp < 0.25 * err_mean
     assert np.corrcoef(sharp, truth)[0, 1] > 0.97 > np.corrcoef(mean_curve, truth)[0, 1]
+    # never beyond the label range, even from extreme clip values
+    assert np.abs(combine_clips(win, np.sign(means), n, 0.01)).max() <= 1.0
     # its clip means reproduce the predictions it was given
     refit = np.array([sharp[a:b].mean() for a, b in win])
     assert np.abs(refit - means).max() < 0.05

@@ -394,7 +394,7 @@ def combine_clips(windows: np.ndarray, values: np.ndarray, seconds: int, smoothn
     lengths.  ``smoothness`` = lambda > 0 instead solves for the per-second curve x whose clip
     means best match the predictions, with a penalty on its second-to-second changes:
     min_x sum_k (mean(x[window_k]) - y_k)^2 + lambda * sum_t (x[t+1] - x[t])^2
-    (a sparse banded system; `train` chooses lambda on validation movies)."""
+    (a sparse banded system; `train` chooses lambda on validation movies), clipped to [-1, 1]."""
     values = np.asarray(values, dtype=np.float64)
     starts, ends = windows[:, 0].astype(np.int64), windows[:, 1].astype(np.int64)
     if smoothness <= 0.0 or seconds < 2:
@@ -415,7 +415,9 @@ def combine_clips(windows: np.ndarray, values: np.ndarray, seconds: int, smoothn
     mean_of = sparse.csr_matrix((weights, (rows, cols)), shape=(len(starts), seconds))
     step = sparse.diags([-np.ones(seconds - 1), np.ones(seconds - 1)], [0, 1], shape=(seconds - 1, seconds))
     system = (mean_of.T @ mean_of + smoothness * (step.T @ step)).tocsc()
-    return np.asarray(spsolve(system, mean_of.T @ values), dtype=np.float64)
+    curve = np.asarray(spsolve(system, mean_of.T @ values), dtype=np.float64)
+    # labels live on [-1, 1] (FC + tanh); undoing the blur may overshoot at sharp turns
+    return np.clip(curve, -1.0, 1.0)
 
 
 def _member_contributions(members: dict[str, IntraClipModel], batch, pred: torch.Tensor) -> dict[str, torch.Tensor]:
