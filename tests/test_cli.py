@@ -61,6 +61,15 @@ def test_synth_train_evaluate_predict_end_to_end(tmp_path, capsys):
     assert len(rows) - 1 == seconds[files[0].name.removesuffix(".csv")]
 
 
+def test_train_takes_a_corpus_directory_as_dataset(tmp_path, capsys):
+    corpus = tmp_path / "corpus"
+    assert main(["-q", "synth", str(corpus), "--preset", "tiny"]) == 0
+    model_dir = tmp_path / "model"
+    assert main(["-q", "train", "--dataset", str(corpus), "--out", str(model_dir), *SMALL]) == 0
+    meta = json.loads((model_dir / "model.json").read_text())
+    assert meta["tasks"] == ["valence", "arousal"] and meta["info"]["training_movies"] == 7
+
+
 def test_errors_are_one_clear_line(tmp_path, capsys):
     assert main(["-q", "train", "--corpus", str(tmp_path / "nope"), "--out", str(tmp_path / "m")]) == 2
     assert "corpus.json not found" in capsys.readouterr().err

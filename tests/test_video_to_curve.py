@@ -98,7 +98,7 @@ def test_predict_unseen_videos_writes_four_agreeing_files_that_follow_the_labels
         assert f"{top // 60}:{top % 60:02d}" in html
     for task in ("valence", "arousal"):
         r = np.corrcoef(np.concatenate(pred_all[task]), np.concatenate(truth_all[task]))[0, 1]
-        # reached here: valence about 0.95, arousal about 0.9 (2 unseen films, seed 5)
+        # reached here (2 unseen films, seed 5): valence r 0.968, arousal r 0.863
         assert r > 0.8, (task, r)
 
 

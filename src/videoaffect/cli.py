@@ -31,7 +31,8 @@ def _add_data_options(p: argparse.ArgumentParser, split_default: str | None, dat
             type=Path,
             help="dataset root or manifest, any layout `reproduce --dataset` recognises: MediaEval 2018 "
             "(videos or provided features), LIRIS-ACCEDE discrete, or a CSV manifest of videos + per-second "
-            "label files (columns video,labels[,split,movie_id]); videos are extracted into --store",
+            "label files (columns video,labels[,split,movie_id]), or a corpus directory; videos are "
+            "extracted into --store",
         )
     g.add_argument("--corpus", type=Path, help="corpus directory (corpus.json + movies/*.npz)")
     g.add_argument(
@@ -83,6 +84,8 @@ def _load_data(args, feature_set: str | None = None) -> tuple[Corpus, dict]:
         options = "--dataset ROOT, --corpus DIR or --synthetic PRESET" if hasattr(args, "dataset") else \
             "--corpus DIR or --synthetic PRESET"
         raise CorpusError(f"give exactly one of {options}")
+    if given[0] == "dataset" and (Path(args.dataset) / "corpus.json").is_file():
+        args.corpus, given = Path(args.dataset), ["corpus"]  # a corpus directory given as --dataset
     if given[0] == "dataset":
         from videoaffect.datasets.detect import load_dataset
 
