@@ -49,7 +49,7 @@ def standard_curve() -> pd.DataFrame:
 
 def make_meta(**video) -> dict:
     return {
-        "video": {"name": "film.mp4", "path": "/data/film.mp4", "seconds": 90, "sha256": "ab" * 32, **video},
+        "video": {"name": "film.mp4", "path": "videos/film.mp4", "seconds": 90, "sha256": "ab" * 32, **video},
         "label_scale": {"low": 1, "high": 7, "name": "SAM 1-7",
                         "description": "Ratings from 1 (very negative or calm) to 7 (very positive or excited)."},
         "model": {"path": "/models/m.pt", "tasks": ["valence", "arousal"], "method": "fusion",
