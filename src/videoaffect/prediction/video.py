@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -176,6 +177,44 @@ def prepare_output_dir(out: Path) -> None:
 
 
 # ---------------------------------------------------------------------- many videos
+@contextmanager
+def _store_for(store: str | Path | None):
+    """The feature store to use: the one given, or a temporary one removed afterwards."""
+    if store is not None:
+        root = Path(store)
+        if root.exists() and not root.is_dir():
+            raise PredictionError(f"--store {root} is a file; give a feature-store directory")
+        yield root
+        return
+    temp = tempfile.mkdtemp(prefix="videoaffect-features-")
+    try:
+        yield Path(temp)
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def _extract_for_model(videos, bundle: ModelBundle, store_root: Path, *, device: str, workers: int = 1,
+                       progress: bool = False, force: bool = False):
+    """Extract the model's features for ``videos`` into ``store_root`` (skipping up-to-date
+    ones).  Returns (feature set, extraction results, {movie id: reason} of refused videos)."""
+    from videoaffect.features.extract import decoder_params, job_provenance, run_extraction
+
+    feature_set, modalities, options, extractors = extraction_job(bundle, device)
+    provenance = job_provenance(feature_set, extractors, decoder_params(extractors))
+    refused, runnable = {}, []
+    for v in videos:
+        try:
+            check_store(store_root, feature_set, v.movie_id, provenance)
+            runnable.append(v)
+        except PredictionError as exc:
+            refused[v.movie_id] = str(exc)
+    results = run_extraction(
+        runnable, feature_set, store_root, workers=workers, device=device,
+        modalities=modalities, options=json.loads(options), progress=progress, force=force,
+    ) if runnable else []
+    return feature_set, results, refused
+
+
 def predict_videos(
     inputs: Sequence[str | Path],
     bundle: ModelBundle,
@@ -191,49 +230,31 @@ def predict_videos(
 ) -> list[VideoOutcome]:
     """Extract (or reuse) features and write the four outputs of each video.  A failing video
     is reported in its outcome; the others are still done."""
-    from videoaffect.features.extract import collect_inputs, decoder_params, job_provenance, run_extraction
+    from videoaffect.features.extract import collect_inputs
     from videoaffect.features.store import FeatureStore
 
     out_dir = Path(out_dir)
     bundle.require_video_features()
     tasks = tasks_to_predict(bundle, task)
     videos = collect_inputs([str(i) for i in inputs])
-    feature_set, modalities, options, extractors = extraction_job(bundle, device)
+    extraction_job(bundle, device)  # refuse a model whose features cannot be made here before any output
     prepare_output_dir(out_dir)
-    provenance = job_provenance(feature_set, extractors, decoder_params(extractors))
-    temp_store = None
-    if store is None:
-        temp_store = tempfile.mkdtemp(prefix="videoaffect-features-")
-        store_root = Path(temp_store)
-    else:
-        store_root = Path(store)
-        if store_root.exists() and not store_root.is_dir():
-            raise PredictionError(f"--store {store_root} is a file; give a feature-store directory")
+    by_id = {v.movie_id: v for v in videos}
     outcomes: dict[str, VideoOutcome] = {}
-    try:
-        runnable = []
-        for v in videos:
-            try:
-                check_store(store_root, feature_set, v.movie_id, provenance)
-                runnable.append(v)
-            except PredictionError as exc:
-                outcomes[v.movie_id] = VideoOutcome(v.movie_id, v.path, "failed", str(exc))
-        results = run_extraction(
-            runnable, feature_set, store_root, workers=workers, device=device,
-            modalities=modalities, options=json.loads(options), progress=progress, force=force,
-        ) if runnable else []
+    with _store_for(store) as store_root:
+        feature_set, results, refused = _extract_for_model(
+            videos, bundle, store_root, device=device, workers=workers, progress=progress, force=force)
+        for movie_id, reason in refused.items():
+            outcomes[movie_id] = VideoOutcome(movie_id, by_id[movie_id].path, "failed", reason)
         fs = FeatureStore(store_root, create=True)
         with _bar(progress, len(results)) as advance:
             for r in results:
                 if r.status == "failed":
                     outcomes[r.movie_id] = VideoOutcome(r.movie_id, r.path, "failed", r.error.splitlines()[0])
-                    advance()
-                    continue
-                outcomes[r.movie_id] = _predict_one(bundle, fs, feature_set, r, tasks, clip_stride, device, out_dir)
+                else:
+                    outcomes[r.movie_id] = _predict_one(bundle, fs, feature_set, r, tasks, clip_stride, device,
+                                                        out_dir)
                 advance()
-    finally:
-        if temp_store is not None:
-            shutil.rmtree(temp_store, ignore_errors=True)
     return [outcomes[v.movie_id] for v in videos]
 
 
@@ -300,29 +321,23 @@ def predict(video: str | Path, model: ModelBundle | str | Path, *, clip_stride: 
             store: str | Path | None = None, device: str = "cpu") -> pd.DataFrame:
     """Per-second DataFrame of one video (same columns as the CSV), indexed by ``time_s``.
     ``DataFrame.attrs["videoaffect"]`` holds the metadata written to the JSON file."""
-    from videoaffect.features.extract import VideoInput, decoder_params, job_provenance, run_extraction
+    from videoaffect.features.extract import VideoInput
     from videoaffect.features.store import FeatureStore
 
     bundle = model if isinstance(model, ModelBundle) else ModelBundle.load(model)
     bundle.require_video_features()
     tasks = tasks_to_predict(bundle, task)
     path = Path(video)
-    feature_set, modalities, options, extractors = extraction_job(bundle, device)
-    provenance = job_provenance(feature_set, extractors, decoder_params(extractors))
-    temp_store = tempfile.mkdtemp(prefix="videoaffect-features-") if store is None else None
-    store_root = Path(temp_store or store)
-    try:
-        check_store(store_root, feature_set, path.stem, provenance)
-        (result,) = run_extraction([VideoInput(str(path), path.stem)], feature_set, store_root, device=device,
-                                   modalities=modalities, options=json.loads(options), progress=False)
-        if result.status == "failed":
-            raise PredictionError(result.error.splitlines()[0])
+    with _store_for(store) as store_root:
+        feature_set, results, refused = _extract_for_model([VideoInput(str(path), path.stem)], bundle, store_root,
+                                                           device=device)
+        if refused:
+            raise PredictionError(refused[path.stem])
+        if results[0].status == "failed":
+            raise PredictionError(results[0].error.splitlines()[0])
         stored = FeatureStore(store_root).read(feature_set, path.stem)
         info = {"name": path.name, "path": str(path), "seconds": stored.seconds,
                 "sha256": stored.source.get("sha256"), "movie_id": path.stem}
         frame, meta = predict_stored(bundle, stored, tasks, clip_stride, device, info)
-    finally:
-        if temp_store is not None:
-            shutil.rmtree(temp_store, ignore_errors=True)
     frame.attrs["videoaffect"] = meta
     return frame
