@@ -165,10 +165,11 @@ def _add_video_stream(container, fps: float | Fraction, size: tuple[int, int], v
     codec = video_codec()
     width, height = size
     odd = width % 2 or height % 2
-    # one encoder thread: x264's threaded output differs from run to run, and generated
-    # corpora must be byte-identical for their benchmarks to be repeatable
+    # one encoder thread, so that generated corpora repeat as closely as they can (files made on
+    # a heavily loaded machine were still seen to differ in a few frames)
     options = {"crf": "12", "threads": "1"} if codec == "libx264" else {"qscale": "2", "threads": "1"}
     stream = container.add_stream(codec, rate=rate, options=options)
+    stream.codec_context.thread_count = 1
     stream.width, stream.height = width, height
     stream.pix_fmt = "yuv444p" if odd and codec == "libx264" else "yuv420p"
     # Millisecond ticks let variable-rate files place frames at arbitrary instants.
