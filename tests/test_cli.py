@@ -31,7 +31,7 @@ def test_synth_train_evaluate_predict_end_to_end(tmp_path, capsys):
     model_dir = tmp_path / "model"
     assert main(["-q", "train", "--corpus", str(corpus), "--task", "valence", "--out", str(model_dir), *SMALL]) == 0
     out = capsys.readouterr().out
-    assert "valence: stage-1 ranking:" in out and "| valence validation |" in out
+    assert "valence: stage-1 ranking:" in out and "| valence validation, paper clips |" in out
     assert json.loads((model_dir / "model.json").read_text())["tasks"] == ["valence"]
     for name in ("config.json", "weights.safetensors", "ranking.json", "train_log.jsonl", "metrics.json"):
         assert (model_dir / "valence" / name).is_file()

@@ -225,8 +225,8 @@ def test_model_of_another_format_version_is_refused(models, tmp_path, capsys):
 # ---------------------------------------------------------------------- 6. model without a task
 def test_model_without_a_task(models, tmp_path, capsys):
     good = video(tmp_path / "good.mp4")
-    for task_args in (["--task", "both"], []):  # explicit and default
-        out = tmp_path / f"out{len(task_args)}"
+    for task_args in (["--task", "both"], ["--task", "arousal"]):  # asking for the missing task
+        out = tmp_path / f"out_{task_args[1]}"
         rc, _, err = run(["predict", good, "--model", models.valence, "--out", out, *task_args], capsys)
         assert rc == 2
         line = error_line(err)
@@ -234,15 +234,16 @@ def test_model_without_a_task(models, tmp_path, capsys):
         assert "no arousal model" in line and "--task valence" in line and "videoaffect train" in line
         assert_no_outputs(out)
 
-    out = tmp_path / "out_valence"
-    rc, stdout, err = run(["predict", good, "--model", models.valence, "--out", out, "--task", "valence"], capsys)
-    assert rc == 0, err
-    assert_outputs(out, ["good"])
-    csv = pd.read_csv(out / "good.csv", index_col="time_s")
-    assert len(csv) == SECONDS and np.isfinite(csv["valence"]).all()
-    assert not [c for c in csv.columns if "arousal" in c], list(csv.columns)
-    meta = json.loads((out / "good.json").read_text())
-    assert meta["tasks"] == ["valence"] and "arousal" not in meta["summary"]
+    for task_args in (["--task", "valence"], []):  # the default is the tasks the model has
+        out = tmp_path / f"out_ok{len(task_args)}"
+        rc, stdout, err = run(["predict", good, "--model", models.valence, "--out", out, *task_args], capsys)
+        assert rc == 0, err
+        assert_outputs(out, ["good"])
+        csv = pd.read_csv(out / "good.csv", index_col="time_s")
+        assert len(csv) == SECONDS and np.isfinite(csv["valence"]).all()
+        assert not [c for c in csv.columns if "arousal" in c], list(csv.columns)
+        meta = json.loads((out / "good.json").read_text())
+        assert meta["tasks"] == ["valence"] and "arousal" not in meta["summary"]
 
 
 # ---------------------------------------------------------------------- 7. --out is a file

@@ -129,3 +129,32 @@ def test_readme_python_snippets_run_as_written(trained, tmp_path, monkeypatch):
     exec(compile(snippets[1], "README.md", "exec"), lower)
     assert lower["report"]["final"]["per_second"]["n"] == 120
     assert (tmp_path / "models" / "my-features" / "model.json").is_file()
+
+
+def test_paper_stride_is_recorded_as_it_ran_and_validation_scores_travel(trained, tmp_path, capsys):
+    root, manifest, store, model = trained
+    video = root / "videos" / "film010.mp4"
+    out = tmp_path / "paper"
+    # a stride beyond the clip length runs (and is recorded) as the clip length
+    assert main(["-q", "predict", str(video), "--model", str(model), "--out", str(out), "--store", str(store),
+                 "--clip-stride", "25", "--no-progress"]) == 0
+    doc = json.loads((out / "film010.json").read_text())
+    assert doc["model"]["clip_stride"] == 10
+    assert all("non-overlapping" in text for text in doc["model"]["combination"].values())
+    frame = pd.read_csv(out / "film010.csv", index_col="time_s")
+    assert frame["valence_intra"].iloc[:10].nunique() == 1  # one value per 10-s clip
+    # how good a curve is to expect: the validation scores are in the JSON and the report
+    val = doc["model"]["validation"]
+    assert set(val) == {"valence", "arousal"} and all(-1 <= v["per_second_pearson"] <= 1 for v in val.values())
+    assert val["valence"]["movies"] >= 1 and val["valence"]["clip_stride"] == 1
+    assert "Validation scores" in (out / "film010.html").read_text()
+
+
+def test_a_task_folder_given_as_the_model_says_to_pass_its_parent(trained, tmp_path, capsys):
+    root, manifest, store, model = trained
+    capsys.readouterr()
+    code = main(["-q", "predict", str(root / "videos" / "film010.mp4"), "--model", str(model / "valence"),
+                 "--out", str(tmp_path / "o")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"pass --model {model}" in err and "--task valence" in err

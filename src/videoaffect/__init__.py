@@ -36,9 +36,11 @@ def load_model(directory) -> "ModelBundle":
     return ModelBundle.load(directory)
 
 
-def predict(video, model, *, clip_stride: int = 1, task: str = "both", store=None, device: str = "cpu") -> "pd.DataFrame":
+def predict(video, model, *, clip_stride: int = 1, task: str | None = None, store=None,
+            device: str = "cpu") -> "pd.DataFrame":
     """Per-second predictions of one video file as a DataFrame indexed by ``time_s`` with the
-    columns of ``videoaffect predict``'s CSV; ``model`` is a loaded model or its directory.
+    columns of ``videoaffect predict``'s CSV; ``model`` is a loaded model or its directory;
+    ``task`` None predicts every task the model has ("both", "valence", "arousal" insist).
     ``store`` keeps the extracted features for reuse; the metadata of the JSON output is in
     ``frame.attrs["videoaffect"]``."""
     from videoaffect.prediction.video import predict as _predict

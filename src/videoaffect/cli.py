@@ -91,6 +91,8 @@ def _load_data(args, feature_set: str | None = None) -> tuple[Corpus, dict]:
 
         if args.workers < 1:
             raise CorpusError(f"--workers must be at least 1, got {args.workers}")
+        if args.store is not None and args.store.exists() and not args.store.is_dir():
+            raise CorpusError(f"--store {args.store} is a file; give a feature-store directory")
         ns = argparse.Namespace(
             store=args.store or default_store(),
             out=args.out if getattr(args, "out", None) else Path("."),
@@ -112,6 +114,10 @@ def _load_data(args, feature_set: str | None = None) -> tuple[Corpus, dict]:
 
 def _load_corpus(args) -> Corpus:
     return _load_data(args)[0]
+
+
+def _split_text(split) -> str:
+    return split if isinstance(split, str) else "+".join(split)
 
 
 def _split_movies(corpus: Corpus, split) -> list[int]:
@@ -353,14 +359,14 @@ def cmd_train(args) -> int:
         select_context=not args.keep_context,
     )
     print(f"model written to {out} (tasks: {', '.join(bundle.tasks)}; trained on {len(movies)} movies of "
-          f"{info.get('dataset')}, split {split})")
+          f"{info.get('dataset')}, split {_split_text(split)})")
     rows = []
     for task, model in bundle.tasks.items():
         order = model.ranking.get("stage2_order") or model.ranking.get("order")
         if order:
             print(f"{task}: stage-1 ranking: " + " > ".join(model.ranking["order"]))
         print(f"{task}: temporal context: {model.config.smoothing_text()}")
-        rows.append((f"{task} validation", metrics[task]["validation"]))
+        rows.append((f"{task} validation, paper clips", metrics[task]["validation"]))
         stride_key = next((k for k in metrics[task] if k.startswith("validation_stride")), None)
         if stride_key:
             rows.append((f"{task} validation, stride {args.clip_stride}", metrics[task][stride_key]))
@@ -387,10 +393,9 @@ def cmd_evaluate(args) -> int:
         stride = None if wanted_stride is None else min(int(wanted_stride), model.config.clip_seconds)
         report = evaluate_model(model, corpus, movies, device=args.device, clip_stride=stride)
         reports[task] = report
-        split_text = split if isinstance(split, str) else "+".join(split)
-        label = f"{task} {split_text}" + (f", stride {stride}" if stride else "")
+        label = f"{task} {_split_text(split)}" + (f", stride {stride}" if stride else "")
         rows.append((label, report))
-    key = f"evaluation:{split}" + (f":stride{wanted_stride}" if wanted_stride else "")
+    key = f"evaluation:{_split_text(split)}" + (f":stride{wanted_stride}" if wanted_stride else "")
     if args.json:
         atomic_write_text(args.json, json.dumps(reports if len(reports) > 1 else next(iter(reports.values())),
                                                 indent=2))
@@ -427,9 +432,7 @@ def cmd_predict(args) -> int:
             raise CorpusError("give either videos or --corpus/--synthetic, not both")
         corpus = _load_corpus(args)
         movies = _split_movies(corpus, args.split or "test")
-        # the corpus form predicts the tasks the model has unless --task says otherwise
-        task = args.task or ("both" if len(bundle.tasks) == 2 else next(iter(bundle.tasks)))
-        outcomes = predict_corpus(bundle, corpus, movies, args.out, clip_stride=args.clip_stride, task=task,
+        outcomes = predict_corpus(bundle, corpus, movies, args.out, clip_stride=args.clip_stride, task=args.task,
                                   device=args.device)
         print(f"wrote per-second predictions for {len(outcomes)} movies to {args.out} "
               f"({bundle.label_scale.name} scale)")
@@ -437,7 +440,7 @@ def cmd_predict(args) -> int:
     if not inputs:
         raise CorpusError("give video files, folders of videos or manifests to predict (or --corpus DIR)")
     outcomes = predict_videos(
-        inputs, bundle, args.out, store=args.store, clip_stride=args.clip_stride, task=args.task or "both",
+        inputs, bundle, args.out, store=args.store, clip_stride=args.clip_stride, task=args.task,
         device=device_name(args.device), workers=args.workers, force=args.force,
         progress=not args.no_progress and sys.stderr.isatty(),
     )
@@ -581,7 +584,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_options(p, None, dataset=True)
     p.add_argument("--clip-stride", type=int, help="score per-second curves of clips every N seconds "
                    "(default: the stride the model was trained for, 1 unless `train --clip-stride` said otherwise; "
-                   "the paper's non-overlapping clips for models of videoaffect 0.1)")
+                   "the paper's non-overlapping clips for models of videoaffect 0.1.x)")
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     p.add_argument("--json", type=Path, help="also write the full report to this JSON file")
     p.set_defaults(func=cmd_evaluate)
@@ -598,7 +601,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clip-stride", type=int, default=1, help="seconds between overlapping clips (default 1: "
                    "a value per second; the clip length gives the paper's non-overlapping clips)")
     p.add_argument("--task", choices=["both", "valence", "arousal"],
-                   help="task(s) to predict (default both for videos; with --corpus, the tasks the model has)")
+                   help="task(s) to predict (default: every task the model has; naming a task the model lacks "
+                   "is an error)")
     p.add_argument("--workers", type=int, default=1, help="parallel extraction processes")
     p.add_argument("--force", action="store_true", help="re-extract features even when the store has them")
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto")

@@ -14,6 +14,8 @@ from videoaffect.weights import registry
 
 
 def cmd_extract(args) -> int:
+    if args.out.exists() and not args.out.is_dir():
+        raise ValueError(f"--out {args.out} is a file; give a feature-store directory")
     videos = collect_inputs(args.inputs)
     modalities = tuple(m.strip() for m in args.modalities.split(",")) if args.modalities else None
     options: dict = {}

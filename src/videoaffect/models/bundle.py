@@ -60,6 +60,26 @@ class FeatureRecord:
                    d.get("description", ""))
 
 
+def _validation_summary(path: Path) -> dict:
+    """Headline validation scores of one task (how good a curve is to expect), or {}."""
+    try:
+        metrics = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return {}
+    key = next((k for k in metrics if k.startswith("validation_stride")), "validation")
+    report = metrics.get(key) or {}
+    final = report.get("final") or {}
+    if not final:
+        return {}
+    return {
+        "movies": report.get("movies"),
+        "clip_stride": report.get("clip_stride", "clip length"),
+        "per_second_pearson": final.get("per_second", {}).get("pearson"),
+        "per_second_mse": final.get("per_second", {}).get("mse"),
+        "per_movie_mean_pearson": final.get("per_movie_mean", {}).get("pearson"),
+    }
+
+
 def _one_or_each(values: dict):
     distinct = set(values.values())
     return distinct.pop() if len(distinct) == 1 else values
@@ -83,6 +103,7 @@ class ModelBundle:
         self.info = info or {}
         self.path = path
         self.legacy = legacy
+        self.validation: dict[str, dict] = {}  # per task: headline validation scores (set by load)
 
     @property
     def modality_names(self) -> list[str]:
@@ -118,6 +139,7 @@ class ModelBundle:
             "smoothing": {t: m.config.smoothing_text() for t, m in self.tasks.items()},
             "combination": {t: m.config.combination_text() for t, m in self.tasks.items()},
             "trained_on": self.info.get("dataset"),
+            "validation": self.validation,
             "videoaffect_version": self.info.get("videoaffect_version"),
         }
 
@@ -147,6 +169,11 @@ class ModelBundle:
         meta_path = root / "model.json"
         if not meta_path.is_file():
             legacy_cfg = root / "config.json"
+            if legacy_cfg.is_file() and (root.parent / "model.json").is_file():
+                raise ModelLoadError(
+                    f"{root} is the {root.name} part of the model {root.parent}; pass --model {root.parent} "
+                    f"(and --task {root.name} for this task alone)"
+                )
             if legacy_cfg.is_file():
                 return cls._load_legacy(root)
             raise ModelLoadError(
@@ -167,18 +194,21 @@ class ModelBundle:
         for name in meta["tasks"]:
             tasks[name] = AffectModel.load(root / name)
         scale_d = {k: v for k, v in meta["label_scale"].items() if k in ("low", "high", "name")}
-        return cls(tasks, LabelScale(**scale_d), FeatureRecord.from_dict(meta["features"]), meta.get("info") or {},
-                   root)
+        bundle = cls(tasks, LabelScale(**scale_d), FeatureRecord.from_dict(meta["features"]), meta.get("info") or {},
+                     root)
+        for name in tasks:
+            bundle.validation[name] = _validation_summary(root / name / "metrics.json")
+        return bundle
 
     @classmethod
     def _load_legacy(cls, root: Path) -> "ModelBundle":
         model = AffectModel.load(root)
         features = FeatureRecord(
             None,
-            description="not recorded (single-task model directory of videoaffect 0.1); modalities "
+            description="not recorded (single-task model directory of videoaffect 0.1.x); modalities "
             + ", ".join(f"{s.name} ({s.extractor})" for s in model.config.modalities),
         )
-        info = {"legacy": "single-task model directory of videoaffect 0.1; label scale not recorded"}
+        info = {"legacy": "single-task model directory of videoaffect 0.1.x; label scale not recorded"}
         return cls({model.config.task: model}, LabelScale.mediaeval(), features, info, root, legacy=True)
 
     def require_video_features(self) -> str:
@@ -186,7 +216,7 @@ class ModelBundle:
         if self.features.feature_set is None:
             if self.legacy:
                 raise ModelLoadError(
-                    f"{self.path} is a single-task model directory of videoaffect 0.1, which does not record "
+                    f"{self.path} is a single-task model directory of videoaffect 0.1.x, which does not record "
                     "its feature set, so it cannot predict videos; retrain it with `videoaffect train --dataset "
                     "ROOT --out NEW_DIR` (or keep predicting feature corpora with --corpus)"
                 )

@@ -38,7 +38,11 @@ COMBINATION_DOC = (
 )
 
 
-def tasks_to_predict(bundle: ModelBundle, task: str = "both") -> list[str]:
+def tasks_to_predict(bundle: ModelBundle, task: str | None = None) -> list[str]:
+    """The tasks to predict: ``None`` = every task the model has; "both" or one task name =
+    exactly those (an error naming the fix when the model lacks one)."""
+    if task is None:
+        return list(bundle.tasks)
     if task == "both":
         missing = [t for t in ("valence", "arousal") if t not in bundle.tasks]
         if missing:
@@ -145,7 +149,7 @@ def curve_metadata(bundle: ModelBundle, frame: pd.DataFrame, tasks: list[str], c
         "schema": SCHEMA,
         "videoaffect_version": package_version(),
         "video": video,
-        "model": {**bundle.describe(), "clip_stride": int(clip_stride)},
+        "model": _model_description(bundle, tasks, clip_stride),
         "tasks": tasks,
         "label_scale": {
             "low": scale.low,
@@ -156,14 +160,34 @@ def curve_metadata(bundle: ModelBundle, frame: pd.DataFrame, tasks: list[str], c
         "method_notes": {
             "per_second_combination": COMBINATION_DOC,
             "contributions": AffectModel.contributions_doc,
-            "missing": "a missing modality (no audio track, no face, no frame) adds nothing to the fused "
-            "clip feature for the seconds concerned; see the <modality>_present columns",
+            "missing": "a missing modality (no audio track, no frame) adds nothing to the fused clip feature "
+            "for the seconds concerned, and its contribution there is 0; see the <modality>_present columns. "
+            "Expression without a face (default set): expression_present is 0, but the model still gets the "
+            "extractor's no-face vector (no face is information), so the expression contribution there is "
+            "the effect of 'no face'",
         },
         "missing": missing,
         "summary": summary,
         "feature_provenance": feature_provenance,
         "columns": ["time_s", *frame.columns],
     }
+
+
+def _model_description(bundle: ModelBundle, tasks: list[str], clip_stride: int) -> dict:
+    """The model as it ran: the stride each task actually used (never above its clip length)
+    and no combination step where the clips did not overlap."""
+    described = bundle.describe()
+    strides, combination = {}, dict(described.get("combination") or {})
+    for task in tasks:
+        clip = bundle.task(task).config.clip_seconds
+        strides[task] = min(int(clip_stride), clip)
+        if strides[task] == clip:
+            combination[task] = "none: non-overlapping clips, each second takes its clip's value (the paper's protocol)"
+    distinct = set(strides.values())
+    described["clip_stride"] = distinct.pop() if len(distinct) == 1 else strides
+    described["combination"] = {t: combination[t] for t in tasks if t in combination}
+    described["smoothing"] = {t: v for t, v in (described.get("smoothing") or {}).items() if t in tasks}
+    return described
 
 
 def curve_json(frame: pd.DataFrame, meta: dict) -> dict:

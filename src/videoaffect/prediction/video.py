@@ -222,7 +222,7 @@ def predict_videos(
     *,
     store: str | Path | None = None,
     clip_stride: int = 1,
-    task: str = "both",
+    task: str | None = None,
     device: str = "cpu",
     workers: int = 1,
     progress: bool = False,
@@ -298,7 +298,7 @@ class _bar:
 
 # ---------------------------------------------------------------------- corpus (features already made)
 def predict_corpus(bundle: ModelBundle, corpus: Corpus, movies: Sequence[int], out_dir: str | Path, *,
-                   clip_stride: int = 1, task: str = "both", device: str = "cpu") -> list[VideoOutcome]:
+                   clip_stride: int = 1, task: str | None = None, device: str = "cpu") -> list[VideoOutcome]:
     """The corpus route: CSV, JSON, PNG and HTML (without thumbnails) per movie."""
     out_dir = Path(out_dir)
     prepare_output_dir(out_dir)
@@ -317,7 +317,7 @@ def predict_corpus(bundle: ModelBundle, corpus: Corpus, movies: Sequence[int], o
 
 
 # ---------------------------------------------------------------------- Python API
-def predict(video: str | Path, model: ModelBundle | str | Path, *, clip_stride: int = 1, task: str = "both",
+def predict(video: str | Path, model: ModelBundle | str | Path, *, clip_stride: int = 1, task: str | None = None,
             store: str | Path | None = None, device: str = "cpu") -> pd.DataFrame:
     """Per-second DataFrame of one video (same columns as the CSV), indexed by ``time_s``.
     ``DataFrame.attrs["videoaffect"]`` holds the metadata written to the JSON file."""

@@ -247,7 +247,7 @@ def _summary_section(curve: pd.DataFrame, meta: Mapping) -> str:
             f'<td class="num">{share}</td></tr>'
         )
     return (f'<section class="summary"><h2>Summary</h2><table>{head}{"".join(rows)}</table>'
-            "<p class=\"muted\">Statistics of the final (temporally smoothed) curve, one value "
+            "<p class=\"muted\">Statistics of the final curve (after the model's temporal context, if any), one value "
             "per second.</p></section>")
 
 
@@ -327,6 +327,25 @@ def _per_task_html(value) -> str:
     return _e(_text(value))
 
 
+def _validation_html(value) -> str:
+    if not isinstance(value, Mapping) or not value:
+        return NA
+    lines = []
+    for task, v in value.items():
+        if not isinstance(v, Mapping) or v.get("per_second_pearson") is None:
+            continue
+
+        def num(x, fmt):
+            return format(x, fmt) if isinstance(x, (int, float)) and x == x else NA
+
+        lines.append(
+            f"{_e(str(task))}: per-second r {num(v.get('per_second_pearson'), '.2f')} (all seconds pooled), "
+            f"r {num(v.get('per_movie_mean_pearson'), '.2f')} on average within a movie, MSE "
+            f"{num(v.get('per_second_mse'), '.3f')}, on {_e(str(v.get('movies', NA)))} movies"
+        )
+    return "<br>".join(lines) or NA
+
+
 def _model_section(meta: Mapping) -> str:
     model = _get(meta, "model")
     tasks = _get(model, "tasks")
@@ -343,6 +362,7 @@ def _model_section(meta: Mapping) -> str:
         ("Overlapping clips combined by", combination_html),
         ("Clip length", _e(_with_unit(clip_len, "s"))),
         ("Clip stride", _e(_with_unit(stride, "s"))),
+        ("Validation scores (movies held out of training)", _validation_html(_get(model, "validation"))),
     ]
     return f'<section class="model"><h2>Model</h2>{_dl(rows)}</section>'
 
