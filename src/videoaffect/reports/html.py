@@ -300,8 +300,9 @@ def _missing_section(curve: pd.DataFrame) -> str:
     elif not items:
         body = "<p>All modalities present in every second.</p>"
     else:
-        body = ("<ul>" + "".join(items) + "</ul><p class=\"muted\">In missing seconds the "
-                "prediction relies on the other modalities.</p>")
+        body = ("<ul>" + "".join(items) + "</ul><p class=\"muted\">A modality missing for a second adds "
+                "nothing to it: the prediction relies on the other modalities. A second without a face is "
+                "the exception: the model still sees the expression extractor's no-face vector.</p>")
     return f'<section class="missing"><h2>Missing data</h2>{body}</section>'
 
 
