@@ -398,3 +398,23 @@ def test_missing_weight_file_is_refused_naming_it(models, tmp_path, capsys, monk
     line = error_line(err)
     assert "cannot be built here" in line and "weights pull" in line, line
     assert_no_outputs(out)
+
+
+def test_another_video_with_the_same_id_does_not_overwrite_the_store_unless_forced(models, tmp_path, capsys):
+    store, out = tmp_path / "store", tmp_path / "out"
+    first = video(tmp_path / "a" / "film.mp4")
+    rc, _, err = run(["predict", first, "--model", models.both, "--out", out, "--store", store], capsys)
+    assert rc == 0, err
+    stored = store / "default" / "film.h5"
+    before = fingerprint(stored)
+    edited = video(tmp_path / "b" / "film.mp4", seconds=SECONDS - 3)  # same name, other content
+    rc, _, err = run(["predict", edited, "--model", models.both, "--out", tmp_path / "out2", "--store", store],
+                     capsys)
+    assert rc == 1
+    (line,) = failed_lines(err)
+    assert str(stored) in line and "another file named 'film'" in line and "--force" in line
+    assert fingerprint(stored) == before
+    rc, _, err = run(["predict", edited, "--model", models.both, "--out", tmp_path / "out3", "--store", store,
+                      "--force"], capsys)
+    assert rc == 0, err
+    assert len(pd.read_csv(tmp_path / "out3" / "film.csv")) == SECONDS - 3

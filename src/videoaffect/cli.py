@@ -478,6 +478,7 @@ def cmd_demo(args) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise CorpusError(f"--out {out} is a file; give a directory")
+    device_name(args.device)  # an unusable --device fails before any work
     data, store = out / "data", out / "features"
     numbers = list(range(args.train_movies)) + [54 + k for k in range(args.test_movies)]
     marker = data / "demo.json"

@@ -100,17 +100,30 @@ def extraction_job(bundle: ModelBundle, device: str = "cpu"):
     return feature_set, modalities, options, extractors
 
 
-def check_store(store_root: Path, feature_set: str, movie_id: str, provenance: dict) -> None:
+def check_store(store_root: Path, feature_set: str, movie_id: str, provenance: dict, video: Path | None = None,
+                force: bool = False) -> None:
+    """Refuse to overwrite a store file that belongs to something else: features of the same
+    movie id made by another extraction job (always), or made from another video file with the
+    same id (unless ``force``: e.g. the video was edited)."""
     from videoaffect.features.store import FeatureStore
+    from videoaffect.weights.registry import sha256_of
 
     store = FeatureStore(store_root, create=False) if (store_root / "store.json").is_file() else None
     if store is None:
         return
     stored = store.stored_provenance(feature_set, movie_id)
-    if stored is not None and _normalised(stored[0]) != _normalised(provenance):
+    if stored is None:
+        return
+    where = store.path(feature_set, movie_id)
+    if _normalised(stored[0]) != _normalised(provenance):
         raise PredictionError(
-            f"{store.path(feature_set, movie_id)} holds {feature_set!r} features of {movie_id!r} made by another "
-            f"extraction job than the model's; pass another --store (or none), or rename the video"
+            f"{where} holds {feature_set!r} features of {movie_id!r} made by another extraction job than the "
+            f"model's (it may be another model's data); pass another --store (or none), or delete that file"
+        )
+    if not force and video is not None and stored[1] != sha256_of(video):
+        raise PredictionError(
+            f"{where} holds features of another file named {movie_id!r} (sha256 {stored[1][:12]}…); pass "
+            "--force to replace them (e.g. the video was edited), another --store, or rename the video"
         )
 
 
@@ -204,7 +217,7 @@ def _extract_for_model(videos, bundle: ModelBundle, store_root: Path, *, device:
     refused, runnable = {}, []
     for v in videos:
         try:
-            check_store(store_root, feature_set, v.movie_id, provenance)
+            check_store(store_root, feature_set, v.movie_id, provenance, Path(v.path), force)
             runnable.append(v)
         except PredictionError as exc:
             refused[v.movie_id] = str(exc)
