@@ -605,7 +605,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="task(s) to predict (default: every task the model has; naming a task the model lacks "
                    "is an error)")
     p.add_argument("--workers", type=int, default=1, help="parallel extraction processes")
-    p.add_argument("--force", action="store_true", help="re-extract features even when the store has them")
+    p.add_argument("--force", action="store_true", help="re-extract features even when the store has them, and "
+                   "replace stored features of another file with the same name (not those of another extraction job)")
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     g = p.add_argument_group("features already extracted (instead of videos)")
