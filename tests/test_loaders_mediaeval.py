@@ -120,10 +120,18 @@ def test_header_variants_and_leading_id_column(tmp_path, header, sep, id_col, st
     np.testing.assert_allclose(labels.arousal, [arousal(7, s) for s in range(4)], atol=1e-6)
 
 
+def test_a_file_with_one_task_leaves_the_other_unlabelled(tmp_path):
+    path = tmp_path / "valence_only.txt"
+    path.write_text("Time\tValence\n0\t0.1\n1\t-0.2\n")
+    labels = read_second_labels(path)
+    np.testing.assert_allclose(labels.valence, [0.1, -0.2], atol=1e-6)
+    assert np.isnan(labels.arousal).all() and len(labels.arousal) == 2
+
+
 @pytest.mark.parametrize(
     "text,match",
     [
-        ("Time\tValence\n0\t0.1\n", r"line 1: no arousal column"),
+        ("Time\tMood\n0\t0.1\n", r"line 1: no valence column"),
         ("Time\tValence\tArousal\n0\t0.1\t0.2\n1\tabc\t0.2\n", r"line 3: Valence value 'abc' is not a number"),
         ("Time\tValence\tArousal\n0\t0,5\t0.2\n", r"not a number \(use '\.' as the decimal separator\)"),
         ("Time\tValence\tArousal\n0\t0.1\t0.2\n1\t0.1\t0.2\n1\t0.1\t0.2\n", r"lines 3 and 4: time 1 appears twice"),

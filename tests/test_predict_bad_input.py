@@ -418,3 +418,19 @@ def test_another_video_with_the_same_id_does_not_overwrite_the_store_unless_forc
                       "--force"], capsys)
     assert rc == 0, err
     assert len(pd.read_csv(tmp_path / "out3" / "film.csv")) == SECONDS - 3
+
+
+def test_valence_only_annotations_train_a_valence_model(tmp_path, capsys, packaged_weights):
+    manifest = write_manifest_dataset(tmp_path / "data", {"train": 3}, seconds=(12, 14), size=(64, 48), fps=5)
+    for labels in (tmp_path / "data" / "labels").glob("*.txt"):
+        rows = [line.split("\t")[:2] for line in labels.read_text().splitlines()]
+        labels.write_text("\n".join("\t".join(r) for r in rows) + "\n")  # Time, Valence only
+    store = tmp_path / "store"
+    rc, _, err = run(["train", "--dataset", manifest, "--store", store, "--out", tmp_path / "both", *SMALL], capsys)
+    assert rc == 2
+    line = error_line(err)
+    assert "have no arousal labels" in line and "--task valence" in line
+    rc, _, err = run(["train", "--dataset", manifest, "--store", store, "--out", tmp_path / "v", "--task",
+                      "valence", *SMALL], capsys)
+    assert rc == 0, err
+    assert videoaffect.load_model(tmp_path / "v").tasks.keys() == {"valence"}

@@ -348,8 +348,13 @@ def cmd_train(args) -> int:
     movies = _split_movies(corpus, split)
     tasks = ["valence", "arousal"] if args.task == "both" else [args.task]
     for task in tasks:
-        if not corpus.has_labels(task, movies):
-            raise CorpusError(f"the training movies ({split}) have no {task} labels; pass --task for the other label")
+        unlabelled = [corpus.movie_ids[m] for m in movies if not corpus.has_labels(task, [m])]
+        if unlabelled:
+            others = [t for t in ("valence", "arousal") if t != task]
+            raise CorpusError(
+                f"{len(unlabelled)} training movies ({_split_text(split)}) have no {task} labels, e.g. "
+                f"{unlabelled[0]!r}; pass --task {others[0]} to train without {task}, or label them"
+            )
     _prepare_out(out, args.overwrite)
     record = FeatureRecord.from_dict(info.get("features") or {"feature_set": None})
     meta = {"dataset": info.get("dataset"), "train_split": split, "tasks": tasks}

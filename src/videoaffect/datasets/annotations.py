@@ -89,7 +89,8 @@ def _detect_separator(header: str) -> str | None:
     return None
 
 
-def _find_column(names: list[str], accepted: tuple[str, ...], what: str, path: Path) -> int:
+def _find_column(names: list[str], accepted: tuple[str, ...], what: str, path: Path,
+                 required: bool = True) -> int | None:
     normed = [_norm(n) for n in names]
     for candidate in accepted:
         hits = [i for i, n in enumerate(normed) if n == candidate]
@@ -100,6 +101,8 @@ def _find_column(names: list[str], accepted: tuple[str, ...], what: str, path: P
             )
         if hits:
             return hits[0]
+    if not required:
+        return None
     raise AnnotationError(
         f"{path}, line 1: no {what} column in the header {names}; name it one of "
         f"{', '.join(repr(a) for a in accepted[:3])} (case-insensitive), e.g. a header "
@@ -154,7 +157,13 @@ def read_second_labels(path: str | os.PathLike, value_range: tuple[float, float]
         )
     cols = {"time": _find_column(names, _TIME_NAMES, "time", path)}
     for label, accepted in _LABEL_NAMES.items():
-        cols[label] = _find_column(names, accepted, label, path)
+        column = _find_column(names, accepted, label, path, required=False)
+        if column is not None:
+            cols[label] = column
+    # A file may carry one task only (e.g. valence annotations); the other is then unlabelled
+    # (NaN) and training or evaluating that task says so.  Neither column is an error.
+    if not any(label in cols for label in _LABEL_NAMES):
+        _find_column(names, _LABEL_NAMES["valence"], "valence", path)  # raises, naming the fix
     data = rows[1:]
     if not data:
         raise AnnotationError(f"{path}: only a header line; add one row per second")
@@ -171,6 +180,9 @@ def read_second_labels(path: str | os.PathLike, value_range: tuple[float, float]
             values[key][r] = _parse_float(fields[col], path, line_no, names[col])
     line_nos = [n for n, _ in data]
     _check_times(values["time"], line_nos, path)
+    for label in _LABEL_NAMES:
+        if label not in values:
+            values[label] = np.full(len(data), np.nan)
     low, high = value_range
     for label in _LABEL_NAMES:
         v = values[label]
