@@ -89,8 +89,11 @@ def assert_outputs(out: Path, done: list[str], failed: list[str] = ()) -> None:
     for stem in failed:
         assert not list(out.glob(f"{stem}.*")), f"outputs of failed {stem}: {sorted(os.listdir(out))}"
     assert half_written(out) == []
-    expected = {f"{stem}{suffix}" for stem in done for suffix in SUFFIXES}
+    expected = {f"{stem}{suffix}" for stem in done for suffix in SUFFIXES} | {"index.json"}
     assert {p.name for p in out.iterdir()} == expected
+    index = {row["movie_id"]: row for row in json.loads((out / "index.json").read_text())}
+    assert {m for m, row in index.items() if row["status"] == "done"} == set(done)
+    assert all(index[m]["status"] == "failed" and index[m]["error"] for m in failed)
 
 
 def assert_no_outputs(out: Path) -> None:

@@ -389,6 +389,12 @@ def cmd_evaluate(args) -> int:
     bundle = _model_arg(args)
     if args.json is not None and args.json.is_dir():
         raise CorpusError(f"--json {args.json} is a directory; give a file name")
+    model_set = bundle.features.feature_set
+    if getattr(args, "dataset", None) and model_set and args.feature_set not in ("default", model_set):
+        raise ConfigError(
+            f"--feature-set {args.feature_set}: the model {args.model} was trained on {model_set!r} features, "
+            "which `evaluate` extracts itself; leave --feature-set out"
+        )
     corpus, info = _load_data(args, feature_set=bundle.features.feature_set if getattr(args, "dataset", None) else None)
     split = args.split or info.get("test_split", "test")
     movies = _split_movies(corpus, split)

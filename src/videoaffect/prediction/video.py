@@ -268,7 +268,15 @@ def predict_videos(
                     outcomes[r.movie_id] = _predict_one(bundle, fs, feature_set, r, tasks, clip_stride, device,
                                                         out_dir)
                 advance()
-    return [outcomes[v.movie_id] for v in videos]
+    ordered = [outcomes[v.movie_id] for v in videos]
+    write_index(out_dir, ordered)
+    return ordered
+
+
+def write_index(out_dir: Path, outcomes: list[VideoOutcome]) -> None:
+    """``DIR/index.json``: every input of the call, done (with its files) or failed (with the
+    reason), so a batch can be checked without reading the console."""
+    atomic_write_text(out_dir / "index.json", json.dumps([o.__dict__ for o in outcomes], indent=1))
 
 
 def _predict_one(bundle, fs, feature_set, result, tasks, clip_stride, device, out_dir) -> VideoOutcome:
@@ -325,7 +333,7 @@ def predict_corpus(bundle: ModelBundle, corpus: Corpus, movies: Sequence[int], o
         meta = curve_metadata(bundle, frame, tasks, clip_stride, video, prov)
         files = write_together(out_dir, mid, render_outputs(frame, meta, None))
         outcomes.append(VideoOutcome(mid, "", "done", files=files, seconds=corpus.seconds(m)))
-    atomic_write_text(out_dir / "index.json", json.dumps([o.__dict__ for o in outcomes], indent=1))
+    write_index(out_dir, outcomes)
     return outcomes
 
 
