@@ -513,6 +513,7 @@ def cmd_demo(args) -> int:
     for method in ("progressive", "joint", "average"):
         mc = ModelConfig(modalities=tuple(corpus.specs.values()))
         tc = TrainConfig(method=method, seed=args.seed, progress=False, device=args.device)
+        _prepare_out(out / "models" / method, overwrite=True)  # a rerun retrains from scratch
         bundle, _ = train_bundle(corpus, train, mc, tc, out / "models" / method, features=record,
                                  info={"dataset": info["name"], "train_split": "dev"}, echo=False)
         for task, model in bundle.tasks.items():
