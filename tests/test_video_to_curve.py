@@ -158,3 +158,24 @@ def test_a_task_folder_given_as_the_model_says_to_pass_its_parent(trained, tmp_p
     assert code == 2
     err = capsys.readouterr().err
     assert f"pass --model {model}" in err and "--task valence" in err
+
+
+def test_demo_walks_the_whole_path_and_a_rerun_reuses_videos_and_features(tmp_path, capsys):
+    out = tmp_path / "demo"
+    args = ["-q", "demo", "--out", str(out), "--train-movies", "3", "--test-movies", "1"]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    for method in ("progressive", "joint", "average"):
+        assert f"| valence {method} |" in text and f"| arousal {method} |" in text
+        assert json.loads((out / "models" / method / "model.json").read_text())["tasks"] == ["valence", "arousal"]
+    report = out / "predictions" / "MEDIAEVAL18_54.html"
+    assert f"report: {report}" in text
+    for suffix in (".csv", ".json", ".png", ".html"):
+        assert report.with_suffix(suffix).is_file()
+    metrics = json.loads((out / "demo_metrics.json").read_text())
+    assert set(metrics) == {f"{t}/{m}" for t in ("valence", "arousal") for m in ("progressive", "joint", "average")}
+    video = out / "data" / "videos" / "MEDIAEVAL18_00.mp4"
+    store_file = out / "features" / "default" / "MEDIAEVAL18_00.h5"
+    before = (video.stat().st_mtime_ns, store_file.stat().st_mtime_ns)
+    assert main(args) == 0
+    assert (video.stat().st_mtime_ns, store_file.stat().st_mtime_ns) == before
