@@ -26,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from videoaffect.cli import main as cli
+from videoaffect.cli.main import main as cli
 from videoaffect.datasets.detect import load_dataset
-from videoaffect.datasets.synthetic_videos import write_mediaeval_like
+from videoaffect.datasets.synthetic.videos import write_mediaeval_like
 from videoaffect.evaluation.metrics import mse, pearson
 from videoaffect.models.affect_model import combine_clips
 from videoaffect.models.bundle import ModelBundle

@@ -78,10 +78,10 @@ def extractors_for(name: str):
     from videoaffect.extractors.nets.mtcnn import MTCNN
     from videoaffect.extractors.nets.openpose import OpenPoseBackbone
     from videoaffect.extractors.nets.vggish import Postprocessor, VGGish
-    from videoaffect.extractors.paper_action import PaperAction
-    from videoaffect.extractors.paper_audio import PaperAudio
-    from videoaffect.extractors.paper_expression import PaperExpression
-    from videoaffect.extractors.paper_scene import PaperScene
+    from videoaffect.extractors.paper.action import PaperAction
+    from videoaffect.extractors.paper.audio import PaperAudio
+    from videoaffect.extractors.paper.expression import PaperExpression
+    from videoaffect.extractors.paper.scene import PaperScene
 
     torch.manual_seed(0)
     pca = Postprocessor(np.eye(128, dtype=np.float32), np.zeros(128, dtype=np.float32))

@@ -24,7 +24,7 @@ from dataclasses import replace
 
 import torch
 
-from videoaffect.datasets.synthetic import generate, preset
+from videoaffect.datasets.synthetic.features import generate, preset
 from videoaffect.evaluation.evaluate import evaluate_model
 from videoaffect.models.config import ModelConfig, TrainConfig
 from videoaffect.training.log import TrainingLog

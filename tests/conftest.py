@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from videoaffect.datasets.synthetic import SyntheticConfig, SyntheticModality, generate, preset
+from videoaffect.datasets.synthetic.features import SyntheticConfig, SyntheticModality, generate, preset
 from videoaffect.models.config import ModelConfig, TrainConfig
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

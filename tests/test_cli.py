@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from videoaffect.cli import build_parser, main
+from videoaffect.cli.main import build_parser, main
 
 SMALL = ["--hidden-size", "12", "--head-hidden", "12", "--context-hidden", "8", "--max-epochs", "4", "--batch-size", "16"]
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from videoaffect.datasets.corpus import Corpus, CorpusError, ModalitySpec, Movie
-from videoaffect.datasets.labels import LabelScale, LabelScaleError
+from videoaffect.core.labels import LabelScale, LabelScaleError
 
 SPECS = [ModalitySpec("audio", (4,), "test/1"), ModalitySpec("scene", (3,), "test/1")]
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from videoaffect.datasets.clips import ClipTable
-from videoaffect.datasets.synthetic import SyntheticConfig, SyntheticModality, generate, preset
+from videoaffect.datasets.synthetic.features import SyntheticConfig, SyntheticModality, generate, preset
 from videoaffect.models.bundle import ModelBundle
 from videoaffect.models.config import ModelConfig, TrainConfig
 from videoaffect.models.networks import smooth

@@ -11,11 +11,11 @@ import pytest
 
 from videoaffect.decoding.samples import AUDIO_RATE, AUDIO_WINDOW_SAMPLES, SecondSample
 from videoaffect.extractors.base import ExtractorError
-from videoaffect.extractors.default_audio import DefaultAudio
-from videoaffect.extractors.default_motion import FEATURE_NAMES as MOTION_NAMES
-from videoaffect.extractors.default_motion import DefaultMotion
-from videoaffect.extractors.default_scene import FEATURE_NAMES as SCENE_NAMES
-from videoaffect.extractors.default_scene import DefaultScene
+from videoaffect.extractors.default.audio import DefaultAudio
+from videoaffect.extractors.default.motion import FEATURE_NAMES as MOTION_NAMES
+from videoaffect.extractors.default.motion import DefaultMotion
+from videoaffect.extractors.default.scene import FEATURE_NAMES as SCENE_NAMES
+from videoaffect.extractors.default.scene import DefaultScene
 from videoaffect.extractors.logmel import FMAX, FMIN, N_MELS, hz_to_mel
 
 cv2.setNumThreads(1)

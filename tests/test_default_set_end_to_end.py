@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from videoaffect.decoding.synthetic_media import make_video
-from videoaffect.extractors.default_expression import AREA_INDEX, COUNT_INDEX
+from videoaffect.extractors.default.expression import AREA_INDEX, COUNT_INDEX
 from videoaffect.extractors.nets.mini_xception import CLASSES
 from videoaffect.features.extract import collect_inputs, run_extraction
 from videoaffect.features.store import FeatureStore
@@ -37,7 +37,7 @@ def test_default_set_on_a_video_of_a_face(tmp_path):
     assert (expr[:, AREA_INDEX] > 0.05).all()
     assert [CLASSES[i] for i in expr[:, :7].argmax(1)] == ["happy"] * 3
     # a still picture does not move and has no cuts
-    names = __import__("videoaffect.extractors.default_motion", fromlist=["FEATURE_NAMES"]).FEATURE_NAMES
+    names = __import__("videoaffect.extractors.default.motion", fromlist=["FEATURE_NAMES"]).FEATURE_NAMES
     motion = dict(zip(names, m.features["motion"][1].tolist()))
     cut_keys = [k for k in names if "cut" in k]
     assert all(motion[k] == 0 for k in cut_keys)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from videoaffect.decoding.synthetic_media import make_audio, make_png, make_video
-from videoaffect.cli import main
+from videoaffect.cli.main import main
 from videoaffect.features.extract import InputError, collect_inputs, run_extraction
 from videoaffect.features.store import FeatureStore
 

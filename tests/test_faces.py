@@ -77,7 +77,7 @@ def fer() -> MiniXception:
 
 @pytest.fixture(scope="module")
 def extractor():
-    from videoaffect.extractors.default_expression import WEIGHTS, DefaultExpression
+    from videoaffect.extractors.default.expression import WEIGHTS, DefaultExpression
 
     for name in WEIGHTS:
         packaged(name)
@@ -270,7 +270,7 @@ def test_wrong_weight_shapes_in_the_hdf5_are_named(fer, tmp_path):
 
 
 def test_default_expression_features(extractor, astronaut):
-    from videoaffect.extractors.default_expression import AREA_INDEX, COUNT_INDEX
+    from videoaffect.extractors.default.expression import AREA_INDEX, COUNT_INDEX
 
     blank = np.full((360, 640, 3), 128, np.uint8)
     feats, present = extractor.extract([SecondSample(0, astronaut, None), SecondSample(1, blank, None),

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from videoaffect.datasets.clips import ClipTable
-from videoaffect.datasets.liris_discrete import (
+from videoaffect.datasets.liris_accede.discrete import (
     CLASS_THRESHOLDS,
     MODALITY_COLUMNS,
     LirisDiscrete,
@@ -19,8 +19,8 @@ from videoaffect.datasets.liris_discrete import (
     liris_reproduction_input,
     signed_log,
 )
-from videoaffect.evaluation.liris_benchmark import format_summary, register, run_liris_benchmark
-from videoaffect.evaluation.references import ReferenceError, fit_reference, tuning_split
+from videoaffect.reproduction.liris_benchmark import format_summary, register, run_liris_benchmark
+from videoaffect.reproduction.references import ReferenceError, fit_reference, tuning_split
 from videoaffect.models.affect_model import clip_classes
 from videoaffect.models.config import ModelConfig
 

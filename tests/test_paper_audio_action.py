@@ -13,8 +13,8 @@ from videoaffect.extractors.base import ExtractorError
 from videoaffect.extractors.logmel import vggish_patch
 from videoaffect.extractors.nets.openpose import OpenPoseBackbone, load_openpose_backbone, preprocess
 from videoaffect.extractors.nets.vggish import Postprocessor, VGGish, check_state_dict, load_vggish
-from videoaffect.extractors.paper_action import PaperAction
-from videoaffect.extractors.paper_audio import PaperAudio
+from videoaffect.extractors.paper.action import PaperAction
+from videoaffect.extractors.paper.audio import PaperAudio
 
 # torchvggish's vggish-10086976.pth, in order.
 TORCHVGGISH_KEYS = [

@@ -15,8 +15,8 @@ from videoaffect.decoding.samples import SecondSample
 from videoaffect.extractors.base import ExtractorError
 from videoaffect.extractors.nets import caffe, resnet, vgg
 from videoaffect.extractors.nets import xception as xc
-from videoaffect.extractors.paper_expression import PaperExpression
-from videoaffect.extractors.paper_scene import PaperScene
+from videoaffect.extractors.paper.expression import PaperExpression
+from videoaffect.extractors.paper.scene import PaperScene
 from videoaffect.training import expression_pretrain as ep
 from videoaffect.training.log import TrainingLog
 

@@ -21,10 +21,10 @@ import pandas as pd
 import pytest
 
 import videoaffect
-from videoaffect.cli import main
-from videoaffect.datasets.synthetic_videos import write_manifest_dataset
+from videoaffect.cli.main import main
+from videoaffect.datasets.synthetic.videos import write_manifest_dataset
 from videoaffect.decoding.synthetic_media import make_video
-from videoaffect.extractors.default_expression import COUNT_INDEX
+from videoaffect.extractors.default.expression import COUNT_INDEX
 from videoaffect.features.store import FeatureStore
 from videoaffect.models.affect_model import ModelLoadError
 

@@ -13,14 +13,14 @@ import numpy as np
 import pytest
 import torch
 
-from videoaffect.datasets.synthetic import SyntheticConfig, SyntheticModality, generate
-from videoaffect.evaluation import paper_results as paper
-from videoaffect.evaluation import reproduce
+from videoaffect.datasets.synthetic.features import SyntheticConfig, SyntheticModality, generate
+from videoaffect.reproduction import paper_results as paper
+from videoaffect.reproduction import reproduce
 from videoaffect.evaluation.evaluate import evaluate_model
 from videoaffect.datasets.clips import ClipTable
-from videoaffect.evaluation.figures import clip_features, embed_2d, pca_2d
+from videoaffect.reproduction.figures import clip_features, embed_2d, pca_2d
 from videoaffect.evaluation.metrics import mse, pearson
-from videoaffect.evaluation.reproduce import (
+from videoaffect.reproduction.reproduce import (
     ExperimentPlan,
     ReproductionError,
     parse_modality_map,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from videoaffect.cli import main
-from videoaffect.datasets.synthetic_videos import write_mediaeval_like
+from videoaffect.cli.main import main
+from videoaffect.datasets.synthetic.videos import write_mediaeval_like
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from test_loaders_mediaeval import write_official
-from videoaffect.cli import main
+from videoaffect.cli.main import main
 from videoaffect.decoding.synthetic_media import make_video
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

@@ -161,7 +161,7 @@ def test_model_directory_round_trip_and_mismatch_errors(valence_run, tiny_corpus
     np.testing.assert_allclose(a.final, b.final, rtol=1e-6)
     assert loaded.ranking == model.ranking
 
-    from videoaffect.datasets.synthetic import SyntheticConfig, SyntheticModality, generate
+    from videoaffect.datasets.synthetic.features import SyntheticConfig, SyntheticModality, generate
 
     other = generate(
         SyntheticConfig(

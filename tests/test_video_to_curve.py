@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from videoaffect.cli import main
-from videoaffect.datasets.synthetic_videos import write_manifest_dataset
+from videoaffect.cli.main import main
+from videoaffect.datasets.synthetic.videos import write_manifest_dataset
 
 pytestmark = [pytest.mark.usefixtures("packaged_weights"), pytest.mark.slow]
 

@@ -15,8 +15,8 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from videoaffect.atomic import atomic_save_npz, atomic_write_text
-from videoaffect.datasets.labels import LabelScale
+from videoaffect.core.files import atomic_save_npz, atomic_write_text
+from videoaffect.core.labels import LabelScale
 
 LABEL_NAMES = ("valence", "arousal")
 CORPUS_FORMAT = "videoaffect-corpus/1"

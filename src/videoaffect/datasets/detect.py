@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from videoaffect.cli_features import device_name
+from videoaffect.cli.features import device_name
 from videoaffect.datasets.corpus import Corpus, CorpusError
 
 
@@ -60,7 +60,7 @@ def _extract(videos: list[tuple[str, Path]], args: argparse.Namespace) -> Path:
 def load_dataset(root: Path, args: argparse.Namespace) -> tuple[Corpus, dict]:
     root = Path(root)
     if root.is_file() and root.suffix.lower() == ".csv":
-        from videoaffect.datasets.generic import GenericDataset, corpus_from_store
+        from videoaffect.datasets.manifest import GenericDataset, corpus_from_store
 
         ds = GenericDataset(root)
         store = _extract([(m, ds.video(m)) for m in ds.movie_ids], args)
@@ -75,7 +75,7 @@ def load_dataset(root: Path, args: argparse.Namespace) -> tuple[Corpus, dict]:
         raise CorpusError(f"{root} is neither a dataset folder nor a CSV manifest")
     if next(root.rglob("ACCEDEranking.txt"), None) is not None:
         return _liris(root)
-    from videoaffect.datasets.mediaeval2018 import MediaEval2018, corpus_from_store, load_provided_features
+    from videoaffect.datasets.mediaeval2018.dataset import MediaEval2018, corpus_from_store, load_provided_features
 
     ds = MediaEval2018(root)
     info = {"name": f"MediaEval 2018 at {root.name}", "train_split": "dev", "test_split": "test"}
@@ -98,7 +98,7 @@ def load_dataset(root: Path, args: argparse.Namespace) -> tuple[Corpus, dict]:
 
 
 def _liris(root: Path) -> tuple[Corpus, dict]:
-    from videoaffect.datasets.liris_discrete import liris_reproduction_input
+    from videoaffect.datasets.liris_accede.discrete import liris_reproduction_input
 
     corpus, info = liris_reproduction_input(root)
     info["features"] = _provided(f"TAC2015 features distributed with LIRIS-ACCEDE at {root}")

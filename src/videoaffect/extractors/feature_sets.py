@@ -31,18 +31,18 @@ def build_feature_set(
             extractors = [e for e in extractors if e.modality in modalities]
         return extractors
     if name == "default":
-        from videoaffect.extractors.default_audio import DefaultAudio
-        from videoaffect.extractors.default_expression import DefaultExpression
-        from videoaffect.extractors.default_motion import DefaultMotion
-        from videoaffect.extractors.default_scene import DefaultScene
+        from videoaffect.extractors.default.audio import DefaultAudio
+        from videoaffect.extractors.default.expression import DefaultExpression
+        from videoaffect.extractors.default.motion import DefaultMotion
+        from videoaffect.extractors.default.scene import DefaultScene
 
         factories = {"audio": DefaultAudio, "scene": DefaultScene, "expression": DefaultExpression,
                      "motion": DefaultMotion}
     elif name == "paper":
-        from videoaffect.extractors.paper_action import PaperAction
-        from videoaffect.extractors.paper_audio import PaperAudio
-        from videoaffect.extractors.paper_expression import PaperExpression
-        from videoaffect.extractors.paper_scene import PaperScene
+        from videoaffect.extractors.paper.action import PaperAction
+        from videoaffect.extractors.paper.audio import PaperAudio
+        from videoaffect.extractors.paper.expression import PaperExpression
+        from videoaffect.extractors.paper.scene import PaperScene
 
         factories = {"audio": PaperAudio, "scene": PaperScene, "expression": PaperExpression,
                      "action": PaperAction}

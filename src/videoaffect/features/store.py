@@ -30,7 +30,7 @@ from typing import Iterable
 import h5py
 import numpy as np
 
-from videoaffect.atomic import atomic_write_text
+from videoaffect.core.files import atomic_write_text
 from videoaffect.datasets.corpus import ModalitySpec, Movie
 
 STORE_FORMAT = "videoaffect-features/1"

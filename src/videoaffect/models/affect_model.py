@@ -21,7 +21,7 @@ import torch
 from safetensors.torch import load_file
 from safetensors.torch import save as safetensors_bytes
 
-from videoaffect.atomic import atomic_open, atomic_write_text
+from videoaffect.core.files import atomic_open, atomic_write_text
 from videoaffect.datasets.clips import ClipTable, class_of
 from videoaffect.datasets.corpus import Corpus, CorpusError
 from videoaffect.models.config import ModelConfig, TrainConfig
@@ -151,7 +151,7 @@ class AffectModel:
         offset: int = 0,
         contributions: bool = False,
     ) -> ClipPredictions:
-        from videoaffect.training.batches import ClipLoader
+        from videoaffect.models.batches import ClipLoader
 
         self.check_corpus(corpus)
         device = self._eval_on(device)

@@ -22,8 +22,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from videoaffect.atomic import atomic_write_text
-from videoaffect.datasets.labels import LabelScale
+from videoaffect.core.files import atomic_write_text
+from videoaffect.core.labels import LabelScale
 from videoaffect.models.affect_model import MODEL_FORMAT, AffectModel, ModelLoadError
 
 BUNDLE_FORMAT = "videoaffect-bundle/1"

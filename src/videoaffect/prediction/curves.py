@@ -98,7 +98,7 @@ def faces_found(features: dict[str, np.ndarray], provenance: dict[str, dict]) ->
     extractor marks a faceless second present (its no-face vector is information the model
     uses), but for the user's ``expression_present`` column and the report a second without a
     face is one without facial-expression data."""
-    from videoaffect.extractors.default_expression import COUNT_INDEX
+    from videoaffect.extractors.default.expression import COUNT_INDEX
 
     out = {}
     for name, prov in provenance.items():

@@ -26,7 +26,7 @@ from typing import Sequence
 
 import pandas as pd
 
-from videoaffect.atomic import atomic_write_text, current_umask
+from videoaffect.core.files import atomic_write_text, current_umask
 from videoaffect.datasets.corpus import Corpus
 from videoaffect.models.affect_model import ModelLoadError
 from videoaffect.models.bundle import ModelBundle

@@ -33,7 +33,7 @@ from videoaffect.models.affect_model import (
 from videoaffect.models.config import ModelConfig, TrainConfig
 from videoaffect.models.networks import InterClipLSTM, IntraClipModel, new_head
 from videoaffect.models.normalizer import Normalizer
-from videoaffect.training.batches import ClipLoader
+from videoaffect.models.batches import ClipLoader
 from videoaffect.training.fit import fit, set_trainable
 from videoaffect.training.log import TrainingLog
 

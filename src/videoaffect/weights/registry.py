@@ -25,7 +25,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from videoaffect.atomic import atomic_write_text
+from videoaffect.core.files import atomic_write_text
 
 
 class WeightsError(RuntimeError):

@@ -31,7 +31,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from videoaffect.atomic import atomic_open
+from videoaffect.core.files import atomic_open
 
 FEATURE_DIM = 3072
 TRUNK_DIM = 2048

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from videoaffect.datasets.corpus import Corpus, ModalitySpec
-from videoaffect.datasets.labels import LabelScale
+from videoaffect.core.labels import LabelScale
 
 
 @dataclass(frozen=True)

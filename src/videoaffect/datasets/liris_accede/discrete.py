@@ -59,7 +59,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from videoaffect.datasets.corpus import LABEL_NAMES, Corpus, CorpusError, ModalitySpec
-from videoaffect.datasets.labels import LabelScale
+from videoaffect.core.labels import LabelScale
 
 RANKING_FILE = "ACCEDEranking.txt"
 SETS_FILE = "ACCEDEsets.txt"

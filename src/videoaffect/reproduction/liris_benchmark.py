@@ -40,11 +40,11 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
-from videoaffect.atomic import atomic_write_text
+from videoaffect.core.files import atomic_write_text
 from videoaffect.datasets.corpus import Corpus
-from videoaffect.datasets.liris_discrete import LirisDiscrete, Protocol
+from videoaffect.datasets.liris_accede.discrete import LirisDiscrete, Protocol
 from videoaffect.evaluation.metrics import mse, pearson
-from videoaffect.evaluation.references import KINDS, fit_reference, tuning_split
+from videoaffect.reproduction.references import KINDS, fit_reference, tuning_split
 from videoaffect.models.config import ModelConfig, TrainConfig
 from videoaffect.training.log import TrainingLog
 from videoaffect.training.pipeline import train_model

@@ -14,7 +14,7 @@ give (Part1 = movies 00–13, Part2 = 14–43, Part3 = 44–53, TestSet = 54–6
 Files are found by name anywhere below ROOT, so any folder arrangement works, flat included:
 
 * videos ``MEDIAEVAL18_XX.<ext>`` (mp4, mkv, avi, ...);
-* annotations ``MEDIAEVAL18_XX_Valence-Arousal.txt`` (format: :mod:`videoaffect.datasets.annotations`);
+* annotations ``MEDIAEVAL18_XX_Valence-Arousal.txt`` (format: :mod:`videoaffect.datasets.formats.annotations`);
 * provided audio features ``MEDIAEVAL18_XX_NNNNN.csv`` (or ``.arff``): one file per second, the
   openSMILE emobase2010 (INTERSPEECH 2010 paralinguistic) functionals, 1582 values, computed on
   a 5-s window centred on that second.  ARFF content (``@attribute`` lines, ``@data``, a leading
@@ -60,7 +60,7 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from videoaffect.datasets.annotations import (
+from videoaffect.datasets.formats.annotations import (
     DEFAULT_TOLERANCE_S,
     AnnotationError,
     DatasetError,
@@ -69,8 +69,8 @@ from videoaffect.datasets.annotations import (
     read_second_labels,
 )
 from videoaffect.datasets.corpus import LABEL_NAMES, Corpus, ModalitySpec
-from videoaffect.datasets.generic import StoreItem, corpus_from_store_items
-from videoaffect.datasets.labels import LabelScale
+from videoaffect.datasets.manifest import StoreItem, corpus_from_store_items
+from videoaffect.core.labels import LabelScale
 from videoaffect.features.extract import VIDEO_SUFFIXES
 
 log = logging.getLogger(__name__)
@@ -665,7 +665,7 @@ def corpus_from_store(
 
     By default every movie with a video below ``root`` is used (each must be in the store), plus
     annotated movies without a video that the store nevertheless holds.  Labels are aligned to
-    each movie's stored length with :func:`~videoaffect.datasets.annotations.align_labels`.
+    each movie's stored length with :func:`~videoaffect.datasets.formats.annotations.align_labels`.
     """
     ds = root if isinstance(root, MediaEval2018) else MediaEval2018(root, require_annotations=False)
     store_dir = Path(store_root)

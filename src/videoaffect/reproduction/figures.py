@@ -26,7 +26,7 @@ from videoaffect.datasets.clips import ClipTable
 from videoaffect.datasets.corpus import Corpus
 from videoaffect.evaluation.metrics import mse, pearson
 from videoaffect.models.affect_model import AffectModel
-from videoaffect.training.batches import ClipLoader
+from videoaffect.models.batches import ClipLoader
 
 POSITIVE, NEGATIVE = "#d62728", "#1f77b4"
 

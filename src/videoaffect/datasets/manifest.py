@@ -8,7 +8,7 @@ Manifest (UTF-8 CSV, comma-separated, one header line)::
 
 * ``video`` (required): the video file, relative to the manifest's folder (or absolute).
 * ``labels`` (required): its per-second label file, same format as MediaEval 2018's
-  (see :mod:`videoaffect.datasets.annotations`: header ``Time, Valence, Arousal``, one row per
+  (see :mod:`videoaffect.datasets.formats.annotations`: header ``Time, Valence, Arousal``, one row per
   second), relative to the manifest's folder (or absolute).
 * ``split`` (optional): any name made of letters, digits, ``_`` and ``-``; empty or absent
   means ``train``.
@@ -20,7 +20,7 @@ an existing video and label file; ids must be unique.
 
 Features come from our pipeline: :func:`corpus_from_store` reads each movie's features from a
 feature store (``videoaffect extract``) and aligns the labels to the stored length with
-:func:`~videoaffect.datasets.annotations.align_labels`.
+:func:`~videoaffect.datasets.formats.annotations.align_labels`.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from videoaffect.datasets.annotations import (
+from videoaffect.datasets.formats.annotations import (
     DEFAULT_TOLERANCE_S,
     DatasetError,
     SecondLabels,
@@ -43,7 +43,7 @@ from videoaffect.datasets.annotations import (
     read_second_labels,
 )
 from videoaffect.datasets.corpus import LABEL_NAMES, Corpus
-from videoaffect.datasets.labels import LabelScale
+from videoaffect.core.labels import LabelScale
 from videoaffect.features.store import FeatureStore, StoreError
 
 log = logging.getLogger(__name__)

@@ -10,9 +10,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from videoaffect.atomic import atomic_write_text
+from videoaffect.core.files import atomic_write_text
 from videoaffect.datasets.corpus import Corpus, CorpusError
-from videoaffect.datasets.synthetic import generate, preset
+from videoaffect.datasets.synthetic.features import generate, preset
 from videoaffect.evaluation.evaluate import evaluate_model, summary_row
 from videoaffect.models.affect_model import ModelLoadError
 from videoaffect.models.config import ConfigError, ModelConfig, TrainConfig
@@ -466,7 +466,7 @@ def cmd_predict(args) -> int:
 
 
 def device_name(name: str) -> str:
-    from videoaffect.cli_features import device_name as resolve
+    from videoaffect.cli.features import device_name as resolve
 
     return resolve(name)
 
@@ -478,7 +478,7 @@ def cmd_demo(args) -> int:
     import time
 
     from videoaffect.datasets.detect import load_dataset
-    from videoaffect.datasets.synthetic_videos import write_mediaeval_like
+    from videoaffect.datasets.synthetic.videos import write_mediaeval_like
     from videoaffect.models.bundle import FeatureRecord
     from videoaffect.prediction.video import predict_videos
     from videoaffect.training.bundle import train_bundle
@@ -642,9 +642,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "are reused by a second run)")
     p.set_defaults(func=cmd_demo)
 
-    from videoaffect import cli_features
+    from videoaffect.cli import features as cli_features
     from videoaffect.datasets.detect import load_dataset
-    from videoaffect.evaluation import liris_benchmark, reproduce
+    from videoaffect.reproduction import liris_benchmark, reproduce
 
     cli_features.register(sub)
     reproduce.register(sub, load_dataset=load_dataset)

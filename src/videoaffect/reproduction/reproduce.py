@@ -43,9 +43,9 @@ from typing import Callable, Iterable, Mapping, Sequence
 import numpy as np
 import torch
 
-from videoaffect.atomic import atomic_write_text
+from videoaffect.core.files import atomic_write_text
 from videoaffect.datasets.corpus import Corpus
-from videoaffect.evaluation import paper_results as paper
+from videoaffect.reproduction import paper_results as paper
 from videoaffect.evaluation.evaluate import evaluate_model
 from videoaffect.models.affect_model import AffectModel, ClipPredictions
 from videoaffect.models.config import ModelConfig, TrainConfig
@@ -1063,7 +1063,7 @@ def run_reproduction(
 def _figures(plan: ExperimentPlan, out: Path, test_movies: list[int], embedding: str, say: Progress) -> list[Path]:
     """Figures of the first seed's models: fig. 3 from the table-1 (modality-specific) models, or
     from the final models' encoders when table 1 was not run; figs. 4-6 from the final models."""
-    from videoaffect.evaluation import figures as fig
+    from videoaffect.reproduction import figures as fig
 
     seed = plan.seeds[0]
     fig_dir = out / "figures"
@@ -1135,7 +1135,7 @@ def _load_input(args, load_dataset: DatasetLoader | None) -> tuple[Corpus, dict]
         return corpus, {"root": str(args.dataset), **dict(info or {})}
     if args.corpus is not None:
         return Corpus.load(args.corpus), {"name": f"corpus {args.corpus}"}
-    from videoaffect.datasets.synthetic import generate, preset
+    from videoaffect.datasets.synthetic.features import generate, preset
 
     return generate(preset(args.synthetic, seed=0)), {"name": f"synthetic preset {args.synthetic!r}"}
 
