@@ -26,7 +26,7 @@ import torch
 
 from videoaffect.datasets.synthetic.features import generate, preset
 from videoaffect.evaluation.evaluate import evaluate_model
-from videoaffect.models.config import ModelConfig, TrainConfig
+from videoaffect.models.config import ModelConfig, RunSettings, TrainConfig
 from videoaffect.training.log import TrainingLog
 from videoaffect.training.pipeline import train_model
 
@@ -57,11 +57,11 @@ def main() -> None:
           f"generated in {t_gen:.1f} s, peak RSS so far {rss_after_gen:.0f} MB", flush=True)
 
     mc = ModelConfig(modalities=tuple(corpus.specs.values()), task=args.task)
-    tc = TrainConfig(method=args.method, batch_size=args.batch_size, max_epochs=args.max_epochs,
-                     num_threads=args.threads, progress=False)
+    tc = TrainConfig(method=args.method, batch_size=args.batch_size, max_epochs=args.max_epochs)
+    run = RunSettings(num_threads=args.threads)
     log = TrainingLog(echo=False)
     t1 = time.perf_counter()
-    model, trainer = train_model(corpus, corpus.movies_in_split("train"), mc, tc, log)
+    model, trainer = train_model(corpus, corpus.movies_in_split("train"), mc, tc, log, run)
     t_train = time.perf_counter() - t1
     t2 = time.perf_counter()
     report = evaluate_model(model, corpus, corpus.movies_in_split("test"))

@@ -46,7 +46,7 @@ def small_model_config(corpus, **kw) -> ModelConfig:
 
 
 def fast_train_config(**kw) -> TrainConfig:
-    base = dict(max_epochs=40, patience=6, batch_size=16, lr=3e-3, progress=False)
+    base = dict(max_epochs=40, patience=6, batch_size=16, lr=3e-3)
     base.update(kw)
     return TrainConfig(**base)
 

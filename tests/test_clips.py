@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from videoaffect.datasets.clips import ClipTable, class_of
-from videoaffect.datasets.corpus import Corpus, CorpusError, ModalitySpec, Movie
+from videoaffect.datasets.corpus import Corpus, CorpusError, Movie
+from videoaffect.core.modality import ModalitySpec
 
 SPECS = [ModalitySpec("audio", (2,))]
 

@@ -1,7 +1,9 @@
 import numpy as np
 import pytest
 
-from videoaffect.datasets.corpus import Corpus, CorpusError, ModalitySpec, Movie
+from videoaffect.datasets.corpus import Corpus, CorpusError, Movie
+from videoaffect.core.errors import DataError
+from videoaffect.core.modality import ModalitySpec
 from videoaffect.core.labels import LabelScale, LabelScaleError
 
 SPECS = [ModalitySpec("audio", (4,), "test/1"), ModalitySpec("scene", (3,), "test/1")]
@@ -123,8 +125,8 @@ def test_label_scale_maps_liris_1_to_5():
 
 
 def test_modality_spec_validation():
-    with pytest.raises(CorpusError):
+    with pytest.raises(DataError, match=r"\(dim,\) for a vector"):
         ModalitySpec("a", (3, 4))
-    with pytest.raises(CorpusError):
+    with pytest.raises(DataError, match="letters, digits"):
         ModalitySpec("bad name!", (3,))
     assert ModalitySpec("action", (8, 6, 6)).is_map

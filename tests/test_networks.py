@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from videoaffect.datasets.corpus import ModalitySpec
+from videoaffect.core.modality import ModalitySpec
 from videoaffect.models.config import ConfigError, ModelConfig
 from videoaffect.models.networks import ClipBatch, InterClipLSTM, IntraClipModel, ModalityEncoder, ema
 

@@ -32,7 +32,7 @@ from videoaffect.models.config import ModelConfig, TrainConfig
 from videoaffect.models.networks import ema
 
 MODEL = dict(hidden_size=8, head_hidden=8, context_hidden=4, map_channels=(4, 4), map_embedding=8)
-TRAIN = dict(max_epochs=2, patience=1, batch_size=16, num_threads=1)
+TRAIN = dict(max_epochs=2, patience=1, batch_size=16)
 CLASSES = {"num_classes": 3, "class_thresholds": [-0.2, 0.2]}
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -52,12 +52,12 @@ class CountingTrain:
         self.calls: list[tuple[str, str, tuple[str, ...]]] = []
         self.real = reproduce.train_model
 
-    def __call__(self, corpus, movies, model_cfg, train_cfg, log=None):
+    def __call__(self, corpus, movies, model_cfg, train_cfg, log=None, run=None):
         names = tuple(m.name for m in model_cfg.modalities)
         if model_cfg.output == "classification":
             names += ("(classification)",)
         self.calls.append((model_cfg.task, train_cfg.method, names))
-        return self.real(corpus, movies, model_cfg, train_cfg, log)
+        return self.real(corpus, movies, model_cfg, train_cfg, log, run)
 
 
 def run(corpus, out, count: CountingTrain | None = None, **kw):

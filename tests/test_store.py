@@ -3,6 +3,7 @@ import json
 import numpy as np
 import pytest
 
+from videoaffect.datasets.corpus import Movie
 from videoaffect.features.store import FeatureStore, StoreError
 
 SPECS = {"audio": (4,), "action": (2, 4, 4)}
@@ -34,7 +35,7 @@ def test_round_trip_with_provenance(tmp_path):
     assert m.source["sha256"] == "cd" * 32 and m.source["name"] == "film.mp4"
     specs = {s.name: s for s in m.specs()}
     assert specs["action"].shape == (2, 4, 4) and specs["action"].extractor == "test.action/2"
-    movie = m.to_movie(valence=np.zeros(10), arousal=np.zeros(10))
+    movie = Movie.from_stored(m, valence=np.zeros(10), arousal=np.zeros(10))
     assert movie.masks["action"].sum() == 5
 
 

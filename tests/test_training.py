@@ -8,7 +8,9 @@ import torch
 from videoaffect.datasets.corpus import CorpusError
 from videoaffect.evaluation.evaluate import evaluate_model
 from videoaffect.models.affect_model import AffectModel
-from videoaffect.training.pipeline import Trainer, resolve_device, split_validation, train_model
+from videoaffect.core.device import resolve_device
+from videoaffect.core.errors import ConfigError
+from videoaffect.training.pipeline import Trainer, split_validation, train_model
 
 from conftest import context_corpus, fast_train_config, small_model_config
 
@@ -203,6 +205,6 @@ def test_modality_missing_in_a_movie_still_trains_and_predicts(tiny_corpus):
 def test_cuda_request_without_cuda_is_a_clear_error():
     if torch.cuda.is_available():
         pytest.skip("CUDA present")
-    with pytest.raises(RuntimeError, match="no CUDA device"):
+    with pytest.raises(ConfigError, match="no CUDA device"):
         resolve_device("cuda")
     assert resolve_device("auto").type == "cpu"

@@ -51,7 +51,7 @@ def cmd_extract(args) -> int:
 
 
 def device_name(name: str) -> str:
-    from videoaffect.training.pipeline import resolve_device
+    from videoaffect.core.device import resolve_device
 
     return str(resolve_device(name))
 

@@ -15,7 +15,7 @@ from videoaffect.datasets.corpus import Corpus, CorpusError
 from videoaffect.datasets.synthetic.features import generate, preset
 from videoaffect.evaluation.evaluate import evaluate_model, summary_row
 from videoaffect.models.affect_model import ModelLoadError
-from videoaffect.models.config import ConfigError, ModelConfig, TrainConfig
+from videoaffect.models.config import ConfigError, ModelConfig, RunSettings, TrainConfig
 from videoaffect.training.fit import TrainingError
 
 log = logging.getLogger("videoaffect")
@@ -236,8 +236,8 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
         help="initialise stage-2 LSTMs from stage 1 or from scratch",
     )
     g.add_argument("--modality-order", help="comma-separated fixed stage-2 order instead of the stage-1 ranking")
-    g.add_argument("--device", default=d.device, help="cpu, cuda, cuda:N or auto (CUDA when present)")
-    g.add_argument("--threads", type=int, default=d.num_threads, help="torch CPU threads (0 = torch default)")
+    g.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto (CUDA when present)")
+    g.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch default)")
     g.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
@@ -296,11 +296,13 @@ def _configs(args, corpus: Corpus) -> tuple[ModelConfig, TrainConfig]:
         rank_metric=args.rank_metric,
         stage2_init=args.stage2_init,
         modality_order=_csv_list(args.modality_order),
-        device=args.device,
-        num_threads=args.threads,
-        progress=not args.no_progress and sys.stderr.isatty(),
     )
     return mc, tc
+
+
+def _run_settings(args) -> RunSettings:
+    return RunSettings(device=args.device, num_threads=args.threads,
+                       progress=not args.no_progress and sys.stderr.isatty())
 
 
 def _prepare_out(out: Path, overwrite: bool) -> None:
@@ -361,7 +363,7 @@ def cmd_train(args) -> int:
     bundle, metrics = train_bundle(
         corpus, movies, mc, tc, out, tasks=tasks, ema=args.ema_beta if args.ema_beta == "auto" else mc.ema_beta,
         clip_stride=args.clip_stride, features=record, info=meta, echo=not args.quiet,
-        select_context=not args.keep_context,
+        select_context=not args.keep_context, run=_run_settings(args),
     )
     print(f"model written to {out} (tasks: {', '.join(bundle.tasks)}; trained on {len(movies)} movies of "
           f"{info.get('dataset')}, split {_split_text(split)})")
@@ -512,9 +514,10 @@ def cmd_demo(args) -> int:
     rows, reports = [], {}
     for method in ("progressive", "joint", "average"):
         mc = ModelConfig(modalities=tuple(corpus.specs.values()))
-        tc = TrainConfig(method=method, seed=args.seed, progress=False, device=args.device)
+        tc = TrainConfig(method=method, seed=args.seed)
         _prepare_out(out / "models" / method, overwrite=True)  # a rerun retrains from scratch
         bundle, _ = train_bundle(corpus, train, mc, tc, out / "models" / method, features=record,
+                                 run=RunSettings(device=args.device),
                                  info={"dataset": info["name"], "train_split": "dev"}, echo=False)
         for task, model in bundle.tasks.items():
             report = evaluate_model(model, corpus, test, device=args.device, clip_stride=1)

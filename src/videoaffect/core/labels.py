@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from videoaffect.core.errors import DataError
 
 
-class LabelScaleError(ValueError):
+class LabelScaleError(DataError):
     pass
 
 

@@ -17,47 +17,15 @@ import numpy as np
 
 from videoaffect.core.files import atomic_save_npz, atomic_write_text
 from videoaffect.core.labels import LabelScale
+from videoaffect.core.modality import ModalitySpec
+from videoaffect.core.errors import DataError
 
 LABEL_NAMES = ("valence", "arousal")
 CORPUS_FORMAT = "videoaffect-corpus/1"
 
 
-class CorpusError(ValueError):
+class CorpusError(DataError):
     """Bad input data: the message names the movie/file and says how to fix it."""
-
-
-@dataclass(frozen=True)
-class ModalitySpec:
-    """One modality: its name, per-second feature shape and the extractor that made it."""
-
-    name: str
-    shape: tuple[int, ...]
-    extractor: str = "unspecified"
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "shape", tuple(int(s) for s in self.shape))
-        if not self.name or not self.name.replace("_", "").replace("-", "").isalnum():
-            raise CorpusError(f"modality name {self.name!r} must be letters, digits, '_' or '-'")
-        if len(self.shape) not in (1, 3) or any(s <= 0 for s in self.shape):
-            raise CorpusError(
-                f"modality {self.name!r}: shape {self.shape} must be (dim,) for a vector "
-                "or (channels, height, width) for a feature map"
-            )
-
-    @property
-    def is_map(self) -> bool:
-        return len(self.shape) == 3
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape))
-
-    def to_dict(self) -> dict:
-        return {"name": self.name, "shape": list(self.shape), "extractor": self.extractor}
-
-    @classmethod
-    def from_dict(cls, d: Mapping) -> "ModalitySpec":
-        return cls(name=d["name"], shape=tuple(d["shape"]), extractor=d.get("extractor", "unspecified"))
 
 
 @dataclass
@@ -85,6 +53,18 @@ class Movie:
             if lab is not None:
                 return int(len(lab))
         return 0
+
+    @classmethod
+    def from_stored(cls, stored, valence=None, arousal=None, split: str = "train") -> "Movie":
+        """A movie from a feature-store read (`features.store.StoredMovie`)."""
+        return cls(
+            stored.movie_id,
+            {k: v.astype(np.float32) for k, v in stored.features.items()},
+            valence=valence,
+            arousal=arousal,
+            masks=dict(stored.present),
+            split=split,
+        )
 
 
 class Corpus:

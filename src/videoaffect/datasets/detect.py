@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from videoaffect.cli.features import device_name
+from videoaffect.core.device import resolve_device
 from videoaffect.datasets.corpus import Corpus, CorpusError
 
 
@@ -47,7 +47,7 @@ def _extract(videos: list[tuple[str, Path]], args: argparse.Namespace) -> Path:
         args.feature_set,
         store,
         workers=args.workers,
-        device=device_name(args.device),
+        device=str(resolve_device(args.device)),
         progress=not getattr(args, "no_progress", False),
     )
     failed = [r for r in results if r.status == "failed"]

@@ -47,6 +47,7 @@ import av
 import numpy as np
 
 from videoaffect.decoding.samples import AUDIO_RATE, AUDIO_WINDOW_SAMPLES, SecondSample
+from videoaffect.core.errors import DataError
 
 __all__ = ["DecodeError", "MediaInfo", "probe", "iter_seconds", "TRUNCATION_TOLERANCE_S", "MIN_AUDIO_FRACTION"]
 
@@ -59,7 +60,7 @@ _IMAGE_FORMATS = {"image2", "image2pipe"}
 _REENCODE = "re-encode it to H.264/AAC MP4 (e.g. with HandBrake or ffmpeg) or re-download it"
 
 
-class DecodeError(RuntimeError):
+class DecodeError(DataError, RuntimeError):
     """A media file cannot be decoded; the message names the file, the problem and the fix."""
 
 

@@ -15,9 +15,10 @@ from typing import Sequence
 import numpy as np
 
 from videoaffect.decoding.samples import SecondSample
+from videoaffect.core.errors import ExtractionError
 
 
-class ExtractorError(RuntimeError):
+class ExtractorError(ExtractionError):
     pass
 
 

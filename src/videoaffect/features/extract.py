@@ -30,6 +30,7 @@ import numpy as np
 
 from videoaffect.features.store import FeatureStore, StoreError
 from videoaffect.weights.registry import sha256_of
+from videoaffect.core.errors import DataError
 
 VIDEO_SUFFIXES = {".mp4", ".mkv", ".avi", ".mov", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv", ".ts", ".mts"}
 
@@ -37,7 +38,7 @@ VIDEO_SUFFIXES = {".mp4", ".mkv", ".avi", ".mov", ".webm", ".m4v", ".mpg", ".mpe
 MAX_SIDE = 1280
 
 
-class InputError(ValueError):
+class InputError(DataError):
     pass
 
 

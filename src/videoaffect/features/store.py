@@ -31,12 +31,13 @@ import h5py
 import numpy as np
 
 from videoaffect.core.files import atomic_write_text
-from videoaffect.datasets.corpus import ModalitySpec, Movie
+from videoaffect.core.modality import ModalitySpec
+from videoaffect.core.errors import ExtractionError
 
 STORE_FORMAT = "videoaffect-features/1"
 
 
-class StoreError(RuntimeError):
+class StoreError(ExtractionError):
     pass
 
 
@@ -67,15 +68,6 @@ class StoredMovie:
             for (name, arr), p in zip(self.features.items(), self.modality_provenance.values())
         ]
 
-    def to_movie(self, valence=None, arousal=None, split: str = "train") -> Movie:
-        return Movie(
-            self.movie_id,
-            {k: v.astype(np.float32) for k, v in self.features.items()},
-            valence=valence,
-            arousal=arousal,
-            masks=dict(self.present),
-            split=split,
-        )
 
 
 class MovieWriter:

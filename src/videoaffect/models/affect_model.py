@@ -27,11 +27,12 @@ from videoaffect.datasets.corpus import Corpus, CorpusError
 from videoaffect.models.config import ModelConfig, TrainConfig
 from videoaffect.models.networks import InterClipLSTM, IntraClipModel, smooth
 from videoaffect.models.normalizer import Normalizer
+from videoaffect.core.errors import ModelError
 
 MODEL_FORMAT = "videoaffect-model/1"
 
 
-class ModelLoadError(ValueError):
+class ModelLoadError(ModelError):
     pass
 
 

@@ -5,16 +5,14 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, fields
 
-from videoaffect.datasets.corpus import ModalitySpec
+from videoaffect.core.device import check_device_name
+from videoaffect.core.errors import ConfigError
+from videoaffect.core.modality import ModalitySpec
 
 TASKS = ("valence", "arousal")
 OUTPUTS = ("regression", "classification")
 CONTEXTS = ("auto", "lstm", "ema", "none")
 EMA_INITS = ("first", "zero")
-
-
-class ConfigError(ValueError):
-    pass
 
 
 @dataclass
@@ -176,9 +174,6 @@ class TrainConfig:
     stage2_init: str = "stage1"
     # Fixed order for stage 2 instead of the stage-1 ranking (stage 1 still runs and is logged).
     modality_order: tuple[str, ...] = ()
-    device: str = "cpu"
-    num_threads: int = 0  # 0 = leave torch's default
-    progress: bool = True
 
     def __post_init__(self) -> None:
         self.modality_order = tuple(self.modality_order)
@@ -198,5 +193,38 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in known})
+        # Model directories of videoaffect <= 0.2.0 saved the run-time settings here too; they
+        # never changed results, so they are dropped.  Any other unknown key is an error.
+        d = {k: v for k, v in d.items() if k not in LEGACY_RUN_KEYS}
+        unknown = set(d) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ConfigError(f"unknown training config keys {sorted(unknown)}")
+        return cls(**d)
+
+
+LEGACY_RUN_KEYS = ("device", "num_threads", "progress")
+
+
+@dataclass
+class RunSettings:
+    """Where and how visibly a job runs.  Nothing here changes a result, so none of it is
+    saved with a model or counted in a reproduction fingerprint (unlike `TrainConfig`)."""
+
+    device: str = "cpu"
+    num_threads: int = 0  # 0 = leave torch's default
+    progress: bool = False
+
+    def __post_init__(self) -> None:
+        self.device = check_device_name(self.device)
+        if int(self.num_threads) < 0:
+            raise ConfigError(f"num_threads must be >= 0 (0 = torch's default), got {self.num_threads}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "RunSettings":
+        unknown = set(d) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ConfigError(f"unknown run settings {sorted(unknown)}")
+        return cls(**d)

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from videoaffect.datasets.corpus import ModalitySpec
+from videoaffect.core.modality import ModalitySpec
 from videoaffect.models.config import ModelConfig
 
 

@@ -27,7 +27,7 @@ from typing import Sequence
 import pandas as pd
 
 from videoaffect.core.files import atomic_write_text, current_umask
-from videoaffect.datasets.corpus import Corpus
+from videoaffect.datasets.corpus import Corpus, Movie
 from videoaffect.models.affect_model import ModelLoadError
 from videoaffect.models.bundle import ModelBundle
 from videoaffect.prediction.curves import (
@@ -39,9 +39,10 @@ from videoaffect.prediction.curves import (
     shot_cuts_from,
     tasks_to_predict,
 )
+from videoaffect.core.errors import DataError
 
 
-class PredictionError(ValueError):
+class PredictionError(DataError):
     """A video or model that cannot be predicted; the message names the file and the fix."""
 
 
@@ -129,7 +130,7 @@ def check_store(store_root: Path, feature_set: str, movie_id: str, provenance: d
 
 # ---------------------------------------------------------------------- one stored movie
 def stored_movie_corpus(stored) -> Corpus:
-    return Corpus.from_movies([stored.to_movie()], stored.specs())
+    return Corpus.from_movies([Movie.from_stored(stored)], stored.specs())
 
 
 def predict_stored(bundle: ModelBundle, stored, tasks: list[str], clip_stride: int, device: str,

@@ -45,7 +45,7 @@ from videoaffect.datasets.corpus import Corpus
 from videoaffect.datasets.liris_accede.discrete import LirisDiscrete, Protocol
 from videoaffect.evaluation.metrics import mse, pearson
 from videoaffect.reproduction.references import KINDS, fit_reference, tuning_split
-from videoaffect.models.config import ModelConfig, TrainConfig
+from videoaffect.models.config import ModelConfig, RunSettings, TrainConfig
 from videoaffect.training.log import TrainingLog
 from videoaffect.training.pipeline import train_model
 
@@ -100,17 +100,19 @@ def neural_configs(corpus: Corpus, task: str, method: str, seed: int, sizes: Neu
         lr=sizes.lr,
         max_epochs=sizes.max_epochs,
         patience=sizes.patience,
-        device=device,
-        num_threads=sizes.threads if device == "cpu" else 0,
-        progress=False,
     )
     return model_cfg, train_cfg
+
+
+def neural_run_settings(sizes, device) -> RunSettings:
+    return RunSettings(device=device, num_threads=sizes.threads if device == "cpu" else 0)
 
 
 def _predict_neural(corpus, train_movies, eval_movies, task, method, seed, sizes, device):
     """(prediction, truth) on the 1-5 scale, one value per evaluated excerpt."""
     model_cfg, train_cfg = neural_configs(corpus, task, method, seed, sizes, device)
-    model, _ = train_model(corpus, train_movies, model_cfg, train_cfg, TrainingLog(echo=False))
+    model, _ = train_model(corpus, train_movies, model_cfg, train_cfg, TrainingLog(echo=False),
+                           neural_run_settings(sizes, device))
     preds = model.predict_clips(corpus, eval_movies, device=device)
     truth = corpus.labels[task][preds.table.start]  # one-second clips: a clip is an excerpt
     scale = corpus.label_scale

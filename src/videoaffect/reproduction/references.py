@@ -24,6 +24,7 @@ import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
+from videoaffect.core.errors import ConfigError
 from sklearn.dummy import DummyRegressor
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import Pipeline, make_pipeline
@@ -37,7 +38,7 @@ SVR_EPSILON_FACTORS = (0.1, 0.25, 0.5)
 RIDGE_ALPHAS = tuple(float(a) for a in np.logspace(-2, 4, 13))
 
 
-class ReferenceError(ValueError):
+class ReferenceError(ConfigError):
     pass
 
 

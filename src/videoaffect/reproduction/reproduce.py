@@ -48,10 +48,12 @@ from videoaffect.datasets.corpus import Corpus
 from videoaffect.reproduction import paper_results as paper
 from videoaffect.evaluation.evaluate import evaluate_model
 from videoaffect.models.affect_model import AffectModel, ClipPredictions
-from videoaffect.models.config import ModelConfig, TrainConfig
+from videoaffect.models.config import ModelConfig, RunSettings, TrainConfig
 from videoaffect.models.networks import ema
 from videoaffect.training.log import TrainingLog
-from videoaffect.training.pipeline import Trainer, resolve_device, train_model
+from videoaffect.core.device import resolve_device
+from videoaffect.training.pipeline import Trainer, train_model
+from videoaffect.core.errors import ConfigError
 
 TASKS = ("valence", "arousal")
 ALL_TABLES = ("1", "2", "3", "4", "5")
@@ -83,7 +85,7 @@ Progress = Callable[[str], None]
 DatasetLoader = Callable[[Path, argparse.Namespace], "tuple[Corpus, dict]"]
 
 
-class ReproductionError(ValueError):
+class ReproductionError(ConfigError):
     """Bad reproduction settings or out-directory contents; the message says how to fix it."""
 
 
@@ -656,8 +658,9 @@ def _retrain_context(trainer: Trainer, model: AffectModel, config: ModelConfig, 
 
 class _Runner:
     def __init__(self, plan: ExperimentPlan, out_dir: Path, train_movies: list[int], test_movies: list[int],
-                 progress: Progress) -> None:
+                 progress: Progress, run_settings: RunSettings) -> None:
         self.plan = plan
+        self.run_settings = run_settings
         self.corpus = plan.corpus
         self.out = out_dir
         self.train_movies = train_movies
@@ -708,14 +711,14 @@ class _Runner:
 
     # ------------------------------------------------------------------ training
     def execute(self, spec: TrainingSpec, runs: list[RunSpec], index: int, total: int) -> None:
-        device = str(resolve_device(spec.train_config.device))
+        device = str(resolve_device(self.run_settings.device))
         log_path = self.out / "logs" / f"{spec.key}.jsonl"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         log_path.unlink(missing_ok=True)  # a restarted training starts a fresh log
         self.progress(f"[{index}/{total}] training {spec.key} ({len(runs)} run(s) pending)")
         t0 = time.perf_counter()
         model, trainer = train_model(self.corpus, self.train_movies, spec.model_config, spec.train_config,
-                                     TrainingLog(log_path, echo=False))
+                                     TrainingLog(log_path, echo=False), self.run_settings)
         train_wall = time.perf_counter() - t0
         self.trained.append(spec.key)
         preds: ClipPredictions | None = None
@@ -978,6 +981,7 @@ def run_reproduction(
     figures: bool = True,
     embedding: str = "auto",
     dataset_info: Mapping | None = None,
+    run: RunSettings | None = None,
 ) -> ReproductionResult:
     """Run (or resume) the paper's experiments on ``corpus`` and write tables, runs and figures
     to ``out_dir``.
@@ -990,7 +994,8 @@ def run_reproduction(
     """
     say = progress or (lambda _msg: None)
     out = Path(out_dir)
-    train_overrides = {"progress": False, **dict(train_overrides or {})}
+    train_overrides = dict(train_overrides or {})
+    run = run or RunSettings()
     plan = ExperimentPlan.build(
         corpus,
         seeds=seeds,
@@ -1016,7 +1021,7 @@ def run_reproduction(
                     "training and test movies (choose other splits with train_split/test_split)"
                 )
     (out / "runs").mkdir(parents=True, exist_ok=True)
-    runner = _Runner(plan, out, train_movies, test_movies, say)
+    runner = _Runner(plan, out, train_movies, test_movies, say, run)
     info = _jsonable(dict(dataset_info or {}))
     config = {
         "paper": paper.PAPER_TITLE,
@@ -1151,10 +1156,9 @@ def cmd_reproduce(args, load_dataset: DatasetLoader | None = None) -> int:
         **(FAST_TRAIN_OVERRIDES if args.fast else {}),
         **dict(info.get("train_overrides") or {}),
         **_parse_options(args.train_option, "train-option"),
-        "device": args.device,
-        "num_threads": args.threads,
-        "progress": not args.no_progress and sys.stderr.isatty(),
     }
+    run = RunSettings(device=args.device, num_threads=args.threads,
+                      progress=not args.no_progress and sys.stderr.isatty())
     seeds = [int(s) for s in _parse_csv(args.seeds)] or ([0] if args.fast else [0, 1, 2])
     classification = info.get("classification")
     if classification is None and info.get("classification_by_task"):
@@ -1184,6 +1188,7 @@ def cmd_reproduce(args, load_dataset: DatasetLoader | None = None) -> int:
         figures=not args.no_figures,
         embedding=args.embedding,
         dataset_info=info,
+        run=run,
     )
     print(f"{len(result.trained)} trainings run, {len(result.loaded)} runs resumed from {args.out / 'runs'}")
     for f in result.files:

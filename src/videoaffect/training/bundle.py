@@ -22,7 +22,7 @@ from videoaffect.evaluation.evaluate import evaluate_model
 from videoaffect.evaluation.metrics import mse, pearson
 from videoaffect.models.affect_model import AffectModel
 from videoaffect.models.bundle import TASK_ORDER, FeatureRecord, ModelBundle, package_version
-from videoaffect.models.config import ModelConfig, TrainConfig
+from videoaffect.models.config import ModelConfig, RunSettings, TrainConfig
 from videoaffect.training.log import TrainingLog
 from videoaffect.training.pipeline import Trainer
 
@@ -134,6 +134,7 @@ def train_bundle(
     echo: bool = True,
     select_context: bool = True,
     deconvolution: str | float = "auto",
+    run: RunSettings | None = None,
 ) -> tuple[ModelBundle, dict[str, dict]]:
     """Train each task on ``train_movies`` (validation carved from them by movie), choose the
     arousal smoothing when ``ema == "auto"``, keep the valence inter-clip BiLSTM only when it
@@ -141,6 +142,7 @@ def train_bundle(
     validation movies, save to ``out``.  ``deconvolution="auto"`` chooses how overlapping clips
     are combined (``ModelConfig.deconvolution``) on the validation movies too."""
     out = Path(out)
+    run = run or RunSettings()
     stride = min(int(clip_stride), base_config.clip_seconds)
     models, metrics = {}, {}
     for task in tasks:
@@ -149,12 +151,12 @@ def train_bundle(
             cfg = replace(cfg, ema_beta=float(ema))
         (out / task).mkdir(parents=True, exist_ok=True)
         log = TrainingLog(out / task / "train_log.jsonl", echo=echo)
-        trainer = Trainer(corpus, train_movies, cfg, train_config, log)
+        trainer = Trainer(corpus, train_movies, cfg, train_config, log, run)
         model = trainer.run()
         task_metrics: dict = {}
         passes = None
         if cfg.output == "regression" and (select_context or ema == "auto" or deconvolution == "auto"):
-            passes = model.clip_passes(corpus, trainer.val_movies, stride, train_config.device)
+            passes = model.clip_passes(corpus, trainer.val_movies, stride, run.device)
         if deconvolution == "auto" and passes is not None and len(passes) > 1:
             task_metrics["combination_selection"] = choose_deconvolution(model, corpus, trainer.val_movies, passes)
             log.write("combination", chosen=task_metrics["combination_selection"]["chosen"])
@@ -162,10 +164,10 @@ def train_bundle(
             model.config = replace(model.config, deconvolution=float(deconvolution))
         if select_context and cfg.resolved_context == "lstm" and model.context is not None:
             task_metrics["context_selection"] = choose_context(model, corpus, trainer.val_movies, stride,
-                                                               train_config.device, passes)
+                                                               run.device, passes)
             log.write("context", chosen=model.config.smoothing_text())
         if ema == "auto" and cfg.resolved_context == "ema":
-            beta, zero_lag, table = choose_smoothing(model, corpus, trainer.val_movies, stride, train_config.device,
+            beta, zero_lag, table = choose_smoothing(model, corpus, trainer.val_movies, stride, run.device,
                                                      passes=passes)
             model.config = replace(model.config, ema_beta=beta, ema_zero_lag=zero_lag)
             task_metrics["smoothing_selection"] = {
@@ -174,10 +176,10 @@ def train_bundle(
                 "candidates": table,
             }
             log.write("smoothing", chosen=model.config.smoothing_text())
-        task_metrics["validation"] = evaluate_model(model, corpus, trainer.val_movies, device=train_config.device)
+        task_metrics["validation"] = evaluate_model(model, corpus, trainer.val_movies, device=run.device)
         if stride != cfg.clip_seconds and cfg.output == "regression":
             task_metrics[f"validation_stride{stride}"] = evaluate_model(
-                model, corpus, trainer.val_movies, device=train_config.device, clip_stride=stride
+                model, corpus, trainer.val_movies, device=run.device, clip_stride=stride
             )
         task_metrics["validation_movies"] = [corpus.movie_ids[m] for m in trainer.val_movies]
         models[task] = model

@@ -37,6 +37,8 @@ from tqdm import tqdm
 
 from videoaffect.extractors.nets import xception as xc
 from videoaffect.training.log import TrainingLog
+from videoaffect.core.device import resolve_device
+from videoaffect.core.errors import DataError
 
 LAYOUTS = ("raf-db", "fer2013")
 FER_CLASSES = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
@@ -47,7 +49,7 @@ RAF_ALIGNED_DIR = Path("Image") / "aligned"
 STAGE = "expression"
 
 
-class ExpressionDataError(ValueError):
+class ExpressionDataError(DataError):
     pass
 
 
@@ -212,12 +214,6 @@ def read_faces(root: str | Path, layout: str, max_images: int | None = None) -> 
 
 # --- training ----------------------------------------------------------------------------------
 
-def _device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
 def _batches(n: int, batch_size: int, order: np.ndarray | None = None):
     idx = np.arange(n) if order is None else order
     for a in range(0, n, batch_size):
@@ -266,7 +262,7 @@ def pretrain_expression(
     if progress is None:
         progress = sys.stderr.isatty()
     train, val = read_faces(root, layout, max_images)
-    dev = _device(device)
+    dev = resolve_device(device)
     rng = np.random.default_rng(seed)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import copy
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 import torch
 from torch import nn
 from tqdm import tqdm
 
-from videoaffect.models.config import TrainConfig
+from videoaffect.models.config import RunSettings, TrainConfig
 from videoaffect.training.log import TrainingLog
+from videoaffect.core.errors import ModelError
 
 
 @dataclass
@@ -24,7 +26,7 @@ class FitResult:
     epochs_run: int
 
 
-class TrainingError(RuntimeError):
+class TrainingError(ModelError, RuntimeError):
     pass
 
 
@@ -40,6 +42,7 @@ def fit(
     log: TrainingLog,
     lr: float | None = None,
     batch_size: int | None = None,
+    run: RunSettings | None = None,
 ) -> FitResult:
     """Train the parameters of ``modules`` (all of them: freeze others by leaving them out)."""
     params = [p for m in modules for p in m.parameters() if p.requires_grad]
@@ -47,6 +50,32 @@ def fit(
         raise TrainingError(f"{stage}: nothing to train")
     if len(train_items) == 0:
         raise TrainingError(f"{stage}: no training items")
+    run = run or RunSettings()
+    with scoped_torch_settings(run, params[0].device.type):
+        return _fit(stage, modules, params, train_items, batch_loss, val_loss, cfg, rng, log, lr, batch_size, run)
+
+
+@contextmanager
+def scoped_torch_settings(run: RunSettings, device_type: str) -> Iterator[None]:
+    """Deterministic kernels on CPU (same seed, same weights) and the requested thread count,
+    for the duration of one fit only: both are process-wide torch switches, so the caller's
+    settings are restored afterwards."""
+    was_deterministic = torch.are_deterministic_algorithms_enabled()
+    threads = torch.get_num_threads()
+    try:
+        if device_type == "cpu":
+            torch.use_deterministic_algorithms(True)
+        if run.num_threads:
+            torch.set_num_threads(run.num_threads)
+        yield
+    finally:
+        torch.use_deterministic_algorithms(was_deterministic)
+        if run.num_threads:
+            torch.set_num_threads(threads)
+
+
+def _fit(stage, modules, params, train_items, batch_loss, val_loss, cfg: TrainConfig, rng, log: TrainingLog,
+         lr, batch_size, run: RunSettings) -> FitResult:
     opt = torch.optim.Adam(params, lr=lr or cfg.lr, weight_decay=cfg.weight_decay)
     bs = batch_size or cfg.batch_size
     best_loss, best_epoch, bad = math.inf, 0, 0
@@ -58,7 +87,7 @@ def fit(
         order = rng.permutation(train_items)
         total, count = 0.0, 0
         steps = range(0, len(order), bs)
-        bar = tqdm(steps, desc=f"{stage} epoch {epoch}", leave=False, disable=not cfg.progress, unit="batch")
+        bar = tqdm(steps, desc=f"{stage} epoch {epoch}", leave=False, disable=not run.progress, unit="batch")
         for a in bar:
             idx = order[a : a + bs]
             loss = batch_loss(idx)

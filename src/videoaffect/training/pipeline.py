@@ -30,7 +30,8 @@ from videoaffect.models.affect_model import (
     context_windows,
     window_rows,
 )
-from videoaffect.models.config import ModelConfig, TrainConfig
+from videoaffect.core.device import resolve_device
+from videoaffect.models.config import ModelConfig, RunSettings, TrainConfig
 from videoaffect.models.networks import InterClipLSTM, IntraClipModel, new_head
 from videoaffect.models.normalizer import Normalizer
 from videoaffect.models.batches import ClipLoader
@@ -42,14 +43,6 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-
-
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise RuntimeError(f"--device {name} asked for CUDA but torch sees no CUDA device; use cpu or auto")
-    return torch.device(name)
 
 
 def split_validation(movies: list[int], fraction: float, seed: int) -> tuple[list[int], list[int]]:
@@ -81,17 +74,17 @@ class Trainer:
         model_config: ModelConfig,
         train_config: TrainConfig,
         log: TrainingLog | None = None,
+        run: RunSettings | None = None,
     ) -> None:
         self.corpus = corpus
         self.cfg = model_config
         self.tcfg = train_config
+        self.run_settings = run or RunSettings()
         self.log = log or TrainingLog(echo=False)
-        self.device = resolve_device(train_config.device)
-        if train_config.num_threads:
-            torch.set_num_threads(train_config.num_threads)
+        self.device = resolve_device(self.run_settings.device)
+        # Seeds Python's, NumPy's and torch's global generators: module initialisation draws
+        # from torch's global generator, so the same seed gives the same weights.
         seed_everything(train_config.seed)
-        if self.device.type == "cpu":
-            torch.use_deterministic_algorithms(True)
         self.rng = np.random.default_rng(train_config.seed)
         names = [m.name for m in model_config.modalities]
         if not names:
@@ -174,6 +167,7 @@ class Trainer:
             cfg=self.tcfg,
             rng=self.rng,
             log=self.log,
+            run=self.run_settings,
             lr=lr,
         )
 
@@ -249,6 +243,7 @@ class Trainer:
             cfg=self.tcfg,
             rng=self.rng,
             log=self.log,
+            run=self.run_settings,
         )
         set_trainable(model, False)
         return aux, result
@@ -285,6 +280,7 @@ class Trainer:
             cfg=self.tcfg,
             rng=self.rng,
             log=self.log,
+            run=self.run_settings,
         )
         set_trainable(model, True)
         self._fit_model("stage2/finetune", model, model.modality_names, lr=self.tcfg.lr * self.tcfg.finetune_lr_scale)
@@ -336,6 +332,7 @@ class Trainer:
             cfg=self.tcfg,
             rng=self.rng,
             log=self.log,
+            run=self.run_settings,
         )
         return context
 
@@ -415,6 +412,7 @@ def train_model(
     model_config: ModelConfig,
     train_config: TrainConfig,
     log: TrainingLog | None = None,
+    run: RunSettings | None = None,
 ) -> tuple[AffectModel, Trainer]:
-    trainer = Trainer(corpus, train_movies, model_config, train_config, log)
+    trainer = Trainer(corpus, train_movies, model_config, train_config, log, run)
     return trainer.run(), trainer

@@ -26,9 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from videoaffect.core.files import atomic_write_text
+from videoaffect.core.errors import ExtractionError
 
 
-class WeightsError(RuntimeError):
+class WeightsError(ExtractionError):
     pass
 
 

@@ -58,7 +58,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from videoaffect.datasets.corpus import LABEL_NAMES, Corpus, CorpusError, ModalitySpec
+from videoaffect.datasets.corpus import LABEL_NAMES, Corpus, CorpusError
+from videoaffect.core.modality import ModalitySpec
 from videoaffect.core.labels import LabelScale
 
 RANKING_FILE = "ACCEDEranking.txt"

@@ -68,7 +68,8 @@ from videoaffect.datasets.formats.annotations import (
     is_number,
     read_second_labels,
 )
-from videoaffect.datasets.corpus import LABEL_NAMES, Corpus, ModalitySpec
+from videoaffect.datasets.corpus import LABEL_NAMES, Corpus
+from videoaffect.core.modality import ModalitySpec
 from videoaffect.datasets.manifest import StoreItem, corpus_from_store_items
 from videoaffect.core.labels import LabelScale
 from videoaffect.features.extract import VIDEO_SUFFIXES

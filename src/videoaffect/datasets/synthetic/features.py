@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from videoaffect.datasets.corpus import Corpus, ModalitySpec
+from videoaffect.datasets.corpus import Corpus
+from videoaffect.core.modality import ModalitySpec
 from videoaffect.core.labels import LabelScale
 
 

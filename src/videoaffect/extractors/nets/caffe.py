@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 import numpy as np
+from videoaffect.core.errors import ExtractionError
 
 # protobuf wire types
 VARINT, FIXED64, LENGTH, FIXED32 = 0, 1, 2, 5
@@ -35,7 +36,7 @@ BLOB_DATA, BLOB_SHAPE, BLOB_DOUBLE_DATA = 5, 7, 8
 SHAPE_DIM = 1
 
 
-class CaffeFormatError(ValueError):
+class CaffeFormatError(ExtractionError, ValueError):
     pass
 
 

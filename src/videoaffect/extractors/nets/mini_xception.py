@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from videoaffect.core.errors import ExtractionError
 from torch import nn
 
 CLASSES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
@@ -32,7 +33,7 @@ _BLOCK_CHANNELS = (16, 32, 64, 128)
 _FIX = "fix: videoaffect weights pull fer-mini-xception"
 
 
-class MiniXceptionError(ValueError):
+class MiniXceptionError(ExtractionError, ValueError):
     pass
 
 

@@ -1,0 +1,25 @@
+"""Names shared by every layer: tasks, methods, context stages, outputs and run states."""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+Task = Literal["valence", "arousal"]
+TASKS: tuple[Task, ...] = get_args(Task)
+
+# What a model predicts: a regression value or one of three classes (LIRIS-ACCEDE discrete).
+Output = Literal["regression", "classification"]
+OUTPUTS: tuple[Output, ...] = get_args(Output)
+
+# How the intra-clip encoders are trained (paper section 3.4 and the two baselines of section 4).
+Method = Literal["progressive", "joint", "average"]
+METHODS: tuple[Method, ...] = get_args(Method)
+
+# Inter-clip temporal context (paper section 3.3): a BiLSTM over L clips (valence) or an
+# exponential moving average (arousal); "none" keeps the intra-clip prediction.
+Context = Literal["lstm", "ema", "none"]
+CONTEXTS: tuple[Context, ...] = get_args(Context)
+
+# State of one unit of resumable work (a reproduction run, a video in `predict`).
+RunStatus = Literal["done", "failed", "pending"]
+RUN_STATUSES: tuple[RunStatus, ...] = get_args(RunStatus)
