@@ -19,7 +19,8 @@ from videoaffect.datasets.liris_accede.discrete import (
     liris_reproduction_input,
     signed_log,
 )
-from videoaffect.reproduction.liris_benchmark import format_summary, register, run_liris_benchmark
+from videoaffect.cli.benchmark import register
+from videoaffect.reproduction.liris_benchmark import format_summary, run_liris_benchmark
 from videoaffect.reproduction.references import ReferenceError, fit_reference, tuning_split
 from videoaffect.models.affect_model import clip_classes
 from videoaffect.models.config import ModelConfig

@@ -369,10 +369,11 @@ def test_pca_and_tsne_embeddings():
 
 
 # ---------------------------------------------------------------------- command line
-def _parser(load_dataset=None) -> argparse.ArgumentParser:
+def _parser() -> argparse.ArgumentParser:
+    from videoaffect.cli.reproduce import register
+
     parser = argparse.ArgumentParser(prog="videoaffect")
-    sub = parser.add_subparsers(dest="command", required=True)
-    reproduce.register(sub, load_dataset=load_dataset)
+    register(parser.add_subparsers(dest="command", required=True))
     return parser
 
 
@@ -383,21 +384,24 @@ def test_cli_options_have_help():
             assert action.help, f"{action.option_strings} has no help text"
 
 
-def test_cli_dataset_hook_fast_run(tmp_path, capsys):
+def test_cli_dataset_hook_fast_run(tmp_path, capsys, monkeypatch):
     """--dataset ROOT goes through the loader; its info (overrides, splits, map) is applied."""
+    from videoaffect.datasets import loading
+
     torch.set_num_threads(1)
     corpus = corpus_with("audio", "scene")
     corpus.splits = ["dev"] * 4 + ["eval"] * 2
     seen = []
 
-    def load(root: Path, args):
+    def load(root: Path, extraction):
         seen.append(root)
-        info = {"name": "toy dataset", "train_split": "dev", "test_split": "eval",
-                "model_overrides": {"clip_seconds": 5}, "modality_map": {"expression": "none"}}
-        return corpus, info
+        info = loading.DatasetInfo(name="toy dataset", train_split="dev", test_split="eval",
+                                   model_overrides={"clip_seconds": 5}, modality_map={"expression": None})
+        return loading.LoadedDataset(corpus, info)
 
+    monkeypatch.setattr(loading, "load_dataset", load)
     out = tmp_path / "out"
-    args = _parser(load).parse_args([
+    args = _parser().parse_args([
         "reproduce", "--dataset", str(tmp_path / "data"), "--out", str(out), "--fast", "--tables", "1",
         "--model-option", "hidden_size=6", "--train-option", "max_epochs=1", "--no-figures", "--quiet-runs",
     ])
@@ -410,7 +414,3 @@ def test_cli_dataset_hook_fast_run(tmp_path, capsys):
     assert rec["splits"]["test"] == corpus.movie_ids[4:]
     assert "toy dataset" in (out / "summary.md").read_text()
     assert "4 trainings run" in capsys.readouterr().out  # audio and scene alone, 2 tasks
-
-    no_loader = _parser().parse_args(["reproduce", "--dataset", "x", "--out", str(tmp_path / "o")])
-    with pytest.raises(ReproductionError, match="no dataset loaders wired"):
-        no_loader.func(no_loader)

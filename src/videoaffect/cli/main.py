@@ -87,22 +87,18 @@ def _load_data(args, feature_set: str | None = None) -> tuple[Corpus, dict]:
     if given[0] == "dataset" and (Path(args.dataset) / "corpus.json").is_file():
         args.corpus, given = Path(args.dataset), ["corpus"]  # a corpus directory given as --dataset
     if given[0] == "dataset":
-        from videoaffect.datasets.detect import load_dataset
+        from videoaffect.datasets.loading import ExtractionRequest, load_dataset
 
-        if args.workers < 1:
-            raise CorpusError(f"--workers must be at least 1, got {args.workers}")
-        if args.store is not None and args.store.exists() and not args.store.is_dir():
-            raise CorpusError(f"--store {args.store} is a file; give a feature-store directory")
-        ns = argparse.Namespace(
+        ns = ExtractionRequest(
             store=args.store or default_store(),
-            out=args.out if getattr(args, "out", None) else Path("."),
             feature_set=feature_set or args.feature_set,
             workers=args.workers,
             device=getattr(args, "device", "cpu"),
-            no_progress=getattr(args, "no_progress", False) or not sys.stderr.isatty(),
+            progress=not (getattr(args, "no_progress", False) or not sys.stderr.isatty()),
         )
-        corpus, info = load_dataset(Path(args.dataset), ns)
-        return corpus, {"dataset": f"{info.get('name', args.dataset)}", **info}
+        loaded = load_dataset(Path(args.dataset), ns)
+        info = loaded.info.to_dict()
+        return loaded.corpus, {"dataset": info["name"], **info}
     if given[0] == "corpus":
         corpus = Corpus.load(args.corpus)
         return corpus, {"dataset": f"corpus {args.corpus}", "train_split": "train", "test_split": "test",
@@ -479,7 +475,7 @@ def cmd_demo(args) -> int:
     metrics on the test movies -> the report of a held-out film."""
     import time
 
-    from videoaffect.datasets.detect import load_dataset
+    from videoaffect.datasets.loading import ExtractionRequest, load_dataset
     from videoaffect.datasets.synthetic.videos import write_mediaeval_like
     from videoaffect.models.bundle import FeatureRecord
     from videoaffect.prediction.video import predict_videos
@@ -503,9 +499,10 @@ def cmd_demo(args) -> int:
         atomic_write_text(marker, json.dumps(wanted))
     print(f"1/5 generated {len(numbers)} labelled videos (MediaEval 2018 layout) in {data} "
           f"[{time.perf_counter() - t0:.0f} s]", flush=True)
-    ns = argparse.Namespace(store=store, out=out, feature_set="default", workers=1, device=device_name(args.device),
-                            no_progress=not sys.stderr.isatty())
-    corpus, info = load_dataset(data, ns)
+    ns = ExtractionRequest(store=store, feature_set="default", workers=1, device=device_name(args.device),
+                           progress=sys.stderr.isatty())
+    loaded = load_dataset(data, ns)
+    corpus, info = loaded.corpus, loaded.info.to_dict()
     train = corpus.movies_in_split("dev")
     test = corpus.movies_in_split("test")
     print(f"2/5 extracted the default feature set into {store}: {corpus.total_seconds} s of video, "
@@ -645,13 +642,12 @@ def build_parser() -> argparse.ArgumentParser:
                    "are reused by a second run)")
     p.set_defaults(func=cmd_demo)
 
+    from videoaffect.cli import benchmark, reproduce
     from videoaffect.cli import features as cli_features
-    from videoaffect.datasets.detect import load_dataset
-    from videoaffect.reproduction import liris_benchmark, reproduce
 
     cli_features.register(sub)
-    reproduce.register(sub, load_dataset=load_dataset)
-    liris_benchmark.register(sub)
+    reproduce.register(sub)
+    benchmark.register(sub)
     return parser
 
 

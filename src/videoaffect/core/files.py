@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from contextlib import contextmanager
@@ -45,3 +46,22 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
 def atomic_save_npz(path: str | os.PathLike, arrays: Mapping[str, np.ndarray]) -> None:
     with atomic_open(path, "wb") as fh:
         np.savez(fh, **arrays)
+
+
+def sha256_of(path: str | os.PathLike) -> str:
+    """Hex sha256 of a file, read in 1-MiB chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def sha256_of_arrays(arrays, prefix: str = "in-memory:") -> str:
+    """sha256 over the bytes of arrays or tensors, for weights that never came from a file."""
+    h = hashlib.sha256()
+    for a in arrays:
+        if hasattr(a, "detach"):  # a torch tensor; torch is not imported here
+            a = a.detach().cpu().contiguous().numpy()
+        h.update(np.ascontiguousarray(a).tobytes())
+    return prefix + h.hexdigest()

@@ -28,8 +28,6 @@ corpus has and name the missing ones in the table.
 
 from __future__ import annotations
 
-import argparse
-import functools
 import hashlib
 import json
 import math
@@ -45,6 +43,7 @@ import torch
 
 from videoaffect.core.files import atomic_write_text
 from videoaffect.datasets.corpus import Corpus
+from videoaffect.datasets.loading import DatasetInfo
 from videoaffect.reproduction import paper_results as paper
 from videoaffect.evaluation.evaluate import evaluate_model
 from videoaffect.models.affect_model import AffectModel, ClipPredictions
@@ -82,7 +81,6 @@ _PLAN_TRAIN_KEYS = ("method", "seed")
 _VOLATILE_TRAIN_KEYS = ("progress", "device", "num_threads")
 
 Progress = Callable[[str], None]
-DatasetLoader = Callable[[Path, argparse.Namespace], "tuple[Corpus, dict]"]
 
 
 class ReproductionError(ConfigError):
@@ -980,7 +978,7 @@ def run_reproduction(
     progress: Progress | None = None,
     figures: bool = True,
     embedding: str = "auto",
-    dataset_info: Mapping | None = None,
+    dataset_info: DatasetInfo | Mapping | None = None,
     run: RunSettings | None = None,
 ) -> ReproductionResult:
     """Run (or resume) the paper's experiments on ``corpus`` and write tables, runs and figures
@@ -1022,6 +1020,8 @@ def run_reproduction(
                 )
     (out / "runs").mkdir(parents=True, exist_ok=True)
     runner = _Runner(plan, out, train_movies, test_movies, say, run)
+    if isinstance(dataset_info, DatasetInfo):
+        dataset_info = dataset_info.to_dict()
     info = _jsonable(dict(dataset_info or {}))
     config = {
         "paper": paper.PAPER_TITLE,
@@ -1102,164 +1102,3 @@ def _figures(plan: ExperimentPlan, out: Path, test_movies: list[int], embedding:
     if written:
         say(f"{len(written)} figures written to {fig_dir}")
     return written
-
-
-# ====================================================================== command line
-def _parse_value(text: str):
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
-
-
-def _parse_options(items: Sequence[str] | None, what: str) -> dict:
-    out = {}
-    for item in items or ():
-        if "=" not in item:
-            raise ReproductionError(f"--{what} {item!r}: write KEY=VALUE, e.g. hidden_size=64")
-        key, value = item.split("=", 1)
-        out[key.strip().replace("-", "_")] = _parse_value(value.strip())
-    return out
-
-
-def _parse_csv(text: str | None) -> list[str]:
-    return [s.strip() for s in text.split(",") if s.strip()] if text else []
-
-
-def _load_input(args, load_dataset: DatasetLoader | None) -> tuple[Corpus, dict]:
-    given = [n for n in ("dataset", "corpus", "synthetic") if getattr(args, n) is not None]
-    if len(given) != 1:
-        raise ReproductionError("give exactly one of --dataset ROOT, --corpus DIR or --synthetic PRESET")
-    if args.dataset is not None:
-        if load_dataset is None:
-            raise ReproductionError(
-                "this build of videoaffect has no dataset loaders wired to `reproduce`; load the data "
-                "into a corpus directory and pass --corpus DIR instead"
-            )
-        corpus, info = load_dataset(Path(args.dataset), args)
-        return corpus, {"root": str(args.dataset), **dict(info or {})}
-    if args.corpus is not None:
-        return Corpus.load(args.corpus), {"name": f"corpus {args.corpus}"}
-    from videoaffect.datasets.synthetic.features import generate, preset
-
-    return generate(preset(args.synthetic, seed=0)), {"name": f"synthetic preset {args.synthetic!r}"}
-
-
-def cmd_reproduce(args, load_dataset: DatasetLoader | None = None) -> int:
-    corpus, info = _load_input(args, load_dataset)
-    model_overrides = {
-        **(FAST_MODEL_OVERRIDES if args.fast else {}),
-        **dict(info.get("model_overrides") or {}),
-        **_parse_options(args.model_option, "model-option"),
-    }
-    train_overrides = {
-        **(FAST_TRAIN_OVERRIDES if args.fast else {}),
-        **dict(info.get("train_overrides") or {}),
-        **_parse_options(args.train_option, "train-option"),
-    }
-    run = RunSettings(device=args.device, num_threads=args.threads,
-                      progress=not args.no_progress and sys.stderr.isatty())
-    seeds = [int(s) for s in _parse_csv(args.seeds)] or ([0] if args.fast else [0, 1, 2])
-    classification = info.get("classification")
-    if classification is None and info.get("classification_by_task"):
-        classification = {"by_task": info["classification_by_task"]}
-    if args.classification is not None:
-        cuts = [float(x) for x in _parse_csv(args.classification)]
-        classification = {"num_classes": len(cuts) + 1, "class_thresholds": cuts}
-    modality_map = {**dict(info.get("modality_map") or {}), **parse_modality_map(args.modality_map)}
-    train_split = _parse_csv(args.train_split) or info.get("train_split", "train")
-    test_split = _parse_csv(args.test_split) or info.get("test_split", "test")
-
-    def say(msg: str) -> None:
-        print(msg, file=sys.stderr, flush=True)
-
-    result = run_reproduction(
-        corpus,
-        args.out,
-        seeds=seeds,
-        model_overrides=model_overrides,
-        train_overrides=train_overrides,
-        tables=_parse_csv(args.tables) or None,
-        modality_map=modality_map,
-        train_split=train_split,
-        test_split=test_split,
-        classification=classification,
-        progress=None if args.quiet_runs else say,
-        figures=not args.no_figures,
-        embedding=args.embedding,
-        dataset_info=info,
-        run=run,
-    )
-    print(f"{len(result.trained)} trainings run, {len(result.loaded)} runs resumed from {args.out / 'runs'}")
-    for f in result.files:
-        print(f"wrote {f}")
-    for f in result.figures:
-        print(f"wrote {f}")
-    return 0
-
-
-def register(sub, load_dataset: DatasetLoader | None = None) -> argparse.ArgumentParser:
-    """Add ``videoaffect reproduce`` to an argparse subparsers object.
-
-    ``load_dataset(root) -> (corpus, info)`` serves ``--dataset ROOT``; ``info`` keys are listed
-    in ``DATASET_INFO_KEYS`` (all optional).  Without it, ``--dataset`` reports that no loader is
-    wired and ``--corpus`` / ``--synthetic`` still work."""
-    p = sub.add_parser(
-        "reproduce",
-        help="run the paper's experiments (tables 1-5, figures) with the paper's numbers alongside",
-        description="Train and evaluate every configuration of the paper's tables on a dataset, over "
-        "several seeds, and write tableN.md/tableN.json, summary.md, config.json, runs/, models/ and "
-        "figures/ to --out. Rerunning the same command resumes: finished runs are not redone.",
-    )
-    g = p.add_argument_group("data (give exactly one)")
-    g.add_argument("--dataset", type=Path, help="dataset root (MediaEval 2018 or LIRIS-ACCEDE discrete layout)")
-    g.add_argument("--corpus", type=Path, help="a corpus directory (corpus.json + movies/*.npz)")
-    g.add_argument("--synthetic", choices=["tiny", "small", "mediaeval"],
-                   help="a synthetic corpus (for trying the command; it has no action modality)")
-    g.add_argument("--store", type=Path,
-                   help="--dataset with videos: feature store to extract into / read from (default: OUT/features)")
-    g.add_argument("--feature-set", default="default",
-                   help="--dataset with videos: feature set to extract (default, paper, or module:function)")
-    g.add_argument("--workers", type=int, default=1, help="--dataset with videos: parallel extraction processes")
-    g.add_argument("--train-split", help="comma-separated split names to train on (default: the dataset's, else 'train')")
-    g.add_argument("--test-split", help="comma-separated split names to test on (default: the dataset's, else 'test')")
-    p.add_argument("--out", type=Path, required=True, help="output directory (reuse it to resume)")
-    p.add_argument("--seeds", help="comma-separated training seeds (default 0,1,2; 0 with --fast)")
-    p.add_argument("--tables", help="comma-separated tables to run, from 1,2,3,4,5 (default 1,2,3,4, plus 5 "
-                   "when the dataset has class labels or --classification is given)")
-    p.add_argument("--fast", action="store_true",
-                   help="tiny networks and 3 epochs per stage (smoke test; numbers mean nothing)")
-    p.add_argument("--modality-map", action="append", metavar="PAPER=CORPUS",
-                   help="map a paper modality (audio, scene, expression, action) to a corpus modality, "
-                   "e.g. action=motion, or to none; repeatable or comma-separated (default: same name, "
-                   "action falls back to motion)")
-    p.add_argument("--classification", metavar="T1,T2",
-                   help="also run table 5 with classes cut at these thresholds on the [-1, 1] label scale")
-    p.add_argument("--model-option", action="append", metavar="KEY=VALUE",
-                   help="ModelConfig field for every model, e.g. hidden_size=64 or clip_seconds=5 (JSON values)")
-    p.add_argument("--train-option", action="append", metavar="KEY=VALUE",
-                   help="TrainConfig field for every training, e.g. max_epochs=50 (JSON values)")
-    p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
-    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch default)")
-    p.add_argument("--embedding", choices=["auto", "tsne", "pca"], default="auto",
-                   help="2-D embedding of figure 3: t-SNE (scikit-learn) or PCA; auto = t-SNE when available")
-    p.add_argument("--no-figures", action="store_true", help="skip the figures")
-    p.add_argument("--no-progress", action="store_true", help="no progress bars")
-    p.add_argument("--quiet-runs", action="store_true", help="no per-training progress lines on stderr")
-    p.set_defaults(func=functools.partial(cmd_reproduce, load_dataset=load_dataset))
-    return p
-
-
-# Keys of the ``info`` dict a dataset loader returns with its corpus (all optional):
-DATASET_INFO_KEYS = {
-    "name": "dataset name for summary.md",
-    "train_split": "split name or list of names to train on (default 'train')",
-    "test_split": "split name or list of names to test on (default 'test')",
-    "model_overrides": "ModelConfig fields every model needs, e.g. {'clip_seconds': 1, 'context': 'none'}",
-    "train_overrides": "TrainConfig fields, e.g. {'val_fraction': 0.2}",
-    "classification": "ModelConfig fields of the classification variant (enables table 5), e.g. "
-    "{'num_classes': 3, 'class_thresholds': [-0.333, 0.333]}",
-    "modality_map": "paper modality -> corpus modality defaults, e.g. {'action': 'motion'}",
-    "features": "where the features come from: {'feature_set', 'options', 'provenance', 'description'} "
-    "(feature_set None for features distributed with a dataset); `train` stores it in the model",
-}

@@ -25,7 +25,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from videoaffect.core.files import atomic_write_text
+from videoaffect.core.files import atomic_write_text, sha256_of
 from videoaffect.core.errors import ExtractionError
 
 
@@ -157,12 +157,6 @@ def _manifest() -> dict:
     return json.loads(p.read_text()) if p.is_file() else {}
 
 
-def sha256_of(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def spec(name: str) -> WeightSpec:

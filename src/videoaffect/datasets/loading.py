@@ -1,0 +1,215 @@
+"""From what a user names (``--dataset ROOT``, ``--corpus DIR``, ``--synthetic PRESET``) to a
+corpus and a typed description of the data set (`DatasetInfo`).
+
+``--dataset ROOT`` recognises the layout:
+
+* LIRIS-ACCEDE discrete (``ACCEDEranking.txt`` below ROOT): the provided TAC2015 features, one
+  clip per excerpt; official protocol when set 0 is present (train 1+2, test 0), else the
+  development protocol (train 1, test 2).
+* MediaEval 2018 (``MEDIAEVAL18_XX`` files below ROOT): with videos, features are extracted
+  into the store of the `ExtractionRequest` (resumable) with its feature set and read back;
+  without videos, the provided features are used.  Development movies 00-53 train, test
+  movies 54-65 test.
+* A CSV manifest (``video``, ``labels``, optional ``split``, ``movie_id``): like MediaEval 2018
+  videos, splits from the manifest.
+* A corpus directory (``corpus.json``) given as ``--dataset``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+from videoaffect.core.device import resolve_device
+from videoaffect.core.errors import ConfigError
+from videoaffect.datasets.corpus import Corpus, CorpusError
+
+Split = str | tuple[str, ...]
+
+
+@dataclass
+class DatasetInfo:
+    """What a loader knows about its data set beyond the corpus.  All but ``name`` optional."""
+
+    name: str
+    root: str | None = None
+    # Split name(s) to train / test on.
+    train_split: Split = "train"
+    test_split: Split = "test"
+    # ModelConfig / TrainConfig fields every model on this data set needs, e.g. LIRIS-ACCEDE's
+    # one-second excerpts: {"clip_seconds": 1, "context": "none"}.
+    model_overrides: dict[str, Any] = field(default_factory=dict)
+    train_overrides: dict[str, Any] = field(default_factory=dict)
+    # ModelConfig fields of the classification variant (table 5), for every task or per task.
+    classification: dict[str, Any] | None = None
+    classification_by_task: dict[str, dict[str, Any]] | None = None
+    class_source: str | None = None
+    # Paper modality -> corpus modality defaults, e.g. {"action": "motion"}.
+    modality_map: dict[str, str | None] = field(default_factory=dict)
+    # Where the features come from: {"feature_set", "options", "provenance", "description"}
+    # (feature_set None for features distributed with a data set); `train` stores it.
+    features: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("train_split", "test_split"):
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                setattr(self, name, tuple(value))
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        for name in ("train_split", "test_split"):
+            if isinstance(d[name], tuple):
+                d[name] = list(d[name])
+        return d
+
+    @classmethod
+    def from_mapping(cls, d: Mapping[str, Any]) -> "DatasetInfo":
+        unknown = set(d) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ConfigError(f"unknown dataset info keys {sorted(unknown)}; known: {sorted(f.name for f in fields(cls))}")
+        return cls(**dict(d))
+
+
+@dataclass(frozen=True)
+class ExtractionRequest:
+    """How to turn a data set's videos into features (ignored for data sets of features)."""
+
+    store: Path
+    feature_set: str = "default"
+    workers: int = 1
+    device: str = "cpu"
+    progress: bool = False
+
+    def __post_init__(self) -> None:
+        if self.workers < 1:
+            raise ConfigError(f"--workers must be at least 1, got {self.workers}")
+        if self.store.exists() and not self.store.is_dir():
+            raise ConfigError(f"--store {self.store} is a file; give a feature-store directory")
+
+
+@dataclass
+class LoadedDataset:
+    corpus: Corpus
+    info: DatasetInfo
+
+
+def load_source(
+    *,
+    dataset: Path | None = None,
+    corpus: Path | None = None,
+    synthetic: str | None = None,
+    synthetic_seed: int = 0,
+    extraction: ExtractionRequest | None = None,
+) -> LoadedDataset:
+    """Exactly one of ``dataset``, ``corpus`` or ``synthetic``."""
+    given = [n for n, v in (("--dataset", dataset), ("--corpus", corpus), ("--synthetic", synthetic)) if v is not None]
+    if len(given) != 1:
+        raise ConfigError(f"give exactly one of --dataset ROOT, --corpus DIR or --synthetic PRESET (got {given or 'none'})")
+    if dataset is not None and (Path(dataset) / "corpus.json").is_file():
+        corpus, dataset = Path(dataset), None  # a corpus directory given as --dataset
+    if dataset is not None:
+        if extraction is None:
+            raise ConfigError("--dataset with videos needs a feature store; pass an ExtractionRequest")
+        loaded = load_dataset(Path(dataset), extraction)
+        loaded.info.root = str(dataset)
+        return loaded
+    if corpus is not None:
+        return LoadedDataset(
+            Corpus.load(corpus),
+            DatasetInfo(name=f"corpus {corpus}", root=str(corpus),
+                        features={"feature_set": None, "description": f"features of the corpus {corpus}"}),
+        )
+    from videoaffect.datasets.synthetic.features import generate, preset
+
+    return LoadedDataset(
+        generate(preset(synthetic, seed=synthetic_seed)),
+        DatasetInfo(name=f"synthetic preset {synthetic!r}",
+                    features={"feature_set": None, "description": "synthetic features"}),
+    )
+
+
+def _feature_record(store: Path, feature_set: str, movie_id: str) -> dict:
+    """The extraction job's provenance as stored with the features (a model records it, so
+    `predict` extracts exactly the same features from a new video)."""
+    from videoaffect.features.store import FeatureStore
+
+    stored = FeatureStore(store, create=False).stored_provenance(feature_set, movie_id)
+    return {
+        "feature_set": feature_set,
+        "options": {},
+        "provenance": stored[0] if stored else {},
+        "description": f"{feature_set!r} feature set extracted from the videos",
+    }
+
+
+def _provided(description: str) -> dict:
+    return {"feature_set": None, "options": {}, "provenance": {}, "description": description}
+
+
+def _extract(videos: list[tuple[str, Path]], request: ExtractionRequest) -> Path:
+    from videoaffect.features.extract import VideoInput, run_extraction
+
+    store = request.store
+    results = run_extraction(
+        [VideoInput(str(p), m) for m, p in videos],
+        request.feature_set,
+        store,
+        workers=request.workers,
+        device=str(resolve_device(request.device)),
+        progress=request.progress,
+    )
+    failed = [r for r in results if r.status == "failed"]
+    if failed:
+        detail = "; ".join(f"{r.movie_id}: {r.error.splitlines()[0]}" for r in failed[:5])
+        raise CorpusError(f"feature extraction failed for {len(failed)} movie(s): {detail}")
+    return store
+
+
+def load_dataset(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
+    root = Path(root)
+    if root.is_file() and root.suffix.lower() == ".csv":
+        from videoaffect.datasets.manifest import GenericDataset, corpus_from_store
+
+        ds = GenericDataset(root)
+        store = _extract([(m, ds.video(m)) for m in ds.movie_ids], extraction)
+        fs = extraction.feature_set
+        return LoadedDataset(
+            corpus_from_store(root, store, fs),
+            DatasetInfo(name=f"manifest {root.name} ({fs} features)", root=str(root),
+                        features=_feature_record(store, fs, ds.movie_ids[0])),
+        )
+    if not root.is_dir():
+        raise CorpusError(f"{root} is neither a dataset folder nor a CSV manifest")
+    if next(root.rglob("ACCEDEranking.txt"), None) is not None:
+        return _liris(root)
+    from videoaffect.datasets.mediaeval2018.dataset import MediaEval2018, corpus_from_store, load_provided_features
+
+    ds = MediaEval2018(root)
+    info = DatasetInfo(name=f"MediaEval 2018 at {root.name}", root=str(root), train_split="dev", test_split="test")
+    if ds.has_videos():
+        videos = [(m, ds.video(m)) for m in ds.movie_ids if ds.video(m) is not None]
+        store = _extract(videos, extraction)
+        corpus = corpus_from_store(root, store, extraction.feature_set)
+        info.name += f" ({extraction.feature_set} features extracted from the videos)"
+        info.features = _feature_record(store, extraction.feature_set, videos[0][1].stem)
+        return LoadedDataset(corpus, info)
+    if ds.has_provided_features():
+        corpus = load_provided_features(root)
+        info.name += " (features provided with the data)"
+        # The provided visual descriptors are not the paper's networks: fc6 (VGG16 on ImageNet)
+        # is the closest to the scene modality; there is no expression or action.
+        info.modality_map = {"scene": "fc6", "expression": None, "action": None}
+        info.features = _provided(f"features distributed with MediaEval 2018 at {root}")
+        return LoadedDataset(corpus, info)
+    raise CorpusError(f"{root}: MediaEval 2018 layout without videos or provided features")
+
+
+def _liris(root: Path) -> LoadedDataset:
+    from videoaffect.datasets.liris_accede.discrete import liris_reproduction_input
+
+    corpus, info = liris_reproduction_input(root)
+    info = DatasetInfo.from_mapping({**info, "root": str(root),
+                                     "features": _provided(f"TAC2015 features distributed with LIRIS-ACCEDE at {root}")})
+    return LoadedDataset(corpus, info)
