@@ -11,7 +11,7 @@ import pytest
 from videoaffect.datasets.formats.annotations import AnnotationError, DatasetError, align_labels, read_second_labels
 from videoaffect.datasets.manifest import GenericDataset
 from videoaffect.datasets.manifest import corpus_from_store as generic_corpus_from_store
-from videoaffect.datasets.mediaeval2018.dataset import (
+from videoaffect.datasets.mediaeval2018 import (
     MediaEval2018,
     corpus_from_store,
     load_provided_features,
@@ -237,7 +237,7 @@ def test_provided_features_load_with_known_values_and_report_masked_gaps(tmp_pat
         tmp_path, {0: 4, 54: 3},
         skip={(0, "audio", 2)}, empty={(54, "fc6", 0)}, nan={(54, "cl", 1)},
     )
-    with caplog.at_level(logging.WARNING, logger="videoaffect.datasets.mediaeval2018.dataset"):
+    with caplog.at_level(logging.WARNING, logger="videoaffect.datasets.mediaeval2018"):
         result = read_provided_features(root, descriptors=("audio", "fc6", "cl"))
     c = result.corpus
     assert c.movie_ids == ["MEDIAEVAL18_00", "MEDIAEVAL18_54"] and c.splits == ["dev", "test"]
@@ -317,7 +317,7 @@ def test_provided_features_errors(tmp_path):
 def test_annotated_movie_without_features_is_skipped_with_a_warning(tmp_path, caplog):
     root = write_official(tmp_path, {0: 2}, descriptors=())
     write_annotation(root / "extra" / "MEDIAEVAL18_09_Valence-Arousal.txt", 9, 2)
-    with caplog.at_level(logging.WARNING, logger="videoaffect.datasets.mediaeval2018.dataset"):
+    with caplog.at_level(logging.WARNING, logger="videoaffect.datasets.mediaeval2018"):
         result = read_provided_features(root, descriptors=("audio",))
     assert result.corpus.movie_ids == ["MEDIAEVAL18_00"] and result.skipped == ["MEDIAEVAL18_09"]
     assert "have no provided feature file of audio and are left out: MEDIAEVAL18_09" in caplog.text
@@ -370,7 +370,7 @@ def test_mediaeval_store_ids_follow_the_video_stem_and_unextracted_movies_are_re
     (root / "mediaeval18_07.mp4").write_bytes(b"x")  # extract names the store file after this stem
     write_annotation(root / "MEDIAEVAL18_08_Valence-Arousal.txt", 8, 3)  # no video, not extracted
     write_store(tmp_path / "store", "mediaeval18_07", 4, 7)
-    with caplog.at_level(logging.WARNING, logger="videoaffect.datasets.mediaeval2018.dataset"):
+    with caplog.at_level(logging.WARNING, logger="videoaffect.datasets.mediaeval2018"):
         c = corpus_from_store(root, tmp_path / "store", "default")
     assert c.movie_ids == ["MEDIAEVAL18_07"]
     np.testing.assert_allclose(c.features["scene"][2], feature(7, 2, 3))
@@ -428,3 +428,10 @@ def test_generic_manifest_errors(tmp_path):
     FeatureStore(tmp_path / "store")
     with pytest.raises(DatasetError, match=r"'holiday' has no 'default' features.*run `videoaffect extract .*holiday.mp4"):
         generic_corpus_from_store(manifest, tmp_path / "store", "default")
+
+
+def test_former_module_path_keeps_the_loader_names():
+    from videoaffect.datasets.mediaeval2018 import dataset
+
+    assert dataset.MediaEval2018 is MediaEval2018
+    assert dataset.corpus_from_store is corpus_from_store and dataset.load_provided_features is load_provided_features

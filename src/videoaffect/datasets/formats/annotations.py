@@ -39,7 +39,8 @@ from pathlib import Path
 
 import numpy as np
 
-from videoaffect.datasets.corpus import CorpusError
+from videoaffect.datasets.formats.errors import DatasetError
+from videoaffect.datasets.formats.numbers import is_number
 
 DEFAULT_TOLERANCE_S = 2
 """Seconds by which an annotation may be shorter or longer than its video and still be aligned."""
@@ -49,10 +50,6 @@ _LABEL_NAMES = {
     "valence": ("valence", "meanvalence", "valencemean", "valencevalue", "avgvalence"),
     "arousal": ("arousal", "meanarousal", "arousalmean", "arousalvalue", "avgarousal"),
 }
-
-
-class DatasetError(CorpusError):
-    """A dataset on disk is incomplete or malformed; the message names the file and the fix."""
 
 
 class AnnotationError(DatasetError):
@@ -108,14 +105,6 @@ def _find_column(names: list[str], accepted: tuple[str, ...], what: str, path: P
         f"{', '.join(repr(a) for a in accepted[:3])} (case-insensitive), e.g. a header "
         "'Time<TAB>Valence<TAB>Arousal'"
     )
-
-
-def is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _parse_float(text: str, path: Path, line_no: int, column: str) -> float:
