@@ -86,3 +86,31 @@ def test_missing_movie_and_non_store_errors(tmp_path):
         store.read("default", "nope")
     with pytest.raises(StoreError, match="not a feature store"):
         FeatureStore(tmp_path / "empty", create=False)
+
+
+def test_each_writer_has_its_own_temporary_file_and_a_new_writer_removes_only_its_movies(tmp_path):
+    store = FeatureStore(tmp_path)
+    # "film.h5" is a movie id too: its file must not be taken for a temporary file of "film"
+    other = write(store, movie="film.h5", batches=(4,))
+    first = write(store, batches=(4,))
+    second = write(store, batches=(4,))
+    assert first.tmp != second.tmp and not first.tmp.exists() and second.tmp.exists()
+    assert other.tmp.exists()
+    second.append("audio", np.zeros((6, 4), np.float32), np.ones(6, bool))
+    second.append("action", np.zeros((6, 2, 4, 4), np.float32), np.ones(6, bool))
+    second.commit()
+    other.abort()
+    assert sorted(p.name for p in (tmp_path / "default").iterdir()) == ["film.h5"]
+
+
+def test_remove_temporary_clears_what_killed_writers_left(tmp_path):
+    store = FeatureStore(tmp_path)
+    write(store).commit()
+    left = write(store, movie="half", batches=(4,))
+    left._file.close()  # as the kernel does for a killed process
+    (tmp_path / ".store.json.k2j4x9.tmp").write_text("{")
+    removed = store.remove_temporary()
+    assert sorted(p.name for p in removed) == sorted([left.tmp.name, ".store.json.k2j4x9.tmp"])
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == \
+        ["default", "default/film.h5", "store.json"]
+    assert store.movies("default") == ["film"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import os
 import time
 import traceback
@@ -31,11 +32,14 @@ import numpy as np
 from videoaffect.features.store import FeatureStore, StoreError
 from videoaffect.weights.registry import sha256_of
 from videoaffect.core.errors import DataError
+from videoaffect.core.locks import OutputLock
 
 VIDEO_SUFFIXES = {".mp4", ".mkv", ".avi", ".mov", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv", ".ts", ".mts"}
 
 
 MAX_SIDE = 1280
+
+log = logging.getLogger(__name__)
 
 
 class InputError(DataError):
@@ -281,15 +285,30 @@ def run_extraction(
     progress: bool = True,
 ) -> list[MovieResult]:
     store_root = str(store_root)
-    FeatureStore(store_root)  # create / validate before spawning anything
+    if backend not in ("local", "dask"):
+        raise ValueError(f"unknown backend {backend!r}; use local or dask")
+    # Taken before the (slow) extractors are built, so a second job on the same store fails at
+    # once.  Only this process holds it: workers die with their job, so the lock of a killed job
+    # names a dead pid and the next run takes it over.
+    with OutputLock(store_root, "extract") as lock:
+        if lock.took_over is not None:
+            log.warning("%s: the previous extraction (pid %s) stopped without finishing; resuming",
+                        store_root, lock.took_over.get("pid", "?"))
+        return _run_locked(videos, feature_set, store_root, workers=workers, device=device, backend=backend,
+                           scheduler=scheduler, force=force, modalities=modalities, options=options,
+                           progress=progress)
+
+
+def _run_locked(videos, feature_set, store_root, *, workers, device, backend, scheduler, force, modalities, options,
+                progress) -> list[MovieResult]:
+    store = FeatureStore(store_root)  # create / validate before spawning anything
+    store.remove_temporary()
     # Build the extractors once here: missing weights fail the whole job with one clear error.
     options_json = json.dumps(options or {}, sort_keys=True)
     extractors = _extractors(feature_set, device, modalities, options_json)
     args = [(v, feature_set, store_root, device, force, modalities, options_json) for v in videos]
     if backend == "dask":
         return _run_dask(args, workers, scheduler)
-    if backend != "local":
-        raise ValueError(f"unknown backend {backend!r}; use local or dask")
     if workers <= 1:
         return _run_serial(args, extractors, progress)
     threads = max(1, (os.cpu_count() or 1) // workers)

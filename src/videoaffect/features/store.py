@@ -12,10 +12,11 @@ Layout::
         /<modality>/present     (seconds,) bool
         /<modality> attrs:      provenance (JSON of that extractor), shape
 
-Arrays are appended second batch by second batch into chunked datasets of a temporary file,
-so memory stays flat however long the film; the file is renamed into place only when every
-second is written, so a killed job leaves no partial ``.h5`` (a stale ``.tmp`` is removed on
-the next run).
+Arrays are appended second batch by second batch into chunked datasets of a temporary file
+(``.<movie id>.h5.<pid>-<random>.tmp``), so memory stays flat however long the film; the file
+is renamed into place only when every second is written, so a killed job leaves no partial
+``.h5``.  Its stale ``.tmp`` files are never read as features, and the next extraction removes
+them (it holds the store's lock, so no live job can own them).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import re
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -76,7 +79,9 @@ class MovieWriter:
     def __init__(self, final: Path, movie_id: str, feature_set: str, seconds: int, specs: dict[str, tuple[int, ...]],
                  provenance: dict, modality_provenance: dict[str, dict], source: dict) -> None:
         self.final = final
-        self.tmp = final.with_name(f".{final.name}.tmp")
+        # A name of its own: a writer left running by a killed job (an orphaned worker process)
+        # must not write into, or rename into place, the file of the job that resumes.
+        self.tmp = final.with_name(f".{final.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
         self.seconds = seconds
         self.written = {name: 0 for name in specs}
         self._file = h5py.File(self.tmp, "w")
@@ -132,6 +137,11 @@ class MovieWriter:
                 self.tmp.unlink()
 
 
+def _is_temporary_of(name: str, final_name: str) -> bool:
+    # Exact pattern: movie "a" must not take movie "a.h5"'s temporary file for its own.
+    return name == f".{final_name}.tmp" or re.fullmatch(rf"\.{re.escape(final_name)}\.\d+-[0-9a-f]{{8}}\.tmp", name) is not None
+
+
 class FeatureStore:
     def __init__(self, root: str | Path, create: bool = True) -> None:
         self.root = Path(root)
@@ -158,6 +168,18 @@ class FeatureStore:
     def feature_sets(self) -> list[str]:
         return sorted(p.name for p in self.root.iterdir() if p.is_dir())
 
+    def remove_temporary(self) -> list[Path]:
+        """Delete what killed writers left: movie ``.tmp`` files and ``store.json``'s own.
+        Only for the holder of the store's lock: a live writer's file would go too."""
+        stale = [p for p in self.root.iterdir() if p.is_file() and p.name.startswith(".store.json.")
+                 and p.name.endswith(".tmp")]
+        for d in self.root.iterdir():
+            if d.is_dir():
+                stale += [p for p in d.iterdir() if p.is_file() and p.name.startswith(".") and p.name.endswith(".tmp")]
+        for p in stale:
+            p.unlink(missing_ok=True)
+        return stale
+
     def stored_provenance(self, feature_set: str, movie_id: str) -> tuple[dict, str] | None:
         p = self.path(feature_set, movie_id)
         if not p.is_file():
@@ -178,9 +200,9 @@ class FeatureStore:
                provenance: dict, modality_provenance: dict[str, dict], source: dict) -> MovieWriter:
         final = self.path(feature_set, movie_id)
         final.parent.mkdir(parents=True, exist_ok=True)
-        stale = final.with_name(f".{final.name}.tmp")
-        if stale.exists():
-            stale.unlink()
+        for p in final.parent.iterdir():
+            if _is_temporary_of(p.name, final.name):
+                p.unlink(missing_ok=True)
         return MovieWriter(final, movie_id, feature_set, seconds, specs, provenance, modality_provenance, source)
 
     def read(self, feature_set: str, movie_id: str, modalities: Iterable[str] | None = None) -> StoredMovie:
