@@ -113,7 +113,7 @@ def test_signed_log_known_values():
 
 def test_small_root_matches_by_id_and_header(tmp_path):
     w = make_root(tmp_path)
-    d = LirisDiscrete(w["root"])
+    d = LirisDiscrete.load(w["root"])
     np.testing.assert_array_equal(d.ids, w["ids"])
     assert d.names == w["names"]
     np.testing.assert_allclose(d.values["valence"], w["valence"])
@@ -124,13 +124,29 @@ def test_small_root_matches_by_id_and_header(tmp_path):
             np.testing.assert_allclose(d.features[m][:, k], signed_log(w["features"][c]), rtol=1e-12)
     assert "slope" not in [c for cols in d.columns.values() for c in cols]
     assert d.features["audio"][:, 15].max() < 40  # wtf_max2stdratio_12 ~1e15 compressed to ~35
-    raw = LirisDiscrete(w["root"], signed_log_features=False)
+    raw = LirisDiscrete.load(w["root"], signed_log_features=False)
     np.testing.assert_allclose(raw.features["motion"][:, 0], w["features"]["globalActivity"])
+
+
+def test_loaded_data_set_is_a_typed_dataclass_and_subsets_keep_its_fields(tmp_path):
+    import dataclasses
+
+    w = make_root(tmp_path)
+    d = LirisDiscrete.load(w["root"])
+    names = [f.name for f in dataclasses.fields(LirisDiscrete)]
+    assert names[:7] == ["root", "ids", "names", "sets", "values", "features", "columns"]
+    assert d.root == Path(w["root"]) and d.compressed and d.affect is None and d.videos == {}
+    sub = d.subset([3, 0])
+    assert isinstance(sub, LirisDiscrete) and sub.names == [d.names[0], d.names[3]]
+    np.testing.assert_array_equal(sub.values["valence"], d.values["valence"][[0, 3]])
+    assert (sub.root, sub.columns, sub.compressed, sub.affect_source) == (d.root, d.columns, True, None)
+    with pytest.raises(LirisError, match="is not a folder"):
+        LirisDiscrete.load(tmp_path / "nowhere")
 
 
 def test_small_root_corpus_is_one_second_per_excerpt(tmp_path):
     w = make_root(tmp_path)
-    d = LirisDiscrete(w["root"])
+    d = LirisDiscrete.load(w["root"])
     c = d.to_corpus()
     assert c.n_movies == len(w["ids"]) and c.total_seconds == len(w["ids"])
     assert c.movie_ids[0] == "ACCEDE00005"
@@ -143,18 +159,18 @@ def test_small_root_corpus_is_one_second_per_excerpt(tmp_path):
 
 
 def test_protocols_development_and_official(tmp_path):
-    dev = LirisDiscrete(make_root(tmp_path, name="dev")["root"])
+    dev = LirisDiscrete.load(make_root(tmp_path, name="dev")["root"])
     p = dev.protocol()
     assert (p.name, p.train_sets, p.eval_sets, p.eval_split) == ("development", (1,), (2,), "validation")
     assert p.train == list(range(8)) and p.evaluate == list(range(8, 14))
-    off = LirisDiscrete(make_root(tmp_path, sets=(1, 1, 2, 0, 0, 1, 2, 0), name="official")["root"]).protocol()
+    off = LirisDiscrete.load(make_root(tmp_path, sets=(1, 1, 2, 0, 0, 1, 2, 0), name="official")["root"]).protocol()
     assert (off.name, off.train_sets, off.eval_sets, off.eval_split) == ("official", (1, 2), (0,), "test")
     assert off.train == [0, 1, 2, 5, 6] and off.evaluate == [3, 4, 7]
 
 
 def test_id_block_movies_group_consecutive_excerpts_within_a_set(tmp_path):
     sets = (1,) * 130 + (2,) * 20 + (1,) * 5
-    d = LirisDiscrete(make_root(tmp_path, sets=sets)["root"])
+    d = LirisDiscrete.load(make_root(tmp_path, sets=sets)["root"])
     c = d.to_corpus(group="id-blocks", block_size=60)
     assert [c.seconds(i) for i in range(c.n_movies)] == [65, 65, 20, 5]
     assert c.splits == ["learning", "learning", "validation", "learning"]
@@ -171,7 +187,7 @@ def test_id_block_movies_group_consecutive_excerpts_within_a_set(tmp_path):
 
 def test_clipping_to_training_range(tmp_path):
     w = make_root(tmp_path)
-    d = LirisDiscrete(w["root"])
+    d = LirisDiscrete.load(w["root"])
     lo, hi = d.bounds([1])["scene"]
     clipped = d.clipped([1])
     val = clipped.features["scene"][d.indices([2])]
@@ -202,7 +218,7 @@ def test_malformed_files_raise_clear_errors(tmp_path, damage, expected):
     root = make_root(tmp_path)["root"]
     damage(root)
     with pytest.raises(LirisError) as exc:
-        LirisDiscrete(root)
+        LirisDiscrete.load(root)
     assert expected in str(exc.value)
     assert str(root) in str(exc.value)  # the message names the file's path
 
@@ -214,17 +230,17 @@ def test_id_missing_from_one_file_is_named(tmp_path):
     dropped = lines[3].split("\t")[0]
     path.write_text("\n".join(lines[:3] + lines[4:]) + "\n")
     with pytest.raises(LirisError, match=rf"ACCEDEfeaturesValence_TAC2015.txt: excerpt id {dropped} \(listed in ACCEDEsets.txt\) is missing"):
-        LirisDiscrete(root)
+        LirisDiscrete.load(root)
     extra = make_root(tmp_path, name="extra")["root"]
     with open(extra / "ACCEDEfeaturesArousal_TAC2015.txt", "a") as fh:
         fh.write("\t".join(["777", "ACCEDE00777.mp4"] + ["1.0"] * len(AROUSAL_COLUMNS)) + "\n")
     with pytest.raises(LirisError, match=r"line 16: excerpt id 777 is not listed in ACCEDEsets.txt"):
-        LirisDiscrete(extra)
+        LirisDiscrete.load(extra)
 
 
 def test_classes_from_affect_file_reach_the_classifier(tmp_path):
     w = make_root(tmp_path, affect=True)
-    d = LirisDiscrete(w["root"])
+    d = LirisDiscrete.load(w["root"])
     assert d.class_source == "ACCEDEaffect.txt"
     np.testing.assert_array_equal(d.classes("valence"), w["classes"]["valence"])
     corpus = d.to_corpus(labels="classes")
@@ -237,7 +253,7 @@ def test_classes_from_affect_file_reach_the_classifier(tmp_path):
 
 def test_derived_classes_are_training_tertiles(tmp_path):
     w = make_root(tmp_path, sets=(1,) * 30 + (2,) * 10, seed=3)
-    d = LirisDiscrete(w["root"])
+    d = LirisDiscrete.load(w["root"])
     assert d.affect is None and "tertiles" in d.class_source
     lo, hi = np.quantile(w["arousal"][:30], [1 / 3, 2 / 3])
     expected = np.where(w["arousal"] < lo, -1, np.where(w["arousal"] < hi, 0, 1))
@@ -252,7 +268,7 @@ def test_derived_classes_are_training_tertiles(tmp_path):
 
 def test_class_cuts_classify_the_value_corpus(tmp_path):
     w = make_root(tmp_path, sets=(1,) * 30 + (2,) * 10, seed=4)
-    d = LirisDiscrete(w["root"])
+    d = LirisDiscrete.load(w["root"])
     corpus, info = liris_reproduction_input(w["root"])
     assert (info["train_split"], info["test_split"]) == (["learning"], ["validation"])
     assert info["model_overrides"] == {"clip_seconds": 1, "context": "none"}
@@ -268,7 +284,7 @@ def test_class_cuts_classify_the_value_corpus(tmp_path):
     official = np.where(v < 2.8, -1, np.where(v < 3.3, 0, 1))
     _write(root / "ACCEDEaffect.txt", ["id", "name", "valenceClass", "arousalClass"],
            [[w["ids"][i], w["names"][i], official[i], 0] for i in range(40)])
-    d2 = LirisDiscrete(root)
+    d2 = LirisDiscrete.load(root)
     lo, hi = d2.class_cuts("valence")
     derived = np.searchsorted([lo, hi], v, side="right") - 1
     assert np.mean(derived[:30] == official[:30]) >= 0.9
@@ -281,19 +297,19 @@ def test_mediaeval_affect_and_videos(tmp_path):
            [[0, "MEDIAEVAL00000.mp4", 1, -1], [1, "MEDIAEVAL00001.mp4", 0, 0]])
     (root / "data").mkdir()
     (root / "data" / w["names"][2]).write_bytes(b"")
-    d = LirisDiscrete(root)
+    d = LirisDiscrete.load(root)
     assert d.mediaeval_classes == {"MEDIAEVAL00000.mp4": (1, -1), "MEDIAEVAL00001.mp4": (0, 0)}
     assert d.affect is None  # those clips are not ACCEDE excerpts
     assert d.video_path(2) == root / "data" / w["names"][2] and d.video_path(0) is None
     _edit(root / "MEDIAEVALaffect.txt", 3, "arousalClass", "2")
     with pytest.raises(LirisError, match=r"MEDIAEVALaffect.txt, line 3: arousalClass = 2; classes are -1"):
-        LirisDiscrete(root)
+        LirisDiscrete.load(root)
 
 
 # ---------------------------------------------------------------------- loader on the shared real data
 @needs_liris
 def test_real_data_counts_ranges_and_modalities():
-    d = LirisDiscrete(LIRIS)
+    d = LirisDiscrete.load(LIRIS)
     assert len(d) == 4900
     assert {s: int((d.sets == s).sum()) for s in (0, 1, 2)} == {0: 0, 1: 2450, 2: 2450}
     assert {m: d.features[m].shape for m in d.modalities} == {"audio": (4900, 16), "scene": (4900, 14), "motion": (4900, 5)}
@@ -302,7 +318,7 @@ def test_real_data_counts_ranges_and_modalities():
     assert d.values["valence"].max() < 3.6 and d.values["arousal"].max() > 4.5  # measured: 3.594, 4.543
     p = d.protocol()
     assert (p.name, len(p.train), len(p.evaluate)) == ("development", 2450, 2450)
-    raw = LirisDiscrete(LIRIS, signed_log_features=False)
+    raw = LirisDiscrete.load(LIRIS, signed_log_features=False)
     wtf12 = raw.features["audio"][:, MODALITY_COLUMNS["audio"].index("wtf_max2stdratio_12")]
     assert wtf12.max() > 1e15
     np.testing.assert_allclose(d.features["audio"], signed_log(raw.features["audio"]))
@@ -322,7 +338,7 @@ def test_real_copy_with_a_test_row_switches_to_official_protocol(tmp_path):
     shutil.copytree(LIRIS, root)
     (root / "ACCEDEsets.txt").chmod(0o644)
     _edit(root / "ACCEDEsets.txt", 2, "set", "0")
-    d = LirisDiscrete(root)
+    d = LirisDiscrete.load(root)
     p = d.protocol()
     assert (p.name, p.train_sets, len(p.train), p.evaluate, p.eval_split) == ("official", (1, 2), 4899, [0], "test")
     corpus = d.to_corpus()

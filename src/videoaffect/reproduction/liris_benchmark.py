@@ -152,7 +152,7 @@ def run_liris_benchmark(
         raise ValueError(f"unknown tasks {bad}; choose from {list(TASKS)}")
     if not seeds:
         raise ValueError("give at least one seed")
-    data = LirisDiscrete(root)
+    data = LirisDiscrete.load(root)
     sizes = FULL_SIZES
     if fast:
         data, seeds, sizes = data.subsample(FAST_PER_SET, seed=0), tuple(seeds)[:1], FAST_SIZES

@@ -52,15 +52,16 @@ value c, which ``CLASS_THRESHOLDS`` (-1/3, 1/3) cut back into classes 0, 1, 2 (=
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 
-from videoaffect.datasets.corpus import LABEL_NAMES, Corpus, CorpusError
-from videoaffect.core.modality import ModalitySpec
 from videoaffect.core.labels import LabelScale
+from videoaffect.core.modality import ModalitySpec
+from videoaffect.core.vocabulary import TASKS
+from videoaffect.datasets.corpus import Corpus, CorpusError
 
 RANKING_FILE = "ACCEDEranking.txt"
 SETS_FILE = "ACCEDEsets.txt"
@@ -280,30 +281,53 @@ class Protocol:
 
 
 # ---------------------------------------------------------------------- the data set
+# eq=False: the fields are numpy arrays, whose == is element-wise.
+@dataclass(repr=False, eq=False)
 class LirisDiscrete:
-    """The excerpts of a LIRIS-ACCEDE discrete root, in id order.
+    """The excerpts of a LIRIS-ACCEDE discrete root, in id order; read one with :meth:`load`.
 
-    Attributes: ``ids`` (n,), ``names`` (excerpt file names), ``sets`` (n,) 0/1/2, ``values``
-    (task -> (n,) rating on 1-5), ``features`` (modality -> (n, dim), signed-log compressed
-    unless ``signed_log_features=False``), ``columns`` (modality -> column names), ``affect``
-    (task -> (n,) class -1/0/1 from ACCEDEaffect.txt, or None), ``mediaeval_classes`` (name ->
-    (valence, arousal) class of the extra MediaEval 2015 clips, or None), ``videos`` (name ->
-    path of the excerpt video where ROOT/data holds it).
+    Row i of every per-excerpt field describes the same excerpt.
     """
 
-    def __init__(self, root: str | Path, *, signed_log_features: bool = True) -> None:
-        _load_into(self, Path(root), signed_log_features)
+    root: Path
+    ids: np.ndarray  # (n,) int64 excerpt ids, ascending
+    names: list[str]  # excerpt file names, e.g. ACCEDE00042.mp4
+    sets: np.ndarray  # (n,) int64: 1 learning, 2 validation, 0 test
+    values: dict[str, np.ndarray]  # task -> (n,) rating on 1-5
+    features: dict[str, np.ndarray]  # modality -> (n, dim), signed-log compressed when `compressed`
+    columns: dict[str, tuple[str, ...]]  # modality -> its feature column names
+    compressed: bool = True
+    affect: dict[str, np.ndarray] | None = None  # task -> (n,) class -1/0/1 from ACCEDEaffect.txt
+    affect_source: str | None = None  # file the classes came from, None when derived
+    # name -> (valence, arousal) class of the extra MediaEval 2015 clips (MEDIAEVALaffect.txt)
+    mediaeval_classes: dict[str, tuple[int, int]] | None = None
+    videos: dict[str, Path] = field(default_factory=dict)  # name -> excerpt video found in ROOT/data
 
     @classmethod
     def load(cls, root: str | Path, *, signed_log_features: bool = True) -> "LirisDiscrete":
-        return cls(root, signed_log_features=signed_log_features)
-
-    @classmethod
-    def _from_parts(cls, **parts) -> "LirisDiscrete":
-        obj = cls.__new__(cls)
-        for k, v in parts.items():
-            setattr(obj, k, v)
-        return obj
+        """Read and cross-check every file of a LIRIS-ACCEDE discrete root (see the module docstring);
+        ``signed_log_features=False`` keeps the raw feature values."""
+        root = Path(root)
+        if not root.is_dir():
+            raise LirisError(f"{root} is not a folder; give the LIRIS-ACCEDE discrete root")
+        ids, names, sets, sets_path = _read_sets(root)
+        values = _read_values(root, ids, names, sets_path)
+        features, columns = _read_features(root, ids, names, sets_path, signed_log_features)
+        affect, affect_source = _read_affect(root, ids, names, sets_path)
+        return cls(
+            root=root,
+            ids=ids,
+            names=names,
+            sets=sets,
+            values=values,
+            features=features,
+            columns=columns,
+            compressed=signed_log_features,
+            affect=affect,
+            affect_source=affect_source,
+            mediaeval_classes=_read_mediaeval_affect(root),
+            videos=_find_videos(root, names),
+        )
 
     def __repr__(self) -> str:
         counts = {SET_NAMES[s]: int((self.sets == s).sum()) for s in self.available_sets()}
@@ -334,8 +358,8 @@ class LirisDiscrete:
     def subset(self, rows: Sequence[int] | np.ndarray) -> "LirisDiscrete":
         rows = np.sort(np.asarray(rows, dtype=np.int64))
         pick = lambda d: None if d is None else {k: v[rows] for k, v in d.items()}  # noqa: E731
-        return LirisDiscrete._from_parts(
-            root=self.root,
+        return replace(
+            self,
             ids=self.ids[rows],
             names=[self.names[i] for i in rows],
             sets=self.sets[rows],
@@ -343,10 +367,7 @@ class LirisDiscrete:
             features=pick(self.features),
             columns=dict(self.columns),
             affect=pick(self.affect),
-            affect_source=self.affect_source,
-            mediaeval_classes=self.mediaeval_classes,
             videos={self.names[i]: self.videos[self.names[i]] for i in rows if self.names[i] in self.videos},
-            compressed=self.compressed,
         )
 
     def subsample(self, per_set: int, seed: int = 0) -> "LirisDiscrete":
@@ -394,8 +415,7 @@ class LirisDiscrete:
         """A copy whose features are clipped into the range seen on ``sets`` (the training sets)."""
         b = self.bounds(sets)
         out = self.subset(np.arange(len(self)))
-        out.features = {m: np.clip(self.features[m], *b[m]) for m in self.modalities}
-        return out
+        return replace(out, features={m: np.clip(self.features[m], *b[m]) for m in self.modalities})
 
     # ------------------------------------------------------------------ classes
     @property
@@ -468,7 +488,7 @@ class LirisDiscrete:
         scale = LabelScale.liris_discrete()
         n = len(rows)
         label_arrays = {}
-        for task in LABEL_NAMES:
+        for task in TASKS:
             if labels == "values":
                 rating = self.values[task][rows]
             else:
@@ -519,7 +539,7 @@ def liris_reproduction_input(root: str | Path) -> tuple[Corpus, dict]:
     scale that turn the values into the 3 classes (``class_cuts``): one corpus cannot carry
     classes that need different cut points for valence and arousal under a single
     ``class_thresholds``."""
-    data = LirisDiscrete(root)
+    data = LirisDiscrete.load(root)
     protocol = data.protocol()
     corpus = data.to_corpus(clip_to_sets=protocol.train_sets, group="id-blocks")
     scale = corpus.label_scale
@@ -528,7 +548,7 @@ def liris_reproduction_input(root: str | Path) -> tuple[Corpus, dict]:
             "num_classes": 3,
             "class_thresholds": [float(v) for v in scale.to_internal(data.class_cuts(task, protocol.train_sets))],
         }
-        for task in LABEL_NAMES
+        for task in TASKS
     }
     info = {
         "name": f"LIRIS-ACCEDE discrete at {Path(root).name} (TAC2015 features, {protocol.name} protocol)",
@@ -548,9 +568,8 @@ def _check_task(task: str) -> None:
 
 
 # ---------------------------------------------------------------------- loading
-def _load_into(obj: LirisDiscrete, root: Path, compress: bool) -> None:
-    if not root.is_dir():
-        raise LirisError(f"{root} is not a folder; give the LIRIS-ACCEDE discrete root")
+def _read_sets(root: Path) -> tuple[np.ndarray, list[str], np.ndarray, Path]:
+    """(ids ascending, names, sets, path of ACCEDEsets.txt): the excerpts every other file must describe."""
     sets_table = read_table(find_file(root, SETS_FILE))
     ids = sets_table.ids()
     set_values = sets_table.numbers(sets_table.column("set", "1 learning, 2 validation, 0 test"))
@@ -565,7 +584,10 @@ def _load_into(obj: LirisDiscrete, root: Path, compress: bool) -> None:
     sets_path = sets_table.path
     given = sets_table.names()
     names = [given[i] for i in order] if given is not None else [f"ACCEDE{int(v):05d}.mp4" for v in ids]
+    return ids, names, set_values[order].astype(np.int64), sets_path
 
+
+def _read_values(root: Path, ids: np.ndarray, names: list[str], sets_path: Path) -> dict[str, np.ndarray]:
     ranking = read_table(find_file(root, RANKING_FILE))
     rows = _row_order(ranking, ranking.ids(), ids, sets_path)
     _check_names(ranking, rows, names, sets_path)
@@ -580,7 +602,11 @@ def _load_into(obj: LirisDiscrete, root: Path, compress: bool) -> None:
                 "1-5 scale of LIRIS-ACCEDE ratings"
             )
         values[task] = v
+    return values
 
+
+def _read_features(root: Path, ids: np.ndarray, names: list[str], sets_path: Path, compress: bool):
+    """(modality -> (n, dim) features, modality -> column names) from the two TAC2015 files."""
     merged, sources = _merge_features(root, ids, names, sets_path)
     features, columns = {}, {}
     for modality, cols in MODALITY_COLUMNS.items():
@@ -593,14 +619,7 @@ def _load_into(obj: LirisDiscrete, root: Path, compress: bool) -> None:
         block = np.stack([merged[c] for c in cols], axis=1)
         features[modality] = signed_log(block) if compress else block
         columns[modality] = cols
-
-    obj.root = root
-    obj.ids, obj.names, obj.sets = ids, names, set_values[order].astype(np.int64)
-    obj.values, obj.features, obj.columns = values, features, columns
-    obj.compressed = compress
-    obj.affect, obj.affect_source = _read_affect(root, ids, names, sets_path)
-    obj.mediaeval_classes = _read_mediaeval_affect(root)
-    obj.videos = _find_videos(root, names)
+    return features, columns
 
 
 def _merge_features(root: Path, ids: np.ndarray, names: list[str], sets_path: Path):
@@ -663,7 +682,8 @@ def _read_mediaeval_affect(root: Path) -> dict[str, tuple[int, int]] | None:
     table.ids()  # duplicates are an error here too
     classes = _read_classes(table)
     names = table.names() or [f"MEDIAEVAL{int(v):05d}.mp4" for v in table.ids()]
-    return {n: (int(classes["valence"][i]), int(classes["arousal"][i])) for i, n in enumerate(names)}
+    valence, arousal = (classes[t] for t in TASKS)
+    return {n: (int(valence[i]), int(arousal[i])) for i, n in enumerate(names)}
 
 
 def _find_videos(root: Path, names: list[str]) -> dict[str, Path]:
