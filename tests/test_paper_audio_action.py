@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 import numpy as np
 import pytest
 import torch
 
+from videoaffect.core.files import sha256_of, sha256_of_arrays
 from videoaffect.decoding.samples import AUDIO_RATE, AUDIO_WINDOW_SAMPLES, SecondSample
 from videoaffect.extractors.base import ExtractorError
 from videoaffect.extractors.logmel import vggish_patch
@@ -203,8 +205,6 @@ def test_paper_audio_batch_with_missing_second(vggish):
 
 def test_paper_audio_from_weight_files(vggish, tmp_path, monkeypatch):
     """The file path route: torchvggish-layout state dict + the port's NumPy PCA file."""
-    from videoaffect.weights.registry import sha256_of
-
     weights = tmp_path / "vggish-10086976.pth"
     weights.write_bytes(b"stand-in for 290 MB")
     pca = tmp_path / "vggish_pca_params-970ea276.pth"
@@ -222,6 +222,7 @@ def test_paper_audio_from_weight_files(vggish, tmp_path, monkeypatch):
     ex = PaperAudio(weights=weights, pca=pca)
     assert not any(p.requires_grad for p in ex.net.parameters())
     assert ex.weights_sha256() == {"vggish": sha256_of(weights), "vggish-pca": sha256_of(pca)}
+    assert ex.weights_sha256()["vggish"] == hashlib.sha256(b"stand-in for 290 MB").hexdigest()
     samples = [SecondSample(0, None, tone(500.0)), SecondSample(1, None, tone(4000.0))]
     ref = PaperAudio(net=vggish, postprocessor=Postprocessor.from_file(pca))
     np.testing.assert_array_equal(ex.extract(samples)[0], ref.extract(samples)[0])
@@ -327,3 +328,34 @@ def test_registry_weights_missing_give_the_fix(tmp_path, monkeypatch):
         PaperAudio()
     with pytest.raises(WeightsError, match="body_pose_model.pth.*weights import PATH --name openpose-body"):
         PaperAction()
+
+
+# ---------------------------------------------------------------- weight hashes in provenance
+
+
+def _bytes_sha256(chunks) -> str:
+    """What the extractors stored before they shared core.files.sha256_of_arrays: sha256 over
+    the raw bytes of each tensor / array, in order, prefixed ``in-memory:``."""
+    h = hashlib.sha256()
+    for chunk in chunks:
+        h.update(chunk)
+    return "in-memory:" + h.hexdigest()
+
+
+def test_in_memory_hash_of_a_known_tensor():
+    t = torch.arange(6, dtype=torch.float32).reshape(2, 3).T  # not contiguous: hashed in logical order
+    a = np.array([1.5, -2.0])
+    want = _bytes_sha256([np.array([[0, 3], [1, 4], [2, 5]], dtype=np.float32).tobytes(), a.tobytes()])
+    assert sha256_of_arrays([t, a]) == want
+    assert want == "in-memory:368e1a174527aaf200aac56bf2f64f8e699985ef76f3eaa1ef6a337bfc8aed9b"
+
+
+def test_injected_networks_keep_their_provenance_hash_strings(vggish, backbone):
+    pp = Postprocessor(np.eye(128) * 0.5, np.arange(128, dtype=np.float64))
+    audio = PaperAudio(net=vggish, postprocessor=pp).weights_sha256()
+    assert audio == {
+        "vggish": _bytes_sha256(t.numpy().tobytes() for t in vggish.state_dict().values()),
+        "vggish-pca": _bytes_sha256([pp.pca_eigen_vectors.tobytes(), pp.pca_means.tobytes()]),
+    }
+    action = PaperAction(net=backbone).weights_sha256()
+    assert action == {"openpose-body": _bytes_sha256(t.numpy().tobytes() for t in backbone.state_dict().values())}

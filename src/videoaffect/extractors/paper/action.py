@@ -25,7 +25,6 @@ backbone is ~145 GFLOP per 368 x 656 frame; use ``--device cuda`` for long films
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Sequence
 
@@ -34,6 +33,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from videoaffect.core.files import sha256_of, sha256_of_arrays
 from videoaffect.decoding.samples import SecondSample
 from videoaffect.extractors.base import Extractor, ExtractorError, frames_of
 from videoaffect.extractors.nets.openpose import (
@@ -43,7 +43,7 @@ from videoaffect.extractors.nets.openpose import (
     load_openpose_backbone,
     preprocess,
 )
-from videoaffect.weights.registry import sha256_of, weight_path
+from videoaffect.weights.registry import weight_path
 
 FLOAT16_MAX = 65504.0
 MAX_ASPECT = 4.0
@@ -96,7 +96,7 @@ class PaperAction(Extractor):
             net = load_openpose_backbone(path)
             self._hashes = {"openpose-body": sha256_of(path)}
         else:
-            self._hashes = {"openpose-body": _tensors_sha256(net.state_dict().values())}
+            self._hashes = {"openpose-body": sha256_of_arrays(net.state_dict().values())}
         self.net = net.eval()
 
     @property
@@ -161,10 +161,3 @@ class PaperAction(Extractor):
         h, w = self.input_size(frame.shape[0], frame.shape[1])
         resized = cv2.resize(frame, (w, h), interpolation=cv2.INTER_CUBIC)
         return preprocess(resized)
-
-
-def _tensors_sha256(tensors) -> str:
-    h = hashlib.sha256()
-    for t in tensors:
-        h.update(t.detach().cpu().contiguous().numpy().tobytes())
-    return "in-memory:" + h.hexdigest()

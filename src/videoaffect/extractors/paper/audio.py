@@ -12,18 +12,18 @@ normalisation.  Seconds without audio (no audio track, audio ended) are zeros wi
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import torch
 
+from videoaffect.core.files import sha256_of, sha256_of_arrays
 from videoaffect.decoding.samples import SecondSample
 from videoaffect.extractors.base import Extractor, ExtractorError, audio_of
 from videoaffect.extractors.logmel import vggish_patch
 from videoaffect.extractors.nets.vggish import EMBEDDING_SIZE, Postprocessor, VGGish, load_vggish
-from videoaffect.weights.registry import sha256_of, weight_path
+from videoaffect.weights.registry import weight_path
 
 
 class PaperAudio(Extractor):
@@ -62,8 +62,8 @@ class PaperAudio(Extractor):
             net, postprocessor = load_vggish(weights_file, pca_file)
             self._hashes = {"vggish": sha256_of(weights_file), "vggish-pca": sha256_of(pca_file)}
         else:
-            self._hashes = {"vggish": _tensors_sha256(net.state_dict().values()),
-                            "vggish-pca": _arrays_sha256([postprocessor.pca_eigen_vectors, postprocessor.pca_means])}
+            self._hashes = {"vggish": sha256_of_arrays(net.state_dict().values()),
+                            "vggish-pca": sha256_of_arrays([postprocessor.pca_eigen_vectors, postprocessor.pca_means])}
         self.net = net.eval()
         self.postprocessor = postprocessor
 
@@ -99,17 +99,3 @@ class PaperAudio(Extractor):
                 x = torch.from_numpy(np.ascontiguousarray(patches[start : start + self.batch_size], dtype=np.float32))
                 out.append(self.net(x.to(self.device)).float().cpu().numpy())
         return np.concatenate(out) if out else np.zeros((0, EMBEDDING_SIZE), dtype=np.float32)
-
-
-def _tensors_sha256(tensors) -> str:
-    h = hashlib.sha256()
-    for t in tensors:
-        h.update(t.detach().cpu().contiguous().numpy().tobytes())
-    return "in-memory:" + h.hexdigest()
-
-
-def _arrays_sha256(arrays) -> str:
-    h = hashlib.sha256()
-    for a in arrays:
-        h.update(np.ascontiguousarray(a).tobytes())
-    return "in-memory:" + h.hexdigest()

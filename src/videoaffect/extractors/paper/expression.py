@@ -17,6 +17,7 @@ from typing import Protocol, Sequence
 import numpy as np
 import torch
 
+from videoaffect.core.files import sha256_of
 from videoaffect.decoding.samples import SecondSample
 from videoaffect.extractors.base import Extractor, ExtractorError, frames_of
 from videoaffect.extractors.nets import xception as xc
@@ -100,8 +101,6 @@ class PaperExpression(Extractor):
         if self.weight_file is None:
             return {}
         if self._sha256 is None:
-            from videoaffect.weights.registry import sha256_of
-
             self._sha256 = sha256_of(self.weight_file)
         return {REGISTRY_NAME: self._sha256}
 

@@ -14,6 +14,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from videoaffect.core.files import sha256_of
 from videoaffect.decoding.samples import SecondSample
 from videoaffect.extractors.base import Extractor, ExtractorError, frames_of
 from videoaffect.extractors.nets import resnet, vgg
@@ -102,8 +103,6 @@ class PaperScene(Extractor):
         if self.weight_file is None:
             return {}
         if self._sha256 is None:  # hashing a 528 MB file once per process is enough
-            from videoaffect.weights.registry import sha256_of
-
             self._sha256 = sha256_of(self.weight_file)
         return {self.registry_name: self._sha256}
 
