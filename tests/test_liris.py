@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from videoaffect.core.vocabulary import TASKS
 from videoaffect.datasets.clips import ClipTable
 from videoaffect.datasets.liris_accede.discrete import (
     CLASS_THRESHOLDS,
@@ -244,7 +245,7 @@ def test_classes_from_affect_file_reach_the_classifier(tmp_path):
     assert d.class_source == "ACCEDEaffect.txt"
     np.testing.assert_array_equal(d.classes("valence"), w["classes"]["valence"])
     corpus = d.to_corpus(labels="classes")
-    for task in ("valence", "arousal"):
+    for task in TASKS:
         cfg = ModelConfig(modalities=tuple(corpus.specs.values()), task=task, output="classification",
                           class_thresholds=CLASS_THRESHOLDS, clip_seconds=1, context="none")
         targets = ClipTable.build(corpus, range(corpus.n_movies), 1).targets(corpus, task)
@@ -274,7 +275,7 @@ def test_class_cuts_classify_the_value_corpus(tmp_path):
     assert info["model_overrides"] == {"clip_seconds": 1, "context": "none"}
     assert sum(corpus.seconds(i) for i in range(corpus.n_movies)) == 40
     targets = ClipTable.build(corpus, range(corpus.n_movies), 1)
-    for task in ("valence", "arousal"):
+    for task in TASKS:
         cfg = ModelConfig(modalities=tuple(corpus.specs.values()), task=task, output="classification",
                           clip_seconds=1, context="none", **info["classification_by_task"][task])
         np.testing.assert_array_equal(clip_classes(targets.targets(corpus, task), cfg), d.classes(task) + 1)
@@ -313,7 +314,7 @@ def test_real_data_counts_ranges_and_modalities():
     assert len(d) == 4900
     assert {s: int((d.sets == s).sum()) for s in (0, 1, 2)} == {0: 0, 1: 2450, 2: 2450}
     assert {m: d.features[m].shape for m in d.modalities} == {"audio": (4900, 16), "scene": (4900, 14), "motion": (4900, 5)}
-    for task in ("valence", "arousal"):
+    for task in TASKS:
         assert 1.0 <= d.values[task].min() and d.values[task].max() <= 5.0
     assert d.values["valence"].max() < 3.6 and d.values["arousal"].max() > 4.5  # measured: 3.594, 4.543
     p = d.protocol()

@@ -42,7 +42,8 @@ from videoaffect.datasets.formats.annotations import (
     align_labels,
     read_second_labels,
 )
-from videoaffect.datasets.corpus import LABEL_NAMES, Corpus
+from videoaffect.core.vocabulary import TASKS
+from videoaffect.datasets.corpus import Corpus
 from videoaffect.core.labels import LabelScale
 from videoaffect.features.store import FeatureStore, StoreError
 
@@ -119,7 +120,7 @@ def corpus_from_store_items(
             block[...] = stored.features[name]
             block[~present] = 0.0  # absent seconds may hold anything; keep them finite
         labels = align_labels(item.labels(), b - a, tolerance=tolerance, movie_id=item.movie_id)
-        for lab in LABEL_NAMES:
+        for lab in TASKS:
             corpus.labels[lab][a:b] = scale.to_internal(getattr(labels, lab), where=f"movie {item.movie_id!r} {lab}")
     corpus._validate()
     return corpus
