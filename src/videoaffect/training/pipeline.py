@@ -31,6 +31,7 @@ from videoaffect.models.affect_model import (
     window_rows,
 )
 from videoaffect.core.device import resolve_device
+from videoaffect.core.errors import ConfigError
 from videoaffect.models.config import ModelConfig, RunSettings, TrainConfig
 from videoaffect.models.networks import InterClipLSTM, IntraClipModel, new_head
 from videoaffect.models.normalizer import Normalizer
@@ -299,9 +300,37 @@ class Trainer:
 
     def inter_clip(self, model: IntraClipModel) -> InterClipLSTM:
         """Intra-clip weights frozen; the BiLSTM + FC over windows of L clips learns eq. 3."""
+        return self._fit_inter_clip(model, self.cfg, self.rng)
+
+    def fit_context(self, intra: IntraClipModel, config: ModelConfig, seed: int) -> InterClipLSTM:
+        """An inter-clip BiLSTM for ``config`` (e.g. another window length L) on the frozen
+        ``intra``, with this trainer's data; the trainer's own config and generators stay as they
+        are, and so do ``intra``'s weights and trainable flags.
+
+        Seeded from (``seed``, L) alone (torch's global generator included, which module
+        initialisation draws from), so the result does not depend on what trained before it."""
+        if config.resolved_context != "lstm":
+            raise ConfigError(f"fit_context trains an inter-clip BiLSTM; this config's context is "
+                              f"{config.resolved_context!r}")
+        # The clip tables and targets were built for the trainer's config: only the inter-clip
+        # settings may differ.
+        for name in ("task", "output", "clip_seconds", "modalities"):
+            if getattr(config, name) != getattr(self.cfg, name):
+                raise ConfigError(f"fit_context: config.{name} {getattr(config, name)!r} differs from the "
+                                  f"trainer's {getattr(self.cfg, name)!r}; build a Trainer for that config")
+        torch.manual_seed(seed * 1009 + config.context_clips)
+        rng = np.random.default_rng([seed, config.context_clips])
+        flags = [p.requires_grad for p in intra.parameters()]
+        try:
+            return self._fit_inter_clip(intra, config, rng)
+        finally:
+            for p, flag in zip(intra.parameters(), flags):
+                p.requires_grad_(flag)
+
+    def _fit_inter_clip(self, model: IntraClipModel, cfg: ModelConfig, rng: np.random.Generator) -> InterClipLSTM:
         set_trainable(model, False)
-        length = self.cfg.context_clips
-        context = InterClipLSTM(self.cfg).to(self.device)
+        length = cfg.context_clips
+        context = InterClipLSTM(cfg).to(self.device)
         data = {}
         for key, split in (("train", self.train), ("val", self.val)):
             emb = self.embeddings(model, split)
@@ -330,7 +359,7 @@ class Trainer:
             batch_loss=lambda idx: window_loss("train", torch.from_numpy(idx)),
             val_loss=lambda: window_loss("val", torch.arange(n_val)).item(),
             cfg=self.tcfg,
-            rng=self.rng,
+            rng=rng,
             log=self.log,
             run=self.run_settings,
         )
