@@ -15,7 +15,7 @@ import torch
 
 from videoaffect.datasets.synthetic.features import SyntheticConfig, SyntheticModality, generate
 from videoaffect.reproduction import paper_results as paper
-from videoaffect.reproduction import reproduce
+from videoaffect.reproduction import reproduce, runner
 from videoaffect.evaluation.evaluate import evaluate_model
 from videoaffect.datasets.clips import ClipTable
 from videoaffect.reproduction.figures import clip_features, embed_2d, pca_2d
@@ -30,6 +30,7 @@ from videoaffect.reproduction.reproduce import (
 from videoaffect.models.affect_model import AffectModel
 from videoaffect.models.config import ModelConfig, TrainConfig
 from videoaffect.models.networks import ema
+from videoaffect.training.pipeline import Trainer
 
 MODEL = dict(hidden_size=8, head_hidden=8, context_hidden=4, map_channels=(4, 4), map_embedding=8)
 TRAIN = dict(max_epochs=2, patience=1, batch_size=16)
@@ -45,12 +46,12 @@ def corpus_with(*names: str, seed: int = 0):
 
 
 class CountingTrain:
-    """Wraps ``train_model`` as called by reproduce, recording each training's modalities."""
+    """Wraps ``train_model`` as called by the reproduction's runner, recording each training's modalities."""
 
     def __init__(self) -> None:
         # (task, method, modalities [+ "(classification)"]) per training
         self.calls: list[tuple[str, str, tuple[str, ...]]] = []
-        self.real = reproduce.train_model
+        self.real = runner.train_model
 
     def __call__(self, corpus, movies, model_cfg, train_cfg, log=None, run=None):
         names = tuple(m.name for m in model_cfg.modalities)
@@ -67,7 +68,7 @@ def run(corpus, out, count: CountingTrain | None = None, **kw):
     kw.setdefault("embedding", "pca")
     with pytest.MonkeyPatch.context() as mp:
         if count is not None:
-            mp.setattr(reproduce, "train_model", count)
+            mp.setattr(runner, "train_model", count)
         return run_reproduction(corpus, out, **kw)
 
 
@@ -79,14 +80,14 @@ def full(tmp_path_factory):
     out = tmp_path_factory.mktemp("reproduce") / "out"
     count = CountingTrain()
     contexts = []
-    real_retrain = reproduce._retrain_context
+    real_fit_context = Trainer.fit_context
 
-    def spy(trainer, model, config, seed):
+    def spy(trainer, intra, config, seed):
         contexts.append(config.context_clips)
-        return real_retrain(trainer, model, config, seed)
+        return real_fit_context(trainer, intra, config, seed)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(reproduce, "_retrain_context", spy)
+        mp.setattr(Trainer, "fit_context", spy)
         result = run(corpus, out, count, tables=("1", "2", "3", "4", "5"), classification=CLASSES)
     return corpus, out, result, count, contexts
 

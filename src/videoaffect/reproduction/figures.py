@@ -15,28 +15,36 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 import numpy as np
 import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from videoaffect.core.files import atomic_open
+from videoaffect.core.vocabulary import TASKS
 from videoaffect.datasets.clips import ClipTable
 from videoaffect.datasets.corpus import Corpus
 from videoaffect.evaluation.metrics import mse, pearson
 from videoaffect.models.affect_model import AffectModel
 from videoaffect.models.batches import ClipLoader
+from videoaffect.reproduction import paper_results as paper
+from videoaffect.reproduction.tables import table1, table4
+
+if TYPE_CHECKING:
+    from videoaffect.reproduction.common import Progress
+    from videoaffect.reproduction.plan import ExperimentPlan
 
 POSITIVE, NEGATIVE = "#d62728", "#1f77b4"
 
 
 def _save(fig: Figure, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
     FigureCanvasAgg(fig)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=110, format="png")
-    tmp.replace(path)  # a killed run never leaves half a PNG under the final name
+    # A killed run never leaves half a PNG under the final name; the reproduction sweeps the
+    # temporary file such a kill leaves (``runs.remove_temporary``).
+    with atomic_open(path, "wb") as fh:
+        fig.savefig(fh, dpi=110, format="png")
     return path
 
 
@@ -222,3 +230,42 @@ def prediction_figures(
             )
         )
     return out
+
+
+# ---------------------------------------------------------------------- which figures a reproduction draws
+def reproduction_figures(plan: ExperimentPlan, out: Path, test_movies: list[int], embedding: str,
+                         progress: Progress) -> list[Path]:
+    """Figures of the first seed's models: fig. 3 from the table-1 (modality-specific) models, or
+    from the final models' encoders when table 1 was not run; figs. 4-6 from the final models."""
+    seed = plan.seeds[0]
+    fig_dir = out / "figures"
+    written: list[Path] = []
+    models_dir = out / "models"
+    for task in TASKS:
+        # Only models of tables in this plan: others in the directory may be from other settings.
+        final_dir = models_dir / table4.saved_model(table4.NAME, task, seed)
+        final = None
+        if table4.NAME in plan.tables and (final_dir / "config.json").is_file():
+            final = AffectModel.load(final_dir)
+        sources: dict[str, tuple[AffectModel, str]] = {}
+        for pm in paper.PAPER_MODALITIES:
+            target = plan.modality_map[pm]
+            if target is None:
+                continue
+            d = models_dir / table1.saved_model(task, pm, seed)
+            if table1.NAME in plan.tables and (d / "config.json").is_file():
+                sources[pm] = (AffectModel.load(d), target)
+            elif final is not None and target in final.modality_names:
+                sources[pm] = (final, target)
+        if sources:
+            origin = "modality-specific models (table 1)" if table1.NAME in plan.tables else "final model encoders"
+            path = fig_dir / f"fig3_embedding_{task}.png"
+            embedding_figure(sources, plan.corpus, test_movies, path, task=task, method=embedding,
+                             seed=seed, subtitle=origin)
+            written.append(path)
+        if final is not None and final.config.output == "regression":
+            wanted = [m for m in paper.FIGURE_MOVIES[task] if m in {plan.corpus.movie_ids[i] for i in test_movies}]
+            written += prediction_figures(final, plan.corpus, test_movies, fig_dir, movie_ids=wanted or None)
+    if written:
+        progress(f"{len(written)} figures written to {fig_dir}")
+    return written
