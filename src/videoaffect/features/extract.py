@@ -259,10 +259,25 @@ def prefetch(items, depth: int):
         thread.join(timeout=5)
 
 
-def _worker_init(threads: int) -> None:
+def _worker_init(threads: int, parent: int) -> None:
     import torch
 
     torch.set_num_threads(threads)
+    _exit_with(parent)
+
+
+def _exit_with(parent: int, every_s: float = 0.5) -> None:
+    """End this worker process soon after the job's process dies.  A killed job (SIGKILL) cannot
+    stop its workers, and they would go on writing into a store whose lock the next job takes
+    over, then wait for work for ever (each still holds the task queue open)."""
+    import threading
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(every_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="videoaffect-watch-parent", daemon=True).start()
 
 
 def _extract_task(args: tuple) -> dict:
@@ -314,7 +329,7 @@ def _run_locked(videos, feature_set, store_root, *, workers, device, backend, sc
     threads = max(1, (os.cpu_count() or 1) // workers)
     results = []
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_worker_init,
-                             initargs=(threads,)) as pool:
+                             initargs=(threads, os.getpid())) as pool:
         futures = [pool.submit(_extract_task, a) for a in args]
         with _progress(progress) as bar:
             task = bar.add_task("movies", total=len(futures)) if bar else None
