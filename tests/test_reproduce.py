@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 
+from videoaffect.core.vocabulary import TASKS
 from videoaffect.datasets.synthetic.features import SyntheticConfig, SyntheticModality, generate
 from videoaffect.reproduction import paper_results as paper
 from videoaffect.reproduction import reproduce, runner
@@ -175,7 +176,7 @@ def test_shared_trainings_beta_sweep_trains_once_per_seed(full):
 def test_saved_final_models_reproduce_their_run_metrics(full):
     corpus, out, _, _, _ = full
     runs = records(out)
-    for task in ("valence", "arousal"):
+    for task in TASKS:
         model = AffectModel.load(out / "models" / f"table4-{task}-seed0")
         assert model.config.context_clips == paper.FINAL_CONTEXT_CLIPS
         assert model.config.ema_beta == paper.FINAL_EMA_BETA
@@ -341,6 +342,9 @@ def test_bad_settings_fail_before_training(tmp_path):
         run(corpus, tmp_path / "c", tables=("7",))
     with pytest.raises(ReproductionError, match="both the training split"):
         run(corpus, tmp_path / "d", tables=("1",), test_split=["train", "test"])
+    with pytest.raises(ReproductionError, match="auto, tsne or pca"):
+        run(corpus, tmp_path / "e", tables=("1",), embedding="umap")
+    assert not any((tmp_path / d).exists() for d in "abcde")
 
 
 def test_table5_without_classification_config_is_reported_not_run(tmp_path):

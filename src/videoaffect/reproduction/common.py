@@ -14,6 +14,9 @@ from videoaffect.core.errors import ConfigError
 
 Progress = Callable[[str], None]
 
+# 2-D embeddings of figure 3's clip features; "auto" = t-SNE when scikit-learn imports, else PCA.
+EMBEDDINGS = ("auto", "tsne", "pca")
+
 
 class ReproductionError(ConfigError):
     """Bad reproduction settings or out-directory contents; the message says how to fix it."""

@@ -22,6 +22,7 @@ import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from videoaffect.core.errors import ConfigError, ModelError
 from videoaffect.core.files import atomic_open
 from videoaffect.core.vocabulary import TASKS
 from videoaffect.datasets.clips import ClipTable
@@ -30,6 +31,7 @@ from videoaffect.evaluation.metrics import mse, pearson
 from videoaffect.models.affect_model import AffectModel
 from videoaffect.models.batches import ClipLoader
 from videoaffect.reproduction import paper_results as paper
+from videoaffect.reproduction.common import EMBEDDINGS
 from videoaffect.reproduction.tables import table1, table4
 
 if TYPE_CHECKING:
@@ -67,7 +69,7 @@ def clip_features(
     is absent are left out (their feature is zero by construction, not an encoding)."""
     encoder = model.intra if model.intra is not None else (model.members or {}).get(modality)
     if encoder is None or modality not in encoder.modality_names:
-        raise ValueError(f"the model has no encoder for modality {modality!r} (it has {model.modality_names})")
+        raise ModelError(f"the model has no encoder for modality {modality!r} (it has {model.modality_names})")
     model.check_corpus(corpus)
     dev = torch.device(device)
     encoder.to(dev).eval()
@@ -96,15 +98,15 @@ def pca_2d(x: np.ndarray) -> np.ndarray:
 
 def embed_2d(x: np.ndarray, method: str = "auto", seed: int = 0) -> tuple[np.ndarray, str]:
     """(n, 2) coordinates and the method actually used ("tsne" or "pca")."""
-    if method not in ("auto", "tsne", "pca"):
-        raise ValueError(f"embedding method must be auto, tsne or pca, got {method!r}")
+    if method not in EMBEDDINGS:
+        raise ConfigError(f"embedding method must be auto, tsne or pca, got {method!r}")
     n = x.shape[0]
     if method in ("auto", "tsne") and n > 5:
         try:
             from sklearn.manifold import TSNE
         except ImportError:
             if method == "tsne":
-                raise ImportError("t-SNE needs scikit-learn (pip install scikit-learn); or use method='pca'")
+                raise ConfigError("t-SNE needs scikit-learn (pip install scikit-learn); or use method='pca'") from None
         else:
             perplexity = float(min(30.0, (n - 1) / 3.0))
             tsne = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed)
@@ -129,7 +131,7 @@ def embedding_figure(
     modality whose encoder to use).  Points are test clips, red where the label is > 0."""
     names = list(sources)
     if not names:
-        raise ValueError("no modality to plot")
+        raise ConfigError("no modality to plot")
     cols = min(2, len(names))
     rows = math.ceil(len(names) / cols)
     fig = Figure(figsize=(4.2 * cols, 4.0 * rows))

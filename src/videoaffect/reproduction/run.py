@@ -12,6 +12,7 @@ Output directory::
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ from videoaffect.datasets.corpus import Corpus
 from videoaffect.datasets.loading import DatasetInfo
 from videoaffect.models.config import RunSettings
 from videoaffect.reproduction import paper_results as paper
-from videoaffect.reproduction.common import Progress, ReproductionError, jsonable, versions
+from videoaffect.reproduction.common import EMBEDDINGS, Progress, ReproductionError, jsonable, versions
 from videoaffect.reproduction.plan import ExperimentPlan
 from videoaffect.reproduction.report import summary_markdown, table_json, table_markdown
 from videoaffect.reproduction.runner import Runner
@@ -63,6 +64,15 @@ def _check_splits(corpus: Corpus, plan: ExperimentPlan, train_split, test_split,
                     f"{what} movies {unlabelled[:5]} have no {task} labels; every table needs labelled "
                     "training and test movies (choose other splits with train_split/test_split)"
                 )
+
+
+def _check_embedding(embedding: str) -> None:
+    # Figures come after every training: a bad choice must fail before hours of work, not after.
+    if embedding not in EMBEDDINGS:
+        raise ReproductionError(f"embedding method must be auto, tsne or pca, got {embedding!r}")
+    if embedding == "tsne" and importlib.util.find_spec("sklearn") is None:
+        raise ReproductionError("the t-SNE embedding of figure 3 needs scikit-learn (pip install scikit-learn); "
+                                "or use the pca embedding, or no figures")
 
 
 def run_reproduction(
@@ -109,6 +119,8 @@ def run_reproduction(
     )
     train_movies, test_movies = split_movies(corpus, train_split), split_movies(corpus, test_split)
     _check_splits(corpus, plan, train_split, test_split, train_movies, test_movies)
+    if figures:
+        _check_embedding(embedding)
     if isinstance(dataset_info, DatasetInfo):
         dataset_info = dataset_info.to_dict()
     info = jsonable(dict(dataset_info or {}))
