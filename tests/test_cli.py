@@ -76,7 +76,7 @@ def test_errors_are_one_clear_line(tmp_path, capsys):
     assert main(["-q", "evaluate", str(tmp_path), "--synthetic", "tiny"]) == 2
     assert "model.json is missing" in capsys.readouterr().err
     assert main(["-q", "train", "--synthetic", "tiny", "--modalities", "audio,smell", "--out", str(tmp_path / "m")]) == 2
-    assert "['smell'] are not in the corpus" in capsys.readouterr().err
+    assert "--modalities: ['smell'] are not in the data" in capsys.readouterr().err
 
 
 def test_train_refuses_to_overwrite(tmp_path, capsys):

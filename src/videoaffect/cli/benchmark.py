@@ -1,4 +1,4 @@
-"""``videoaffect benchmark liris-accede-discrete``."""
+"""``videoaffect benchmark liris-accede-discrete``: our methods against simple references."""
 
 from __future__ import annotations
 
@@ -7,40 +7,21 @@ import sys
 import time
 from pathlib import Path
 
-from videoaffect.core.files import atomic_write_text
-from videoaffect.reproduction.liris_benchmark import METHODS, TASKS, format_summary, run_liris_benchmark
+from videoaffect.cli import common
+from videoaffect.core.vocabulary import METHODS, TASKS
+
+# Mirrors reproduction.liris_benchmark.METHODS (a test checks it), written out here so that
+# `--help` does not import torch.
+REFERENCE_METHODS = ("svr", "ridge", "mean")
+BENCHMARK_METHODS = (*METHODS, *REFERENCE_METHODS)
 
 
-def cmd_liris_benchmark(args: argparse.Namespace) -> int:
-    echo = None if getattr(args, "quiet", False) else (lambda line: print(line, file=sys.stderr, flush=True))
-    start = time.perf_counter()
-    rows = run_liris_benchmark(
-        args.root,
-        seeds=tuple(args.seeds),
-        json_out=args.json,
-        methods=tuple(args.methods),
-        tasks=tuple(args.tasks),
-        fast=args.fast,
-        device=args.device,
-        progress=echo,
-        group=args.validation_group,
-    )
-    table = format_summary(rows)
-    print(table)
-    print(f"\nwall time {time.perf_counter() - start:.0f} s", file=sys.stderr)
-    if args.markdown is not None:
-        args.markdown.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(args.markdown, table + "\n")
-    if args.json is not None:
-        print(f"rows written to {args.json}", file=sys.stderr)
-    return 0
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("benchmark", help="benchmarks on real data sets (see `videoaffect benchmark -h`)")
-    bsub = p.add_subparsers(dest="benchmark_command", required=True)
+def register(sub, parents=()) -> None:
+    p = sub.add_parser("benchmark", parents=list(parents),
+                       help="benchmarks on real data sets (see `videoaffect benchmark -h`)")
+    bsub = p.add_subparsers(dest="benchmark_command", required=True, metavar="BENCHMARK")
     b = bsub.add_parser(
-        "liris-accede-discrete",
+        "liris-accede-discrete", parents=list(parents),
         help="LIRIS-ACCEDE discrete (TAC2015 features): our methods vs SVR, ridge and the mean",
         description="Train on set 1 and evaluate on set 2 (or, when ACCEDEsets.txt has a test set 0, "
         "train on sets 1+2 and test on set 0), for valence and arousal; print a Markdown table "
@@ -51,17 +32,44 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--json", type=Path, help="write every row (task, method, split, seed, mse, pearson, ...) "
                    "to this JSON file, updated after each run")
     b.add_argument("--markdown", type=Path, help="also write the summary table to this Markdown file")
-    b.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="training seeds (default 0 1 2)")
-    b.add_argument("--methods", nargs="+", choices=list(METHODS), default=list(METHODS),
+    b.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="training seeds")
+    b.add_argument("--methods", nargs="+", choices=list(BENCHMARK_METHODS), default=list(BENCHMARK_METHODS),
                    help="methods to run (default: all)")
     b.add_argument("--tasks", nargs="+", choices=list(TASKS), default=list(TASKS),
                    help="labels to predict (default: valence arousal)")
     b.add_argument("--fast", action="store_true", help="smoke test: 150 excerpts per set, first seed, "
                    "3-epoch tiny networks (numbers are not meaningful)")
-    b.add_argument("--device", default="cpu", help="cpu, cuda or auto for our networks")
+    common.add_device(b)
     b.add_argument("--validation-group", choices=["id-blocks", "excerpt"], default="id-blocks",
                    help="what our training pipeline's validation carve treats as one movie: blocks of "
-                   "~60 consecutive excerpt ids (a film proxy, default) or single excerpts (leaks films)")
-    b.set_defaults(func=cmd_liris_benchmark)
+                   "~60 consecutive excerpt ids (a film proxy) or single excerpts (leaks films)")
+    b.set_defaults(func=run)
 
 
+def run(args: argparse.Namespace) -> int:
+    from videoaffect.core.files import atomic_write_text
+    from videoaffect.reproduction.liris_benchmark import format_summary, run_liris_benchmark
+
+    common.check_file_arg(args.json, "--json")
+    common.check_file_arg(args.markdown, "--markdown")
+    echo = None if getattr(args, "verbosity", 0) < 0 else (lambda line: print(line, file=sys.stderr, flush=True))
+    start = time.perf_counter()
+    rows = run_liris_benchmark(
+        args.root,
+        seeds=tuple(args.seeds),
+        json_out=args.json,
+        methods=tuple(args.methods),
+        tasks=tuple(args.tasks),
+        fast=args.fast,
+        device=common.resolved_device(args),
+        progress=echo,
+        group=args.validation_group,
+    )
+    table = format_summary(rows)
+    print(table)
+    print(f"\nwall time {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    if args.markdown is not None:
+        atomic_write_text(args.markdown, table + "\n")
+    if args.json is not None:
+        print(f"rows written to {args.json}", file=sys.stderr)
+    return 0

@@ -8,14 +8,8 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from videoaffect.models.config import RunSettings
-from videoaffect.reproduction.reproduce import (
-    FAST_MODEL_OVERRIDES,
-    FAST_TRAIN_OVERRIDES,
-    ReproductionError,
-    parse_modality_map,
-    run_reproduction,
-)
+from videoaffect.cli import common
+from videoaffect.core.errors import ConfigError
 
 
 def _parse_value(text: str):
@@ -29,7 +23,7 @@ def _parse_options(items: Sequence[str] | None, what: str) -> dict:
     out = {}
     for item in items or ():
         if "=" not in item:
-            raise ReproductionError(f"--{what} {item!r}: write KEY=VALUE, e.g. hidden_size=64")
+            raise ConfigError(f"--{what} {item!r}: write KEY=VALUE, e.g. hidden_size=64")
         key, value = item.split("=", 1)
         out[key.strip().replace("-", "_")] = _parse_value(value.strip())
     return out
@@ -39,18 +33,41 @@ def _parse_csv(text: str | None) -> list[str]:
     return [s.strip() for s in text.split(",") if s.strip()] if text else []
 
 
-def _load_input(args):
+def _seeds(text: str | None) -> list[int]:
+    try:
+        return [int(s) for s in _parse_csv(text)]
+    except ValueError:
+        raise ConfigError(f"--seeds {text!r}: give comma-separated whole numbers, e.g. 0,1,2") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    from videoaffect.core.locks import OutputLock
+
+    common.check_one_source(args)
+    common.check_out_dir(args.out)
+    common.check_dir_arg(args.store, "--store")
+    seeds = _seeds(args.seeds) or ([0] if args.fast else [0, 1, 2])
+    # Held before the data are loaded, so a second command on the same --out fails at once
+    # (run_reproduction takes the same lock again, re-entrantly).
+    with OutputLock(args.out, "reproduce"):
+        return _run_locked(args, seeds)
+
+
+def _run_locked(args: argparse.Namespace, seeds: list[int]) -> int:
     from videoaffect.datasets.loading import ExtractionRequest, load_source
+    from videoaffect.reproduction.reproduce import (
+        FAST_MODEL_OVERRIDES,
+        FAST_TRAIN_OVERRIDES,
+        parse_modality_map,
+        run_reproduction,
+    )
 
-    extraction = ExtractionRequest(store=args.store or (Path(args.out) / "features"), feature_set=args.feature_set,
-                                   workers=args.workers, device=args.device,
-                                   progress=not args.no_progress and sys.stderr.isatty())
+    extraction = None
+    if args.dataset is not None:
+        extraction = ExtractionRequest(store=args.store or (Path(args.out) / "features"), feature_set=args.feature_set,
+                                       workers=args.workers, device=args.device, progress=common.progress_wanted(args))
     loaded = load_source(dataset=args.dataset, corpus=args.corpus, synthetic=args.synthetic, extraction=extraction)
-    return loaded.corpus, loaded.info
-
-
-def cmd_reproduce(args) -> int:
-    corpus, info = _load_input(args)
+    corpus, info = loaded.corpus, loaded.info
     model_overrides = {
         **(FAST_MODEL_OVERRIDES if args.fast else {}),
         **info.model_overrides,
@@ -61,18 +78,16 @@ def cmd_reproduce(args) -> int:
         **info.train_overrides,
         **_parse_options(args.train_option, "train-option"),
     }
-    run = RunSettings(device=args.device, num_threads=args.threads,
-                      progress=not args.no_progress and sys.stderr.isatty())
-    seeds = [int(s) for s in _parse_csv(args.seeds)] or ([0] if args.fast else [0, 1, 2])
     classification = info.classification
     if classification is None and info.classification_by_task:
         classification = {"by_task": info.classification_by_task}
     if args.classification is not None:
-        cuts = [float(x) for x in _parse_csv(args.classification)]
+        try:
+            cuts = [float(x) for x in _parse_csv(args.classification)]
+        except ValueError:
+            raise ConfigError(f"--classification {args.classification!r}: give comma-separated numbers") from None
         classification = {"num_classes": len(cuts) + 1, "class_thresholds": cuts}
     modality_map = {**info.modality_map, **parse_modality_map(args.modality_map)}
-    train_split = _parse_csv(args.train_split) or info.train_split
-    test_split = _parse_csv(args.test_split) or info.test_split
 
     def say(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
@@ -85,14 +100,14 @@ def cmd_reproduce(args) -> int:
         train_overrides=train_overrides,
         tables=_parse_csv(args.tables) or None,
         modality_map=modality_map,
-        train_split=train_split,
-        test_split=test_split,
+        train_split=_parse_csv(args.train_split) or info.train_split,
+        test_split=_parse_csv(args.test_split) or info.test_split,
         classification=classification,
-        progress=None if args.quiet_runs else say,
+        progress=say if getattr(args, "verbosity", 0) >= 0 else None,
         figures=not args.no_figures,
         embedding=args.embedding,
         dataset_info=info,
-        run=run,
+        run=common.run_settings(args),
     )
     print(f"{len(result.trained)} trainings run, {len(result.loaded)} runs resumed from {args.out / 'runs'}")
     for f in result.files:
@@ -102,29 +117,24 @@ def cmd_reproduce(args) -> int:
     return 0
 
 
-def register(sub) -> argparse.ArgumentParser:
-    """Add ``videoaffect reproduce`` to an argparse subparsers object.
-
-    ``load_dataset(root) -> (corpus, info)`` serves ``--dataset ROOT``; ``info`` keys are listed
-    in ``DATASET_INFO_KEYS`` (all optional).  Without it, ``--dataset`` reports that no loader is
-    wired and ``--corpus`` / ``--synthetic`` still work."""
+def register(sub, parents=()) -> argparse.ArgumentParser:
     p = sub.add_parser(
-        "reproduce",
+        "reproduce", parents=list(parents),
         help="run the paper's experiments (tables 1-5, figures) with the paper's numbers alongside",
         description="Train and evaluate every configuration of the paper's tables on a dataset, over "
         "several seeds, and write tableN.md/tableN.json, summary.md, config.json, runs/, models/ and "
         "figures/ to --out. Rerunning the same command resumes: finished runs are not redone.",
     )
     g = p.add_argument_group("data (give exactly one)")
-    g.add_argument("--dataset", type=Path, help="dataset root (MediaEval 2018 or LIRIS-ACCEDE discrete layout)")
+    g.add_argument("--dataset", type=Path, help="dataset root (MediaEval 2018 or LIRIS-ACCEDE discrete layout) "
+                   "or a CSV manifest")
     g.add_argument("--corpus", type=Path, help="a corpus directory (corpus.json + movies/*.npz)")
-    g.add_argument("--synthetic", choices=["tiny", "small", "mediaeval"],
+    g.add_argument("--synthetic", choices=common.SYNTHETIC_PRESETS,
                    help="a synthetic corpus (for trying the command; it has no action modality)")
     g.add_argument("--store", type=Path,
                    help="--dataset with videos: feature store to extract into / read from (default: OUT/features)")
-    g.add_argument("--feature-set", default="default",
-                   help="--dataset with videos: feature set to extract (default, paper, or module:function)")
-    g.add_argument("--workers", type=int, default=1, help="--dataset with videos: parallel extraction processes")
+    common.add_feature_set(g, " (--dataset with videos)")
+    common.add_workers(g, "--dataset with videos: parallel extraction processes")
     g.add_argument("--train-split", help="comma-separated split names to train on (default: the dataset's, else 'train')")
     g.add_argument("--test-split", help="comma-separated split names to test on (default: the dataset's, else 'test')")
     p.add_argument("--out", type=Path, required=True, help="output directory (reuse it to resume)")
@@ -143,12 +153,14 @@ def register(sub) -> argparse.ArgumentParser:
                    help="ModelConfig field for every model, e.g. hidden_size=64 or clip_seconds=5 (JSON values)")
     p.add_argument("--train-option", action="append", metavar="KEY=VALUE",
                    help="TrainConfig field for every training, e.g. max_epochs=50 (JSON values)")
-    p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
-    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch default)")
+    common.add_device(p)
+    common.add_threads(p)
     p.add_argument("--embedding", choices=["auto", "tsne", "pca"], default="auto",
                    help="2-D embedding of figure 3: t-SNE (scikit-learn) or PCA; auto = t-SNE when available")
     p.add_argument("--no-figures", action="store_true", help="skip the figures")
-    p.add_argument("--no-progress", action="store_true", help="no progress bars")
-    p.add_argument("--quiet-runs", action="store_true", help="no per-training progress lines on stderr")
-    p.set_defaults(func=cmd_reproduce)
+    common.add_progress(p)
+    # 0.2 spelling of -q for this command, kept working but not advertised
+    p.add_argument("--quiet-runs", dest="verbosity", action="store_const", const=-1, default=argparse.SUPPRESS,
+                   help=argparse.SUPPRESS)
+    p.set_defaults(func=run)
     return p

@@ -36,6 +36,7 @@ class OutputLock:
         self.path = self.directory / LOCK_NAME
         self.what = what
         self.took_over: dict | None = None
+        self._nested = False
 
     def _owner(self) -> dict | None:
         try:
@@ -57,8 +58,11 @@ class OutputLock:
                     # create and write: wait a moment, then treat an empty file as stale.
                     time.sleep(0.2)
                     owner = self._owner()
-                if owner is not None and owner.get("host") == me["host"] and _alive(int(owner.get("pid", -1))) \
-                        and int(owner["pid"]) != os.getpid():
+                if owner is not None and owner.get("host") == me["host"] and owner.get("pid") == os.getpid():
+                    # This process already holds it (a command and the library function it calls).
+                    self._nested = True
+                    return self
+                if owner is not None and owner.get("host") == me["host"] and _alive(int(owner.get("pid", -1))):
                     raise BusyError(
                         f"{self.directory} is being written by another videoaffect process (pid {owner['pid']}, "
                         f"`{owner.get('command', '?')}` since {owner.get('since', '?')}); wait for it to finish "
@@ -81,6 +85,8 @@ class OutputLock:
         raise BusyError(f"could not take {self.path}: other processes keep creating it; retry")
 
     def release(self) -> None:
+        if self._nested:
+            return
         owner = self._owner()
         if owner is not None and owner.get("pid") == os.getpid():
             self.path.unlink(missing_ok=True)

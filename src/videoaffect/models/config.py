@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Literal, get_args
 
-from videoaffect.core.device import check_device_name
+from videoaffect.core.device import DEVICE_HELP, check_device_name
 from videoaffect.core.errors import ConfigError
 from videoaffect.core.modality import ModalitySpec
+from videoaffect.core.vocabulary import Method, Output, Task
 
-TASKS = ("valence", "arousal")
-OUTPUTS = ("regression", "classification")
-CONTEXTS = ("auto", "lstm", "ema", "none")
-EMA_INITS = ("first", "zero")
+ContextChoice = Literal["auto", "lstm", "ema", "none"]
+EmaInit = Literal["first", "zero"]
+RankMetric = Literal["pearson", "mse"]
+Stage2Init = Literal["stage1", "fresh"]
+TASKS: tuple[str, ...] = get_args(Task)
+OUTPUTS: tuple[str, ...] = get_args(Output)
+CONTEXTS: tuple[str, ...] = get_args(ContextChoice)
+EMA_INITS: tuple[str, ...] = get_args(EmaInit)
+
+
+def _field(default: Any, help: str, *, cli: bool = True, flag: str | None = None) -> Any:
+    """A config field with its help text, declared once for the code and the command line
+    (``cli=False``: not an option of its own; ``flag``: option name other than the field's)."""
+    meta = {"help": help, "cli": cli, "flag": flag}
+    if isinstance(default, (list, dict, set)):
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
+    return field(default=default, metadata=meta)
 
 
 @dataclass
@@ -21,42 +36,51 @@ class ModelConfig:
 
     Sizes the paper does not give are ours: LSTM hidden size 128 per direction (clip feature
     256 = forward and backward final states), FC width 128, inter-clip LSTM hidden size 64.
+    Each field's help text is also its command-line help (``cli/options.py`` generates the
+    options from these fields).
     """
 
-    modalities: tuple[ModalitySpec, ...] = ()
-    task: str = "valence"
-    output: str = "regression"
-    num_classes: int = 3
+    modalities: tuple[ModalitySpec, ...] = _field((), "", cli=False)
+    task: Task = _field("valence", "", cli=False)
+    output: Output = _field("regression", "regression (FC + tanh) or the classification variant (softmax over "
+                            "--num-classes)")
+    num_classes: int = _field(3, "classes of the classification variant")
     # Classes for the classification variant come from the clip target on the internal
     # [-1, 1] scale cut at these thresholds (class 0 below the first).
-    class_thresholds: tuple[float, ...] = (-1.0 / 3.0, 1.0 / 3.0)
-    clip_seconds: int = 10
-    hidden_size: int = 128
-    num_layers: int = 2
-    head_hidden: int = 128
-    dropout: float = 0.0
+    class_thresholds: tuple[float, ...] = _field((-1.0 / 3.0, 1.0 / 3.0), "ascending cut points on the [-1, 1] "
+                                                 "scale that turn clip targets into classes (comma-separated; with a leading minus "
+                                                 "write --class-thresholds=-0.3,0.3)")
+    clip_seconds: int = _field(10, "clip length in seconds (the paper does not state it; 10 is our assumption); "
+                               "a movie's last, shorter clip is kept at its true length")
+    hidden_size: int = _field(128, "intra-clip LSTM size per direction")
+    num_layers: int = _field(2, "intra-clip LSTM layers (the paper's 2)")
+    head_hidden: int = _field(128, "width of FC1 (the clip embedding)")
+    dropout: float = _field(0.0, "dropout between LSTM layers")
     # Trainable per-frame head for feature-map modalities (action, paper 3.1.2): two
     # conv3x3 + ReLU + maxpool2 groups, then a 128-wide FC.
-    map_channels: tuple[int, int] = (64, 64)
-    map_embedding: int = 128
+    map_channels: tuple[int, int] = _field((64, 64), "channels of the two conv layers of the action head "
+                                           "(comma-separated)")
+    map_embedding: int = _field(128, "width of the action head's FC layer")
     # Inter-clip context: "auto" = BiLSTM over clips for valence, EMA for arousal (paper 3.2.2),
     # none for classification (each MediaEval 2015 excerpt is a single clip).
-    context: str = "auto"
-    context_clips: int = 4
-    context_hidden: int = 64
+    context: ContextChoice = _field("auto", "inter-clip context: auto = BiLSTM over clips for valence, EMA for "
+                                    "arousal (paper 3.2.2), none for classification")
+    context_clips: int = _field(4, "L, clips per inter-clip window (paper's best 4)")
+    context_hidden: int = _field(64, "inter-clip LSTM size per direction")
     # Arousal smoothing (eq. 2) with decay ``ema_beta`` per clip step.  Its time constant in
     # seconds, tau = -clip_seconds / ln(beta), is what stays the same across clip lengths and
     # strides: at one-second resolution the curve is smoothed with beta ** (1 / clip_seconds)
     # per second.  beta = 0 means no smoothing.  ``ema_zero_lag`` runs the EMA forward and then
     # backward (no delay; beyond the paper).
-    ema_beta: float = 0.98
-    ema_init: str = "first"
-    ema_zero_lag: bool = False
+    ema_beta: float = _field(0.98, "", cli=False)  # `train --ema-beta` also takes auto and none
+    ema_init: EmaInit = _field("first", "EMA start: 'first' = the first clip's own prediction, 'zero' = 0")
+    ema_zero_lag: bool = _field(False, "run the EMA forward then backward (no delay); --ema-beta auto decides "
+                                "this itself")
     # How overlapping clips (clip stride below the clip length) make a per-second curve: 0 = each
     # second is the mean of the clips covering it; lambda > 0 = the curve whose clip means best
     # match the clip predictions, penalising second-to-second changes by lambda (see
     # ``combine_clips``).  Beyond the paper; `train` chooses it on validation movies.
-    deconvolution: float = 0.0
+    deconvolution: float = _field(0.0, "", cli=False)
 
     def __post_init__(self) -> None:
         self.modalities = tuple(
@@ -81,6 +105,14 @@ class ModelConfig:
             raise ConfigError(f"deconvolution must be >= 0, got {self.deconvolution}")
         if self.clip_seconds < 1 or self.context_clips < 1:
             raise ConfigError("clip_seconds and context_clips must be at least 1")
+        small = [n for n in ("hidden_size", "num_layers", "head_hidden", "map_embedding", "context_hidden")
+                 if getattr(self, n) < 1]
+        if small or any(c < 1 for c in self.map_channels) or len(self.map_channels) != 2:
+            raise ConfigError(f"{', '.join(small) or 'map_channels'} must be at least 1 (map_channels: two values)")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ConfigError(f"dropout must be in [0, 1), got {self.dropout}")
+        if self.num_classes < 2:
+            raise ConfigError(f"num_classes must be at least 2, got {self.num_classes}")
         if self.output == "classification":
             if len(self.class_thresholds) != self.num_classes - 1:
                 raise ConfigError(
@@ -152,32 +184,32 @@ class ModelConfig:
 
 @dataclass
 class TrainConfig:
-    """How to train (paper section 3.3).  Optimiser settings are ours: the paper gives none."""
+    """How to train (paper section 3.3): everything that changes the result.  Optimiser settings
+    are ours: the paper gives none.  Where and how visibly it runs is `RunSettings`."""
 
-    method: str = "progressive"  # progressive | joint (Baseline 1) | average (Baseline 2)
-    seed: int = 0
-    batch_size: int = 64
-    lr: float = 1e-3
-    weight_decay: float = 0.0
-    max_epochs: int = 30
-    patience: int = 4
-    # An epoch counts as an improvement only if the validation loss drops by more than this;
-    # without it, residual steps crawl on for many epochs of negligible gains.
-    min_delta: float = 1e-4
-    finetune_lr_scale: float = 0.3
-    val_fraction: float = 0.2
-    # Stage-1 ranking metric on the validation movies: "pearson" (scale-free; ties broken by
-    # MSE) or "mse".  Classification always ranks by accuracy.
-    rank_metric: str = "pearson"
-    # Stage 2 initialises each modality's LSTMs from its stage-1 weights ("stage1"), as the
-    # paper calls stage 1 pre-training, or from scratch ("fresh").
-    stage2_init: str = "stage1"
-    # Fixed order for stage 2 instead of the stage-1 ranking (stage 1 still runs and is logged).
-    modality_order: tuple[str, ...] = ()
+    method: Method = _field("progressive", "progressive = residual progressive training (paper); joint = "
+                            "Baseline 1; average = Baseline 2 (modality-specific models averaged)")
+    seed: int = _field(0, "random seed (same seed, same CPU run, same metrics)")
+    batch_size: int = _field(64, "clips per batch")
+    lr: float = _field(1e-3, "Adam learning rate")
+    weight_decay: float = _field(0.0, "Adam weight decay")
+    max_epochs: int = _field(30, "epoch limit per stage")
+    patience: int = _field(4, "early stopping: epochs without improvement")
+    # Without a minimum improvement, residual steps crawl on for many epochs of negligible gains.
+    min_delta: float = _field(1e-4, "smallest validation-loss drop that counts as an improvement")
+    finetune_lr_scale: float = _field(0.3, "learning-rate factor of the final whole-model fine-tune")
+    val_fraction: float = _field(0.2, "fraction of the training movies held out for validation")
+    # Classification always ranks by accuracy.
+    rank_metric: RankMetric = _field("pearson", "stage-1 ranking metric on the validation movies (pearson: "
+                                     "scale-free, ties broken by MSE)")
+    # The paper calls stage 1 pre-training, hence stage-1 weights by default.
+    stage2_init: Stage2Init = _field("stage1", "initialise stage-2 LSTMs from their stage-1 weights or from scratch")
+    modality_order: tuple[str, ...] = _field((), "comma-separated fixed stage-2 order instead of the stage-1 "
+                                             "ranking (stage 1 still runs and is logged)")
 
     def __post_init__(self) -> None:
         self.modality_order = tuple(self.modality_order)
-        if self.method not in ("progressive", "joint", "average"):
+        if self.method not in get_args(Method):
             raise ConfigError(f"method must be progressive, joint or average, got {self.method!r}")
         if self.rank_metric not in ("pearson", "mse"):
             raise ConfigError(f"rank_metric must be pearson or mse, got {self.rank_metric!r}")
@@ -185,8 +217,13 @@ class TrainConfig:
             raise ConfigError(f"stage2_init must be stage1 or fresh, got {self.stage2_init!r}")
         if not 0.0 < self.val_fraction < 1.0:
             raise ConfigError(f"val_fraction must be in (0, 1), got {self.val_fraction}")
-        if self.batch_size < 1 or self.max_epochs < 1 or self.patience < 1:
-            raise ConfigError("batch_size, max_epochs and patience must be at least 1")
+        small = [n for n in ("batch_size", "max_epochs", "patience") if getattr(self, n) < 1]
+        if small:
+            raise ConfigError(f"{', '.join(small)} must be at least 1")
+        if not self.lr > 0 or not self.finetune_lr_scale > 0:
+            raise ConfigError(f"lr and finetune_lr_scale must be > 0, got {self.lr} and {self.finetune_lr_scale}")
+        if self.weight_decay < 0 or self.min_delta < 0:
+            raise ConfigError(f"weight_decay and min_delta must be >= 0, got {self.weight_decay} and {self.min_delta}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -210,9 +247,9 @@ class RunSettings:
     """Where and how visibly a job runs.  Nothing here changes a result, so none of it is
     saved with a model or counted in a reproduction fingerprint (unlike `TrainConfig`)."""
 
-    device: str = "cpu"
-    num_threads: int = 0  # 0 = leave torch's default
-    progress: bool = False
+    device: str = _field("cpu", DEVICE_HELP)
+    num_threads: int = _field(0, "torch CPU threads (0 = torch's default)", flag="threads")
+    progress: bool = _field(False, "", cli=False)  # the command line's --progress / --no-progress
 
     def __post_init__(self) -> None:
         self.device = check_device_name(self.device)

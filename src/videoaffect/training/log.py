@@ -25,7 +25,8 @@ class TrainingLog:
                 fh.write(json.dumps(rec) + "\n")
         if self.echo:
             text = " ".join(f"{k}={_fmt(v)}" for k, v in fields.items())
-            logger.info("%s %s", event, text)
+            # one line per epoch is detail (`-v`); stage results are the story (default)
+            logger.log(logging.DEBUG if event == "epoch" else logging.INFO, "%s %s", event, text)
 
     def epochs(self, stage: str) -> list[dict]:
         return [r for r in self.records if r["event"] == "epoch" and r.get("stage") == stage]

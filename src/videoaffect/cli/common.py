@@ -1,0 +1,212 @@
+"""Options and checks shared by the commands.  Everything here is light to import: a command's
+heavy modules (torch, PyAV, the extractors) are imported when it runs, so ``--help`` is fast."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from videoaffect.core.device import DEVICE_HELP, check_device_name
+from videoaffect.core.errors import ConfigError, DataError
+from videoaffect.core.vocabulary import TASKS
+from videoaffect.models.config import RunSettings
+
+SYNTHETIC_PRESETS = ("tiny", "small", "mediaeval")
+
+
+# ---------------------------------------------------------------------- argument types
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} must be at least 1")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} must be 0 or more")
+    return value
+
+
+def device_arg(text: str) -> str:
+    try:
+        return check_device_name(text)
+    except ConfigError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a device; use {DEVICE_HELP}") from None
+
+
+# ---------------------------------------------------------------------- shared options
+def verbosity_parent() -> argparse.ArgumentParser:
+    """-q / -v, accepted before and after the command name.  SUPPRESS keeps a subcommand's
+    parser from resetting what was given before the command name."""
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("output")
+    g.add_argument("-q", "--quiet", dest="verbosity", action="store_const", const=-1, default=argparse.SUPPRESS,
+                   help="warnings and errors only (no progress output)")
+    g.add_argument("-v", "--verbose", dest="verbosity", action="store_const", const=1, default=argparse.SUPPRESS,
+                   help="also per-epoch training lines")
+    return p
+
+
+def add_progress(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bars and per-step lines on stderr (default: when stderr is a terminal)")
+
+
+def progress_wanted(args: argparse.Namespace) -> bool:
+    if getattr(args, "verbosity", 0) < 0:
+        return False
+    chosen = getattr(args, "progress", None)
+    return sys.stderr.isatty() if chosen is None else bool(chosen)
+
+
+def add_device(p, default: str = "cpu") -> None:
+    p.add_argument("--device", type=device_arg, default=default, help=DEVICE_HELP)
+
+
+def add_threads(p) -> None:
+    p.add_argument("--threads", dest="num_threads", type=non_negative_int, default=0, metavar="N",
+                   help="torch CPU threads (0 = torch's default)")
+
+
+def add_workers(p, what: str = "parallel extraction processes") -> None:
+    p.add_argument("--workers", type=positive_int, default=1, help=what)
+
+
+def add_feature_set(p, help_extra: str = "") -> None:
+    p.add_argument("--feature-set", default="default",
+                   help="feature set to extract: default (offline, packaged weights), paper (weights you "
+                   "supply) or package.module:function returning your own extractors" + help_extra)
+
+
+def run_settings(args: argparse.Namespace) -> RunSettings:
+    return RunSettings(device=getattr(args, "device", "cpu"), num_threads=getattr(args, "num_threads", 0),
+                       progress=progress_wanted(args))
+
+
+def default_store() -> Path:
+    """Where `train` / `evaluate --dataset` keep extracted features unless --store says otherwise:
+    a per-user cache, shared between runs (stale files are recognised by provenance and the
+    video's sha256, and redone)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "videoaffect" / "features"
+
+
+def add_data_options(p: argparse.ArgumentParser, *, split_help: str, dataset: bool = True,
+                     extraction: bool = True) -> None:
+    what = "--dataset / --corpus / --synthetic" if dataset else "--corpus / --synthetic"
+    g = p.add_argument_group(f"data (give exactly one of {what})")
+    if dataset:
+        g.add_argument(
+            "--dataset", type=Path,
+            help="dataset root or manifest: MediaEval 2018 (videos or provided features), LIRIS-ACCEDE "
+            "discrete, a CSV manifest of videos + per-second label files (columns video,labels[,split,"
+            "movie_id]), or a corpus directory; videos are extracted into --store")
+    g.add_argument("--corpus", type=Path, help="corpus directory (corpus.json + movies/*.npz)")
+    g.add_argument("--synthetic", choices=SYNTHETIC_PRESETS,
+                   help="generate a synthetic corpus in memory instead (see `videoaffect synth --help`)")
+    g.add_argument("--synthetic-seed", type=int, default=0, help="seed of the synthetic corpus")
+    g.add_argument("--split", help=f"which movies to use, by split name; comma-separate several ({split_help})")
+    if dataset and extraction:
+        g.add_argument("--store", type=Path,
+                       help="feature store for videos (resumable: finished movies are not extracted again; "
+                       "default: $XDG_CACHE_HOME/videoaffect/features, else ~/.cache/videoaffect/features)")
+        add_feature_set(g)
+        add_workers(g)
+
+
+def load_data(args: argparse.Namespace, feature_set: str | None = None):
+    """The `LoadedDataset` named by --dataset / --corpus / --synthetic."""
+    from videoaffect.datasets.loading import ExtractionRequest, load_source
+
+    dataset = getattr(args, "dataset", None)
+    extraction = None
+    if dataset is not None:
+        store = getattr(args, "store", None) or default_store()
+        check_dir_arg(store, "--store")
+        extraction = ExtractionRequest(store=Path(store), feature_set=feature_set or args.feature_set,
+                                       workers=args.workers, device=getattr(args, "device", "cpu"),
+                                       progress=progress_wanted(args))
+    return load_source(dataset=dataset, corpus=args.corpus, synthetic=args.synthetic,
+                       synthetic_seed=args.synthetic_seed, extraction=extraction)
+
+
+def check_one_source(args: argparse.Namespace) -> None:
+    given = [n for n in ("dataset", "corpus", "synthetic") if getattr(args, n, None) is not None]
+    if len(given) != 1:
+        options = "--dataset ROOT, --corpus DIR or --synthetic PRESET" if hasattr(args, "dataset") else \
+            "--corpus DIR or --synthetic PRESET"
+        raise ConfigError(f"give exactly one of {options}" + (f" (got {', '.join('--' + g for g in given)})"
+                                                              if given else ""))
+
+
+def split_names(split) -> list[str]:
+    names = [split] if isinstance(split, str) else list(split)
+    return [n.strip() for part in names for n in part.split(",") if n.strip()]
+
+
+def split_text(split) -> str:
+    return split if isinstance(split, str) else "+".join(split)
+
+
+def split_movies(corpus, split) -> list[int]:
+    names = split_names(split)
+    movies = sorted({m for n in names for m in corpus.movies_in_split(n)})
+    if not movies:
+        have = sorted(set(corpus.splits))
+        raise DataError(f"no movies in split {split_text(split)!r}; the data has splits {have}; choose one with --split")
+    return movies
+
+
+# ---------------------------------------------------------------------- output paths
+def check_dir_arg(path: Path | None, flag: str) -> None:
+    """A directory option that names an existing file is refused before any work starts."""
+    if path is not None and Path(path).exists() and not Path(path).is_dir():
+        raise ConfigError(f"{flag} {path} is a file; give a directory")
+
+
+def check_file_arg(path: Path | None, flag: str) -> None:
+    """A file to write: its folder must be creatable and it must not be a directory."""
+    if path is None:
+        return
+    path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"{flag} {path} is a directory; give a file name")
+    parent = path.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ConfigError(f"{flag} {path}: {parent} is a file, so the folder cannot be created")
+    if not os.access(parent, os.W_OK):
+        raise ConfigError(f"{flag} {path}: {parent} is not writable")
+
+
+def check_out_dir(path: Path, flag: str = "--out") -> None:
+    check_dir_arg(path, flag)
+    parent = Path(path)
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ConfigError(f"{flag} {path}: {parent} is a file, so the folder cannot be created")
+    if not os.access(parent, os.W_OK):
+        raise ConfigError(f"{flag} {path}: {parent} is not writable")
+
+
+def tasks_of(choice: str) -> list[str]:
+    return list(TASKS) if choice == "both" else [choice]
+
+
+def resolved_device(args: argparse.Namespace) -> str:
+    """--device with 'auto' resolved (imports torch: call it when the command runs)."""
+    from videoaffect.core.device import resolve_device
+
+    return str(resolve_device(getattr(args, "device", "cpu")))

@@ -1,0 +1,71 @@
+"""``videoaffect evaluate``: per-second MSE and Pearson r of a trained model on a split."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from videoaffect.cli import common
+from videoaffect.core.errors import ConfigError
+
+SPLIT_HELP = ("default: the dataset's own test split — MediaEval 2018 test (54-65); a manifest's 'test' rows; "
+              "LIRIS-ACCEDE's protocol sets; a corpus's 'test'")
+
+
+def register(sub, parents) -> None:
+    p = sub.add_parser("evaluate", parents=parents,
+                       help="score a trained model on a split (MSE, Pearson), every task it has")
+    p.add_argument("model", type=Path, help="model directory written by `train`")
+    common.add_data_options(p, split_help=SPLIT_HELP)
+    p.add_argument("--clip-stride", type=common.positive_int,
+                   help="score per-second curves of clips every N seconds (default: the stride the model was "
+                   "trained for, 1 unless `train --clip-stride` said otherwise; the paper's non-overlapping clips "
+                   "for models of videoaffect 0.1.x)")
+    common.add_device(p)
+    common.add_progress(p)
+    p.add_argument("--json", type=Path, help="also write the full report to this JSON file")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from videoaffect.cli.tables import metrics_table
+    from videoaffect.core.files import atomic_write_text
+    from videoaffect.evaluation.evaluate import evaluate_model
+    from videoaffect.models.bundle import ModelBundle
+
+    common.check_one_source(args)
+    common.check_file_arg(args.json, "--json")
+    bundle = ModelBundle.load(args.model)
+    model_set = bundle.features.feature_set
+    dataset = getattr(args, "dataset", None)
+    if dataset and model_set and args.feature_set not in ("default", model_set):
+        raise ConfigError(
+            f"--feature-set {args.feature_set}: the model {args.model} was trained on {model_set!r} features, "
+            "which `evaluate` extracts itself; leave --feature-set out"
+        )
+    loaded = common.load_data(args, feature_set=model_set if dataset else None)
+    corpus, info = loaded.corpus, loaded.info
+    split = args.split or info.test_split
+    movies = common.split_movies(corpus, split)
+    reports, rows = {}, []
+    device = common.resolved_device(args)
+    wanted_stride = args.clip_stride if args.clip_stride is not None else bundle.info.get("clip_stride")
+    for task, model in bundle.tasks.items():
+        stride = None if wanted_stride is None else min(int(wanted_stride), model.config.clip_seconds)
+        report = evaluate_model(model, corpus, movies, device=device, clip_stride=stride)
+        reports[task] = report
+        rows.append((f"{task} {common.split_text(split)}" + (f", stride {stride}" if stride else ""), report))
+    key = f"evaluation:{common.split_text(split)}" + (f":stride{wanted_stride}" if wanted_stride else "")
+    if args.json:
+        atomic_write_text(args.json, json.dumps(reports if len(reports) > 1 else next(iter(reports.values())),
+                                                indent=2))
+    # The model's own record is updated only after everything the user asked for is written.
+    for task in bundle.tasks:
+        task_dir = Path(args.model) if bundle.legacy else Path(args.model) / task
+        metrics_path = task_dir / "metrics.json"
+        metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
+        metrics[key] = reports[task]
+        atomic_write_text(metrics_path, json.dumps(metrics, indent=2))
+    print(metrics_table(rows))
+    return 0

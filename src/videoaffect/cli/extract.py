@@ -1,0 +1,96 @@
+"""``videoaffect extract`` and ``videoaffect features show``: the feature store."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from videoaffect.cli import common
+from videoaffect.core.errors import DataError
+
+
+def register(sub, parents) -> None:
+    p = sub.add_parser("extract", parents=parents, help="turn video files into per-second modality features")
+    p.add_argument("inputs", nargs="+", help="video files, folders of videos, or CSV manifests (column path[, movie_id])")
+    common.add_feature_set(p)
+    # the 0.1 spelling, kept working but not advertised
+    p.add_argument("--set", dest="feature_set", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    p.add_argument("--out", type=Path, required=True, help="feature store directory")
+    p.add_argument("--modalities", help="comma-separated subset of the set's modalities")
+    p.add_argument("--scene-backbone", choices=["vgg16", "resnet50"],
+                   help="paper set: scene network (default vgg16, the paper's; resnet50 = official PyTorch Places365)")
+    p.add_argument("--audio-compare", action="store_true",
+                   help="default set: add openSMILE ComParE 2016 functionals (6373 values) to the audio modality")
+    common.add_workers(p, "parallel movies (processes, or dask workers)")
+    common.add_device(p)
+    p.add_argument("--backend", choices=["local", "dask"], default="local",
+                   help="local processes, or a dask.distributed cluster")
+    p.add_argument("--scheduler", help="dask scheduler address (default: start a local cluster)")
+    p.add_argument("--force", action="store_true", help="re-extract movies that are up to date")
+    common.add_progress(p)
+    p.set_defaults(func=run_extract)
+
+    p = sub.add_parser("features", parents=parents, help="inspect a feature store")
+    fsub = p.add_subparsers(dest="features_command", required=True, metavar="ACTION")
+    s = fsub.add_parser("show", parents=parents, help="modalities, shapes and provenance of one stored movie")
+    s.add_argument("store", type=Path, help="feature store directory")
+    s.add_argument("movie", help="movie id (file stem)")
+    s.add_argument("--feature-set", help="feature set (default: every set holding the movie)")
+    s.add_argument("--set", dest="feature_set", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    s.add_argument("--json", action="store_true", help="also print the full provenance as JSON")
+    s.set_defaults(func=run_show)
+
+
+def run_extract(args: argparse.Namespace) -> int:
+    from videoaffect.features.extract import collect_inputs, run_extraction
+
+    common.check_out_dir(args.out)
+    videos = collect_inputs(args.inputs)
+    modalities = tuple(m.strip() for m in args.modalities.split(",")) if args.modalities else None
+    options: dict = {}
+    if args.scene_backbone:
+        options["scene"] = {"backbone": args.scene_backbone}
+    if args.audio_compare:
+        options["audio"] = {"compare": True}
+    results = run_extraction(
+        videos, args.feature_set, args.out, workers=args.workers, device=common.resolved_device(args),
+        backend=args.backend, scheduler=args.scheduler, force=args.force, modalities=modalities, options=options,
+        progress=common.progress_wanted(args),
+    )
+    done = [r for r in results if r.status == "done"]
+    skipped = [r for r in results if r.status == "skipped"]
+    failed = [r for r in results if r.status == "failed"]
+    for r in done:
+        speed = r.seconds / r.elapsed_s if r.elapsed_s else float("inf")
+        print(f"done     {r.movie_id}: {r.seconds} s of video in {r.elapsed_s:.1f} s ({speed:.1f}x real time)")
+    for r in skipped:
+        print(f"skipped  {r.movie_id}: already extracted with the same provenance")
+    for r in failed:
+        print(f"FAILED   {r.movie_id} ({r.path}): {r.error}", file=sys.stderr)
+    print(f"{len(done)} extracted, {len(skipped)} up to date, {len(failed)} failed -> {args.out}/{args.feature_set}")
+    return 1 if failed else 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from videoaffect.features.store import FeatureStore
+
+    store = FeatureStore(args.store, create=False)
+    sets = [args.feature_set] if args.feature_set else [s for s in store.feature_sets() if args.movie in store.movies(s)]
+    if not sets:
+        raise DataError(f"movie {args.movie!r} is in no feature set of {args.store}")
+    for s in sets:
+        m = store.read(s, args.movie)
+        print(f"{m.movie_id}  feature set {s!r}: {m.seconds} s, source {m.source['name']} "
+              f"(sha256 {m.source['sha256'][:16]}…), written {m.source['created']} by videoaffect "
+              f"{m.source['videoaffect_version']}")
+        for name, arr in m.features.items():
+            p = m.modality_provenance[name]
+            pres = m.present[name]
+            weights = ", ".join(f"{k} {v[:12]}…" for k, v in p["weights"].items()) or "none"
+            print(f"  {name:10s} {str(arr.shape):18s} {arr.dtype}  present {int(pres.sum())}/{len(pres)}  "
+                  f"{p['extractor']} v{p['version']}  weights: {weights}")
+        if args.json:
+            print(json.dumps(m.provenance, indent=2))
+    return 0

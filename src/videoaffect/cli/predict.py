@@ -1,0 +1,86 @@
+"""``videoaffect predict``: per-second valence and arousal of videos, with a report per video."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from videoaffect.cli import common
+from videoaffect.core.errors import ConfigError
+from videoaffect.core.vocabulary import TASKS
+
+
+def register(sub, parents) -> None:
+    p = sub.add_parser("predict", parents=parents,
+                       help="per-second valence and arousal of videos: CSV, JSON, PNG plot and HTML report per video")
+    p.add_argument("inputs", nargs="*", help="video files, folders of videos, or CSV manifests (as `extract`)")
+    p.add_argument("--model", type=Path, help="model directory written by `train`")
+    p.add_argument("--out", type=Path, required=True, help="directory for <video>.csv/.json/.png/.html")
+    p.add_argument("--store", type=Path, help="feature store to reuse (a second run does not extract again; "
+                   "default: a temporary store)")
+    p.add_argument("--clip-stride", type=common.positive_int, default=1,
+                   help="seconds between overlapping clips (1: a value per second; the clip length gives the "
+                   "paper's non-overlapping clips)")
+    p.add_argument("--task", choices=["both", *TASKS],
+                   help="task(s) to predict (default: every task the model has; naming a task the model lacks "
+                   "is an error)")
+    common.add_workers(p)
+    p.add_argument("--force", action="store_true", help="re-extract features even when the store has them, and "
+                   "replace stored features of another file with the same name (not those of another extraction job)")
+    common.add_device(p)
+    common.add_progress(p)
+    g = p.add_argument_group("features already extracted (instead of videos)")
+    g.add_argument("--corpus", type=Path, help="corpus directory (corpus.json + movies/*.npz)")
+    g.add_argument("--synthetic", choices=common.SYNTHETIC_PRESETS, help="a synthetic corpus")
+    g.add_argument("--synthetic-seed", type=int, default=0, help="seed of the synthetic corpus")
+    g.add_argument("--split", help="corpus split to predict (default 'test')")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from videoaffect.core.locks import OutputLock
+    from videoaffect.models.bundle import ModelBundle
+    from videoaffect.prediction.video import predict_corpus, predict_videos
+
+    inputs = list(args.inputs)
+    corpus_mode = args.corpus is not None or args.synthetic is not None
+    model_path = args.model
+    if model_path is None and corpus_mode and len(inputs) == 1:
+        model_path, inputs = Path(inputs[0]), []  # the 0.1 form: predict MODEL --corpus DIR
+    if model_path is None:
+        raise ConfigError("give the model directory with --model MODEL")
+    if corpus_mode and inputs:
+        raise ConfigError("give either videos or --corpus/--synthetic, not both")
+    if not corpus_mode and not inputs:
+        raise ConfigError("give video files, folders of videos or manifests to predict (or --corpus DIR)")
+    if corpus_mode and args.corpus is not None and args.synthetic is not None:
+        raise ConfigError("give --corpus or --synthetic, not both")
+    common.check_out_dir(args.out)
+    common.check_dir_arg(args.store, "--store")
+    bundle = ModelBundle.load(model_path)
+    device = common.resolved_device(args)
+    with OutputLock(args.out, "predict"):
+        if corpus_mode:
+            from videoaffect.datasets.loading import load_source
+
+            corpus = load_source(corpus=args.corpus, synthetic=args.synthetic,
+                                 synthetic_seed=args.synthetic_seed).corpus
+            movies = common.split_movies(corpus, args.split or "test")
+            outcomes = predict_corpus(bundle, corpus, movies, args.out, clip_stride=args.clip_stride,
+                                      task=args.task, device=device)
+            print(f"wrote per-second predictions for {len(outcomes)} movies to {args.out} "
+                  f"({bundle.label_scale.name} scale)")
+            return 0
+        outcomes = predict_videos(
+            inputs, bundle, args.out, store=args.store, clip_stride=args.clip_stride, task=args.task,
+            device=device, workers=args.workers, force=args.force, progress=common.progress_wanted(args),
+        )
+    failed = [o for o in outcomes if o.status != "done"]
+    for o in outcomes:
+        if o.status == "done":
+            print(f"done    {o.movie_id}: {o.seconds} s -> {args.out / (o.movie_id + '.html')}")
+    for o in failed:
+        print(f"FAILED  {o.movie_id} ({o.path}): {o.error}", file=sys.stderr)
+    print(f"{len(outcomes) - len(failed)} predicted, {len(failed)} failed -> {args.out}")
+    return 1 if failed else 0
