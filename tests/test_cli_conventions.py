@@ -250,3 +250,10 @@ def test_a_second_writer_of_the_same_output_is_refused(tmp_path, capsys):
     assert lock.took_over["pid"] == sleeper.pid
     lock.release()
     assert not (out / LOCK_NAME).exists()
+
+
+def test_benchmark_choices_mirror_the_benchmark_module():
+    from videoaffect.cli.benchmark import BENCHMARK_METHODS
+    from videoaffect.reproduction.liris_benchmark import METHODS
+
+    assert BENCHMARK_METHODS == METHODS

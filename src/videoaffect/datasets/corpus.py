@@ -15,12 +15,13 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from videoaffect.core.vocabulary import TASKS
 from videoaffect.core.files import atomic_save_npz, atomic_write_text
 from videoaffect.core.labels import LabelScale
 from videoaffect.core.modality import ModalitySpec
 from videoaffect.core.errors import DataError
 
-LABEL_NAMES = ("valence", "arousal")
+LABEL_NAMES = TASKS  # 0.1 name, kept for user code
 CORPUS_FORMAT = "videoaffect-corpus/1"
 
 

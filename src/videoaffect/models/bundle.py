@@ -22,12 +22,13 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from videoaffect.core.vocabulary import TASKS
 from videoaffect.core.files import atomic_write_text
 from videoaffect.core.labels import LabelScale
 from videoaffect.models.affect_model import MODEL_FORMAT, AffectModel, ModelLoadError
 
 BUNDLE_FORMAT = "videoaffect-bundle/1"
-TASK_ORDER = ("valence", "arousal")
+TASK_ORDER = TASKS
 
 
 def package_version() -> str:

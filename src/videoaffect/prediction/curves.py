@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from videoaffect.core.vocabulary import TASKS
 from videoaffect.datasets.corpus import Corpus
 from videoaffect.models.affect_model import AffectModel
 from videoaffect.models.bundle import ModelBundle, package_version
@@ -44,7 +45,7 @@ def tasks_to_predict(bundle: ModelBundle, task: str | None = None) -> list[str]:
     if task is None:
         return list(bundle.tasks)
     if task == "both":
-        missing = [t for t in ("valence", "arousal") if t not in bundle.tasks]
+        missing = [t for t in TASKS if t not in bundle.tasks]
         if missing:
             bundle.task(missing[0])  # raises the explanatory error
         return ["valence", "arousal"]

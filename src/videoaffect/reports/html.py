@@ -19,7 +19,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-TASKS = ("valence", "arousal")
+from videoaffect.core.vocabulary import TASKS
+
 NA = "n/a"
 MAX_LISTED_RANGES = 12
 

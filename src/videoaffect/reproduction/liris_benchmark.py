@@ -28,10 +28,8 @@ not depend on it at all (its std is 0).
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +38,7 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
+from videoaffect.core.vocabulary import TASKS
 from videoaffect.core.files import atomic_write_text
 from videoaffect.datasets.corpus import Corpus
 from videoaffect.datasets.liris_accede.discrete import LirisDiscrete, Protocol
@@ -51,7 +50,6 @@ from videoaffect.training.pipeline import train_model
 
 NEURAL_METHODS = ("progressive", "joint", "average")
 METHODS = NEURAL_METHODS + KINDS
-TASKS = ("valence", "arousal")
 METHOD_LABELS = {
     "progressive": "progressive (ours)",
     "joint": "Baseline 1 (joint)",
