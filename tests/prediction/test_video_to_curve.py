@@ -1,0 +1,182 @@
+"""The user's path end to end with real files and the real CLI: generated labelled videos ->
+`train --dataset MANIFEST` -> `predict` on unseen videos -> CSV, JSON, PNG and HTML that agree
+and follow the planted labels; the README's Python snippet runs as written."""
+
+import base64
+import json
+import re
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import REPO
+from videoaffect.cli.main import main
+from videoaffect.datasets.synthetic.videos import write_manifest_dataset
+
+pytestmark = [pytest.mark.usefixtures("packaged_weights"), pytest.mark.slow]
+
+README = REPO / "README.md"
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, packaged_weights):
+    root = tmp_path_factory.mktemp("data")
+    manifest = write_manifest_dataset(root, {"train": 9, "test": 2}, seconds=(40, 50), seed=5)
+    store, model = root / "store", root / "model"
+    code = main(["-q", "train", "--dataset", str(manifest), "--store", str(store), "--out", str(model),
+                 "--no-progress"])
+    assert code == 0
+    return root, manifest, store, model
+
+
+def _labels(root: Path, movie: str) -> pd.DataFrame:
+    return pd.read_csv(root / "labels" / f"{movie}.txt", sep="\t").set_index("Time")
+
+
+def test_train_writes_one_model_with_both_tasks_and_its_features(trained):
+    root, manifest, store, model = trained
+    meta = json.loads((model / "model.json").read_text())
+    assert meta["tasks"] == ["valence", "arousal"]
+    assert meta["features"]["feature_set"] == "default"
+    extractors = meta["features"]["provenance"]["extractors"]
+    assert set(extractors) == {"audio", "scene", "expression", "motion"}
+    assert extractors["expression"]["weights"]  # weight hashes recorded
+    assert "description" in meta["label_scale"] and meta["label_scale"]["low"] == -1.0
+    assert meta["info"]["train_split"] == "train" and meta["info"]["training_movies"] == 9
+    for task in ("valence", "arousal"):
+        metrics = json.loads((model / task / "metrics.json").read_text())
+        # validation movies are carved from the training split only
+        assert set(metrics["validation_movies"]) <= {f"film{k:03d}" for k in range(9)}
+    assert "smoothing_selection" in json.loads((model / "arousal" / "metrics.json").read_text())
+
+
+def test_predict_unseen_videos_writes_four_agreeing_files_that_follow_the_labels(trained, tmp_path, capsys):
+    root, manifest, store, model = trained
+    videos = [root / "videos" / "film009.mp4", root / "videos" / "film010.mp4"]  # the 'test' rows
+    out = tmp_path / "pred"
+    assert main(["-q", "predict", *map(str, videos), "--model", str(model), "--out", str(out), "--store",
+                 str(store), "--no-progress"]) == 0
+    assert "2 predicted, 0 failed" in capsys.readouterr().out
+    truth_all, pred_all = {"valence": [], "arousal": []}, {"valence": [], "arousal": []}
+    for video in videos:
+        movie = video.stem
+        frame = pd.read_csv(out / f"{movie}.csv", index_col="time_s")
+        labels = _labels(root, movie)
+        assert len(frame) == len(labels)  # one row per second of video
+        assert list(frame.index) == list(range(len(labels)))
+        for task in ("valence", "arousal"):
+            assert {task, f"{task}_intra", f"{task}_contrib_audio", f"{task}_contrib_scene"} <= set(frame.columns)
+            truth_all[task].append(labels[task.capitalize()].to_numpy())
+            pred_all[task].append(frame[task].to_numpy())
+        # a curve, not a step function of 10-s clips
+        assert frame["valence"].iloc[:10].round(6).nunique() > 5
+        # JSON holds the same numbers as the CSV
+        doc = json.loads((out / f"{movie}.json").read_text())
+        assert doc["schema"] == "videoaffect-prediction/1"
+        assert doc["label_scale"]["description"].startswith("the MediaEval 2018")
+        assert doc["feature_provenance"]["extractors"]["scene"]["extractor"] == "default.scene.colour"
+        for col in frame.columns:
+            np.testing.assert_allclose(np.asarray(doc["curve"][col], dtype=float), frame[col].to_numpy(dtype=float),
+                                       atol=1e-6)
+        # PNG: a real image
+        png = (out / f"{movie}.png").read_bytes()
+        image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+        assert image is not None and image.shape[0] > 300
+        # HTML: self-contained, embeds exactly that plot, and thumbnails of its moments
+        html = (out / f"{movie}.html").read_text()
+        text = re.sub(r'data:image/[a-z]+;base64,[A-Za-z0-9+/=]+', "", html)
+        assert not re.search(r"(https?:)?//[a-z0-9]", text, re.I)
+        assert "url(" not in text and "@import" not in text
+        assert "<script" not in html.lower()
+        sources = re.findall(r'src="([^"]+)"', html)
+        assert sources and all(s.startswith("data:image/") for s in sources)
+        assert any(base64.b64decode(s.split(",", 1)[1]) == png for s in sources if s.startswith("data:image/png"))
+        assert sum(s.startswith("data:image/jpeg") for s in sources) == 3
+        top = int(frame["valence"].idxmax())
+        assert f"{top // 60}:{top % 60:02d}" in html
+    for task in ("valence", "arousal"):
+        r = np.corrcoef(np.concatenate(pred_all[task]), np.concatenate(truth_all[task]))[0, 1]
+        # reached here (2 unseen films, seed 5): valence r 0.968, arousal r 0.863
+        assert r > 0.8, (task, r)
+
+
+def test_second_predict_reuses_the_store(trained, tmp_path):
+    root, manifest, store, model = trained
+    video = root / "videos" / "film010.mp4"
+    h5 = store / "default" / "film010.h5"
+    before = h5.stat().st_mtime_ns
+    assert main(["-q", "predict", str(video), "--model", str(model), "--out", str(tmp_path / "again"),
+                 "--store", str(store), "--no-progress"]) == 0
+    assert h5.stat().st_mtime_ns == before
+
+
+def test_readme_python_snippets_run_as_written(trained, tmp_path, monkeypatch):
+    root, manifest, store, model = trained
+    snippets = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
+    assert len(snippets) == 2 and "videoaffect.predict(" in snippets[0]
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "my-model").symlink_to(model, target_is_directory=True)
+    (tmp_path / "film.mp4").symlink_to(root / "videos" / "film010.mp4")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(snippets[0], "README.md", "exec"), namespace)
+    curve = namespace["curve"]
+    assert curve.index.name == "time_s" and len(curve) == len(_labels(root, "film010"))
+    assert {"valence", "arousal"} <= set(curve.columns)
+    lower: dict = {}
+    exec(compile(snippets[1], "README.md", "exec"), lower)
+    assert lower["report"]["final"]["per_second"]["n"] == 120
+    assert (tmp_path / "models" / "my-features" / "model.json").is_file()
+
+
+def test_paper_stride_is_recorded_as_it_ran_and_validation_scores_travel(trained, tmp_path, capsys):
+    root, manifest, store, model = trained
+    video = root / "videos" / "film010.mp4"
+    out = tmp_path / "paper"
+    # a stride beyond the clip length runs (and is recorded) as the clip length
+    assert main(["-q", "predict", str(video), "--model", str(model), "--out", str(out), "--store", str(store),
+                 "--clip-stride", "25", "--no-progress"]) == 0
+    doc = json.loads((out / "film010.json").read_text())
+    assert doc["model"]["clip_stride"] == 10
+    assert all("non-overlapping" in text for text in doc["model"]["combination"].values())
+    frame = pd.read_csv(out / "film010.csv", index_col="time_s")
+    assert frame["valence_intra"].iloc[:10].nunique() == 1  # one value per 10-s clip
+    # how good a curve is to expect: the validation scores are in the JSON and the report
+    val = doc["model"]["validation"]
+    assert set(val) == {"valence", "arousal"} and all(-1 <= v["per_second_pearson"] <= 1 for v in val.values())
+    assert val["valence"]["movies"] >= 1 and val["valence"]["clip_stride"] == 1
+    assert "Validation scores" in (out / "film010.html").read_text()
+
+
+def test_a_task_folder_given_as_the_model_says_to_pass_its_parent(trained, tmp_path, capsys):
+    root, manifest, store, model = trained
+    capsys.readouterr()
+    code = main(["-q", "predict", str(root / "videos" / "film010.mp4"), "--model", str(model / "valence"),
+                 "--out", str(tmp_path / "o")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"pass --model {model}" in err and "--task valence" in err
+
+
+def test_demo_walks_the_whole_path_and_a_rerun_reuses_videos_and_features(tmp_path, capsys):
+    out = tmp_path / "demo"
+    args = ["-q", "demo", "--out", str(out), "--train-movies", "3", "--test-movies", "1"]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    for method in ("progressive", "joint", "average"):
+        assert f"| valence {method} |" in text and f"| arousal {method} |" in text
+        assert json.loads((out / "models" / method / "model.json").read_text())["tasks"] == ["valence", "arousal"]
+    report = out / "predictions" / "MEDIAEVAL18_54.html"
+    assert f"report: {report}" in text
+    for suffix in (".csv", ".json", ".png", ".html"):
+        assert report.with_suffix(suffix).is_file()
+    metrics = json.loads((out / "demo_metrics.json").read_text())
+    assert set(metrics) == {f"{t}/{m}" for t in ("valence", "arousal") for m in ("progressive", "joint", "average")}
+    video = out / "data" / "videos" / "MEDIAEVAL18_00.mp4"
+    store_file = out / "features" / "default" / "MEDIAEVAL18_00.h5"
+    before = (video.stat().st_mtime_ns, store_file.stat().st_mtime_ns)
+    assert main(args) == 0
+    assert (video.stat().st_mtime_ns, store_file.stat().st_mtime_ns) == before

@@ -1,0 +1,209 @@
+"""Training stages: mechanics (frozen weights, residual sums, determinism) and learning on
+synthetic corpora whose answers are known."""
+
+import numpy as np
+import pytest
+import torch
+
+from helpers import context_corpus, fast_train_config, small_model_config
+from videoaffect.core.device import resolve_device
+from videoaffect.core.errors import ConfigError
+from videoaffect.datasets.corpus import CorpusError
+from videoaffect.evaluation.evaluate import evaluate_model
+from videoaffect.models.affect_model import AffectModel
+from videoaffect.training.pipeline import Trainer, split_validation, train_model
+
+
+@pytest.fixture(scope="module")
+def valence_run(tiny_corpus):
+    """One progressive valence run on the tiny corpus, shared by several tests."""
+    cfg = small_model_config(tiny_corpus, task="valence")
+    model, trainer = train_model(tiny_corpus, tiny_corpus.movies_in_split("train"), cfg, fast_train_config())
+    report = evaluate_model(model, tiny_corpus, tiny_corpus.movies_in_split("test"))
+    return model, trainer, report
+
+
+def test_validation_split_is_by_movie():
+    fit, val = split_validation(list(range(10)), 0.2, seed=3)
+    assert len(val) == 2 and not set(fit) & set(val) and sorted(fit + val) == list(range(10))
+    with pytest.raises(CorpusError, match="at least 2 movies"):
+        split_validation([4], 0.2, 0)
+
+
+def test_progressive_valence_learns_held_out_movies(valence_run):
+    _, _, report = valence_run
+    # The planted signal is strong; a model that learned nothing would score r ~ 0.
+    assert report["final"]["per_second"]["pearson"] > 0.8
+    assert report["final"]["clip"]["pearson"] > 0.85
+    assert report["intra"]["per_second"]["mse"] < 0.1
+
+
+def test_stage1_ranks_the_planted_strongest_modality_first(valence_run):
+    model, _, _ = valence_run
+    order = model.ranking["order"]
+    assert order[0] == "audio"  # strength 1.0, versus 0.5, 0.25 and 0 for the others
+    assert order.index("noise") > order.index("scene")
+    assert model.ranking["stage2_order"] == order
+
+
+def test_useless_modality_contributes_little(valence_run):
+    model, _, _ = valence_run
+    contrib = model.ranking["contributions"]
+    assert contrib["noise"] < 0.15
+    assert contrib["audio"] > 3 * contrib["noise"]
+
+
+def test_residual_step_freezes_earlier_modalities_and_sees_their_sum(tiny_corpus):
+    cfg = small_model_config(tiny_corpus)
+    trainer = Trainer(tiny_corpus, tiny_corpus.movies_in_split("train"), cfg, fast_train_config(max_epochs=2))
+    order = ["audio", "scene", "expression", "noise"]
+    model = trainer.new_intra(order)
+    frozen_before = {n: {k: v.clone() for k, v in model.encoders[n].state_dict().items()} for n in order[:2]}
+    trained_before = {k: v.clone() for k, v in model.encoders["expression"].state_dict().items()}
+
+    seen = []
+    original_new_head = __import__("videoaffect.training.pipeline", fromlist=["new_head"]).new_head
+
+    def spy_head(c):
+        head = original_new_head(c)
+        head.register_forward_hook(lambda mod, inp, out: seen.append(inp[0].detach().clone()))
+        return head
+
+    import videoaffect.training.pipeline as pipeline
+
+    pipeline.new_head, restore = spy_head, pipeline.new_head
+    try:
+        trainer.residual_step(model, 2, order)
+    finally:
+        pipeline.new_head = restore
+
+    for n in order[:2]:
+        for k, v in model.encoders[n].state_dict().items():
+            assert torch.equal(v, frozen_before[n][k]), f"frozen {n}.{k} changed"
+    assert any(not torch.equal(v, trained_before[k]) for k, v in model.encoders["expression"].state_dict().items())
+    # The last forward through the auxiliary head is the validation pass over all validation
+    # clips with the best weights: its input must be frozen sum + the new modality's feature.
+    val = trainer.val
+    with torch.no_grad():
+        batch = val.loader.batch(val.clips)
+        expected = model.encode("audio", batch) + model.encode("scene", batch) + model.encode("expression", batch)
+    got = torch.cat(seen[-int(np.ceil(len(val.clips) / 256)) :])
+    torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)
+    assert not any(p.requires_grad for p in model.parameters())
+
+
+def test_same_seed_same_metrics_on_cpu(tiny_corpus):
+    cfg = small_model_config(tiny_corpus, task="arousal", hidden_size=12, head_hidden=12)
+    tc = fast_train_config(max_epochs=3, method="joint")
+    movies = tiny_corpus.movies_in_split("train")
+    test = tiny_corpus.movies_in_split("test")
+    reports = [evaluate_model(train_model(tiny_corpus, movies, cfg, tc)[0], tiny_corpus, test) for _ in range(2)]
+    assert reports[0]["final"]["per_second"] == reports[1]["final"]["per_second"]
+    other = evaluate_model(
+        train_model(tiny_corpus, movies, cfg, fast_train_config(max_epochs=3, method="joint", seed=1))[0],
+        tiny_corpus,
+        test,
+    )
+    assert other["final"]["per_second"] != reports[0]["final"]["per_second"]
+
+
+def test_inter_clip_context_helps_valence_when_planted():
+    corpus = context_corpus()
+    cfg = small_model_config(corpus, task="valence", context_clips=5)
+    model, _ = train_model(corpus, corpus.movies_in_split("train"), cfg, fast_train_config(method="joint"))
+    report = evaluate_model(model, corpus, corpus.movies_in_split("test"))
+    intra, final = report["intra"]["clip"]["pearson"], report["final"]["clip"]["pearson"]
+    # One clip carries 1/5 of its label's variance (r ~ 0.45 at best); neighbours carry the rest.
+    assert intra < 0.6
+    assert final > intra + 0.15
+
+
+def test_baselines_run_through_the_same_code_paths(tiny_corpus):
+    movies, test = tiny_corpus.movies_in_split("train"), tiny_corpus.movies_in_split("test")
+    cfg = small_model_config(tiny_corpus, task="valence")
+    joint, _ = train_model(tiny_corpus, movies, cfg, fast_train_config(method="joint"))
+    average, _ = train_model(tiny_corpus, movies, cfg, fast_train_config(method="average"))
+    assert joint.intra is not None and joint.context is not None and "order" not in joint.ranking
+    assert set(average.members) == set(tiny_corpus.specs) and average.context is None
+    for model in (joint, average):
+        r = evaluate_model(model, tiny_corpus, test)["final"]["per_second"]["pearson"]
+        assert r > 0.7
+
+
+def test_arousal_uses_ema_of_clip_predictions(tiny_corpus):
+    cfg = small_model_config(tiny_corpus, task="arousal", ema_beta=0.5)
+    model, _ = train_model(tiny_corpus, tiny_corpus.movies_in_split("train"), cfg, fast_train_config(method="joint", max_epochs=5))
+    preds = model.predict_clips(tiny_corpus, tiny_corpus.movies_in_split("test"))
+    movie, sl = preds.table.movie_slices()[0]
+    y = preds.intra[sl]
+    expected = [y[0]]
+    for v in y[1:]:
+        expected.append(0.5 * expected[-1] + 0.5 * v)
+    np.testing.assert_allclose(preds.final[sl], expected)
+    assert model.context is None
+
+
+def test_classification_variant_learns(tiny_corpus):
+    cfg = small_model_config(tiny_corpus, task="valence", output="classification", num_classes=3)
+    model, _ = train_model(tiny_corpus, tiny_corpus.movies_in_split("train"), cfg, fast_train_config(method="progressive"))
+    report = evaluate_model(model, tiny_corpus, tiny_corpus.movies_in_split("test"))
+    assert report["accuracy"] > 0.6  # chance is about 1/3
+    assert model.ranking["metric"] == "accuracy" and model.ranking["order"][0] == "audio"
+
+
+def test_model_directory_round_trip_and_mismatch_errors(valence_run, tiny_corpus, tmp_path):
+    model, _, report = valence_run
+    model.save(tmp_path / "m", {"test": report})
+    for f in ("config.json", "weights.safetensors", "ranking.json", "metrics.json"):
+        assert (tmp_path / "m" / f).is_file()
+    loaded = AffectModel.load(tmp_path / "m")
+    test = tiny_corpus.movies_in_split("test")
+    a, b = model.predict_clips(tiny_corpus, test), loaded.predict_clips(tiny_corpus, test)
+    np.testing.assert_allclose(a.final, b.final, rtol=1e-6)
+    assert loaded.ranking == model.ranking
+
+    from videoaffect.datasets.synthetic.features import SyntheticConfig, SyntheticModality, generate
+
+    other = generate(
+        SyntheticConfig(
+            modalities=(
+                SyntheticModality("audio", (20,)),
+                SyntheticModality("scene", (24,)),
+                SyntheticModality("expression", (32,)),
+                SyntheticModality("noise", (8,)),
+            ),
+            n_movies=2,
+            test_movies=1,
+        )
+    )
+    with pytest.raises(CorpusError, match=r"'audio'.*shape \(16,\).*shape \(20,\).*re-extract"):
+        loaded.predict_clips(other, [0])
+    other.specs["audio"] = type(other.specs["audio"])("audio", (16,), "paper.vggish/1")
+    with pytest.raises(CorpusError, match="synthetic/1 features.*paper.vggish/1"):
+        loaded.predict_clips(other, [0])
+
+
+def test_incomplete_model_directory_is_reported(tmp_path):
+    from videoaffect.models.affect_model import ModelLoadError
+
+    with pytest.raises(ModelLoadError, match="config.json is missing"):
+        AffectModel.load(tmp_path)
+
+
+def test_modality_missing_in_a_movie_still_trains_and_predicts(tiny_corpus):
+    corpus = __import__("copy").deepcopy(tiny_corpus)
+    a, b = corpus.offsets[0], corpus.offsets[1]
+    corpus.masks["scene"][a:b] = False  # scene absent for the whole first movie
+    corpus.masks["audio"][corpus.offsets[8] : corpus.offsets[8] + 30] = False  # and some seconds of a test movie
+    cfg = small_model_config(corpus)
+    model, _ = train_model(corpus, corpus.movies_in_split("train"), cfg, fast_train_config(method="joint", max_epochs=3))
+    preds = model.predict_clips(corpus, corpus.movies_in_split("test"))
+    assert np.isfinite(preds.final).all()
+
+
+def test_cuda_request_without_cuda_is_a_clear_error():
+    if torch.cuda.is_available():
+        pytest.skip("CUDA present")
+    with pytest.raises(ConfigError, match="no CUDA device"):
+        resolve_device("cuda")
+    assert resolve_device("auto").type == "cpu"
