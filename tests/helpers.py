@@ -3,6 +3,9 @@ Fixtures live in conftest.py files."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from videoaffect.datasets.synthetic.features import SyntheticConfig, SyntheticModality, generate
@@ -45,3 +48,20 @@ def context_corpus(seed: int = 0):
         seed=seed,
     )
     return generate(cfg)
+
+
+@contextmanager
+def lock_held_by_another_process(directory, command: str = "train"):
+    """A real second process holding ``OutputLock(directory)`` until the block ends (or it is killed)."""
+    code = ("import sys, time\n"
+            "from videoaffect.core.locks import OutputLock\n"
+            "OutputLock(sys.argv[1], sys.argv[2]).acquire()\n"
+            "print('held', flush=True)\n"
+            "time.sleep(300)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(directory), command], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+        yield proc
+    finally:
+        proc.kill()
+        proc.wait()

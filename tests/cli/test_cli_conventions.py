@@ -1,14 +1,14 @@
 """Command-line conventions: version, -q/-v anywhere, defaults in help, one name per thing,
 checks before any work starts, one error line for user errors and a traceback for bugs."""
 
-import json
-import os
+import signal
 import subprocess
 import sys
 
 import pytest
 
 import videoaffect
+from helpers import lock_held_by_another_process
 from videoaffect.cli import main as cli_main
 from videoaffect.cli.main import build_parser, main
 from videoaffect.core.errors import BusyError, ConfigError
@@ -232,27 +232,18 @@ def _with_func(parser, func):
 
 def test_a_second_writer_of_the_same_output_is_refused(tmp_path, capsys):
     out = tmp_path / "model"
-    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    try:
-        out.mkdir()
-        (out / LOCK_NAME).write_text(json.dumps({"pid": sleeper.pid, "host": os.uname().nodename,
-                                                  "command": "train", "since": "now"}))
+    with lock_held_by_another_process(out, "train") as holder:
         err = _error(capsys, ["train", "--synthetic", "tiny", "--out", str(out)])
-        assert f"pid {sleeper.pid}" in err and str(out) in err
+        assert f"pid {holder.pid}" in err and str(out) in err and "`train`" in err
         with pytest.raises(BusyError):
             OutputLock(out, "reproduce").acquire()
-    finally:
-        sleeper.kill()
-        sleeper.wait()
-    # the owner is gone: its lock is stale and taken over, so a killed job never blocks its resume
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    # the kernel dropped the killed owner's lock: it is taken over, so a killed job never blocks its resume
     lock = OutputLock(out, "train").acquire()
-    assert lock.took_over["pid"] == sleeper.pid
+    assert lock.took_over["pid"] == holder.pid
+    with OutputLock(out, "train") as nested:  # the same process again: re-entrant
+        assert nested.took_over is None
+    assert (out / LOCK_NAME).exists()
     lock.release()
     assert not (out / LOCK_NAME).exists()
-
-
-def test_benchmark_choices_mirror_the_benchmark_module():
-    from videoaffect.cli.benchmark import BENCHMARK_METHODS
-    from videoaffect.reproduction.liris_benchmark import METHODS
-
-    assert BENCHMARK_METHODS == METHODS

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
+import signal
 
 import pytest
 
+from helpers import lock_held_by_another_process
 from videoaffect.core.errors import BusyError
 from videoaffect.core.locks import LOCK_NAME
 from videoaffect.datasets.synthetic.features import SyntheticConfig, SyntheticModality, generate
@@ -24,13 +22,6 @@ def corpus():
     return generate(SyntheticConfig(modalities=mods, n_movies=4, min_seconds=40, max_seconds=50, test_movies=1))
 
 
-def _lock_file(out, pid: int) -> None:
-    """The lock as ``OutputLock`` writes it, held by ``pid`` on this host."""
-    out.mkdir(parents=True, exist_ok=True)
-    (out / LOCK_NAME).write_text(json.dumps({"pid": pid, "host": socket.gethostname(), "command": "reproduce",
-                                             "since": time.strftime("%Y-%m-%dT%H:%M:%S")}))
-
-
 def _table5_only(corpus, out, **kw):
     # Table 5 without a classification config trains nothing: the lock is all there is to test.
     return run_reproduction(corpus, out, seeds=(0,), tables=("5",), figures=False, **kw)
@@ -38,27 +29,23 @@ def _table5_only(corpus, out, **kw):
 
 def test_a_live_holder_makes_reproduce_fail_before_writing_anything(corpus, tmp_path):
     out = tmp_path / "out"
-    holder = subprocess.Popen(["sleep", "30"])
-    try:
-        _lock_file(out, holder.pid)
+    with lock_held_by_another_process(out, "reproduce") as holder:
         with pytest.raises(BusyError, match=f"{out}.*pid {holder.pid}"):
             _table5_only(corpus, out)
         assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME]
         assert json.loads((out / LOCK_NAME).read_text())["pid"] == holder.pid
-    finally:
-        holder.kill()
-        holder.wait()
 
 
-def test_a_dead_holders_lock_is_taken_over_and_released(corpus, tmp_path):
+def test_a_killed_holders_lock_is_taken_over_and_released(corpus, tmp_path):
     out = tmp_path / "out"
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()  # reaped: a zombie would still count as alive
-    _lock_file(out, dead.pid)
+    with lock_held_by_another_process(out, "reproduce") as holder:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    assert json.loads((out / LOCK_NAME).read_text())["pid"] == holder.pid  # left behind by the kill
     said = []
     result = _table5_only(corpus, out, progress=said.append)
     assert (out / "table5.md").is_file() and out / "summary.md" in result.files
-    assert any(f"pid {dead.pid}" in msg and "resuming" in msg for msg in said)
+    assert any(f"pid {holder.pid}" in msg and "resuming" in msg for msg in said)
     assert not (out / LOCK_NAME).exists()
 
 

@@ -56,7 +56,8 @@ def set_option() -> str:
 def cli_env(**extra: str) -> dict:
     """Environment of a ``python -m videoaffect`` child: tests/ importable for the fake sets."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(TESTS)] + [p for p in [env.get("PYTHONPATH")] if p])
+    # this folder (the gated feature set) and tests/ (fake_extractors)
+    env["PYTHONPATH"] = os.pathsep.join([str(TESTS), str(TESTS.parent)] + [p for p in [env.get("PYTHONPATH")] if p])
     env.update(extra)
     return env
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from videoaffect.decoding.synthetic_media import make_audio, make_png, make_video
 from videoaffect.cli.main import main
+from videoaffect.decoding.synthetic_media import make_audio, make_png, make_video
 from videoaffect.features.extract import InputError, collect_inputs, run_extraction
 from videoaffect.features.store import FeatureStore
 
@@ -114,7 +114,7 @@ def test_worker_processes_give_identical_features(media, tmp_path):
 
 def test_dask_backend_on_a_local_cluster(media, tmp_path, monkeypatch):
     pytest.importorskip("dask.distributed")
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(TESTS), str(TESTS.parent), os.environ.get("PYTHONPATH", "")]))
     videos = collect_inputs([media["good"], media["png"]])
     results = run_extraction(videos, FAKE, tmp_path / "dask", workers=2, backend="dask", progress=False)
     assert [r.status for r in results] == ["done", "failed"]
