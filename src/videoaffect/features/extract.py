@@ -21,18 +21,18 @@ import logging
 import os
 import time
 import traceback
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
-from videoaffect.features.store import FeatureStore, StoreError
-from videoaffect.weights.registry import sha256_of
 from videoaffect.core.errors import DataError
 from videoaffect.core.locks import OutputLock
+from videoaffect.features.store import FeatureStore, StoreError
+from videoaffect.weights.registry import sha256_of
 
 VIDEO_SUFFIXES = {".mp4", ".mkv", ".avi", ".mov", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv", ".ts", ".mts"}
 
@@ -187,7 +187,8 @@ def extract_movie(
         for ex in extractors:
             ex.start_movie()
         batch_size = min(ex.batch_size for ex in extractors)
-        batch, done = [], 0
+        batch: list = []
+        done = 0
 
         def flush():
             nonlocal done
@@ -352,7 +353,9 @@ def _run_serial(args, extractors, progress: bool) -> list[MovieResult]:
                 if bar:
                     bar.update(sec, completed=done, total=total)
 
-            results.append(extract_movie(*a, on_second=on_second, extractors=extractors))
+            video, feature_set, store_root, device, force, modalities, options = a
+            results.append(extract_movie(video, feature_set, store_root, device, force, modalities, options,
+                                         on_second=on_second, extractors=extractors))
             if bar:
                 bar.remove_task(sec)
                 bar.advance(movies)

@@ -26,16 +26,16 @@ import json
 import os
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 import h5py
 import numpy as np
 
+from videoaffect.core.errors import ExtractionError
 from videoaffect.core.files import atomic_write_text
 from videoaffect.core.modality import ModalitySpec
-from videoaffect.core.errors import ExtractionError
 
 STORE_FORMAT = "videoaffect-features/1"
 
@@ -94,7 +94,7 @@ class MovieWriter:
         f.attrs["source_size"] = int(source.get("size", -1))
         f.attrs["source_sha256"] = source.get("sha256", "")
         f.attrs["videoaffect_version"] = _version()
-        f.attrs["created"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        f.attrs["created"] = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
         f.create_dataset("time", data=np.arange(seconds, dtype=np.float64))
         for name, shape in specs.items():
             g = f.create_group(name)
@@ -139,7 +139,8 @@ class MovieWriter:
 
 def _is_temporary_of(name: str, final_name: str) -> bool:
     # Exact pattern: movie "a" must not take movie "a.h5"'s temporary file for its own.
-    return name == f".{final_name}.tmp" or re.fullmatch(rf"\.{re.escape(final_name)}\.\d+-[0-9a-f]{{8}}\.tmp", name) is not None
+    per_writer = rf"\.{re.escape(final_name)}\.\d+-[0-9a-f]{{8}}\.tmp"
+    return name == f".{final_name}.tmp" or re.fullmatch(per_writer, name) is not None
 
 
 class FeatureStore:
@@ -154,7 +155,9 @@ class FeatureStore:
             self.root.mkdir(parents=True, exist_ok=True)
             atomic_write_text(marker, json.dumps({"format": STORE_FORMAT}))
         else:
-            raise StoreError(f"{self.root} is not a feature store (no store.json); create it with `videoaffect extract`")
+            raise StoreError(
+                f"{self.root} is not a feature store (no store.json); create it with `videoaffect extract`"
+            )
 
     def path(self, feature_set: str, movie_id: str) -> Path:
         if "/" in movie_id or movie_id in ("", ".", ".."):
