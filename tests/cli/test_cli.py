@@ -35,7 +35,7 @@ def test_synth_train_evaluate_predict_end_to_end(tmp_path, capsys):
     assert json.loads((model_dir / "model.json").read_text())["tasks"] == ["valence"]
     for name in ("config.json", "weights.safetensors", "ranking.json", "train_log.jsonl", "metrics.json"):
         assert (model_dir / "valence" / name).is_file()
-    log_lines = [json.loads(l) for l in (model_dir / "valence" / "train_log.jsonl").read_text().splitlines()]
+    log_lines = [json.loads(ln) for ln in (model_dir / "valence" / "train_log.jsonl").read_text().splitlines()]
     assert any(r["event"] == "epoch" and r["stage"].startswith("stage1/") for r in log_lines)
     assert any(r["stage"] == "inter_clip" for r in log_lines if r["event"] == "epoch")
     assert any(r["event"] == "context" for r in log_lines)  # kept or dropped on validation, logged

@@ -100,7 +100,7 @@ def _edit(path: Path, line: int, column: str, value: str) -> None:
 
 
 def _drop_column(path: Path, column: str) -> None:
-    rows = [l.split("\t") for l in path.read_text().splitlines()]
+    rows = [ln.split("\t") for ln in path.read_text().splitlines()]
     k = rows[0].index(column)
     path.write_text("\n".join("\t".join(r[:k] + r[k + 1 :]) for r in rows) + "\n")
 

@@ -62,7 +62,7 @@ def v1_layer(name: str, kind_enum: int, blobs: list[bytes]) -> bytes:
 
 
 def net(layers: list[bytes], v1: list[bytes] = ()) -> bytes:
-    return delimited(1, b"test-net") + b"".join(delimited(100, l) for l in layers) + b"".join(delimited(2, l) for l in v1)
+    return delimited(1, b"test-net") + b"".join(delimited(100, layer) for layer in layers) + b"".join(delimited(2, layer) for layer in v1)
 
 
 # --- Caffe reader -------------------------------------------------------------------------------

@@ -118,12 +118,12 @@ def test_every_table_has_our_numbers_beside_the_papers(full):
     runs = records(out)
     ours = runs["t1-valence-audio-s0"]["metrics"]
     assert audio["valence"]["ours"]["mse"]["mean"] == pytest.approx(ours["mse"])
-    line = next(l for l in (out / "table1.md").read_text().splitlines() if l.startswith("| Audio |"))
+    line = next(ln for ln in (out / "table1.md").read_text().splitlines() if ln.startswith("| Audio |"))
     assert line.split(" | ")[1:3] == [f"{ours['mse']:.3f}", "0.098"]
 
     t2 = (out / "table2.md").read_text()
     assert "| Baseline 1 |" in t2 and "| Baseline 2 |" in t2
-    row = next(l for l in t2.splitlines() if l.startswith("| Audio+Scene |"))
+    row = next(ln for ln in t2.splitlines() if ln.startswith("| Audio+Scene |"))
     assert row.split(" | ")[5:9] == ["–", "–", "–", "–"]  # arousal was not run in the paper either
     t3 = json.loads((out / "table3.json").read_text())
     assert [r["param"] for r in t3["rows"]] == [
@@ -278,10 +278,10 @@ def test_missing_modalities_are_na_and_motion_stands_in_for_action(tmp_path):
     result = run(corpus, out, tables=("1", "4"), seeds=(0, 1), figures=False)
     assert result.plan.modality_map == {"audio": "audio", "scene": "scene", "expression": None, "action": "motion"}
     md = (out / "table1.md").read_text()
-    expr = next(l for l in md.splitlines() if l.startswith("| Expression |"))
+    expr = next(ln for ln in md.splitlines() if ln.startswith("| Expression |"))
     assert expr.split(" | ")[1:9] == ["n/a", "0.110", "n/a", "0.150", "n/a", "0.162", "n/a", "0.061"]
     assert "no expression modality in the corpus" in md
-    action = next(l for l in md.splitlines() if l.startswith("| Action |"))
+    action = next(ln for ln in md.splitlines() if ln.startswith("| Action |"))
     assert action.rstrip(" |").endswith("motion")
     runs = records(out)
     assert runs["t1-arousal-action-s1"]["modalities"] == ["motion"]
@@ -290,7 +290,7 @@ def test_missing_modalities_are_na_and_motion_stands_in_for_action(tmp_path):
     values = [runs[f"t1-valence-audio-s{s}"]["metrics"]["mse"] for s in (0, 1)]
     cell = json.loads((out / "table1.json").read_text())["rows"][0]["valence"]["ours"]["mse"]
     assert cell["values"] == values and cell["std"] == pytest.approx(np.std(values, ddof=1))
-    audio = next(l for l in md.splitlines() if l.startswith("| Audio |"))
+    audio = next(ln for ln in md.splitlines() if ln.startswith("| Audio |"))
     assert audio.split(" | ")[1] == f"{np.mean(values):.3f} ± {np.std(values, ddof=1):.3f}"
 
     # The final valence model uses the paper modalities the corpus has, and says what is missing.
