@@ -29,7 +29,7 @@ def _version() -> str:
 __version__ = _version()
 
 
-def load_model(directory) -> "ModelBundle":
+def load_model(directory) -> ModelBundle:
     """A model directory written by ``videoaffect train`` (valence and/or arousal)."""
     from videoaffect.models.bundle import ModelBundle
 
@@ -37,7 +37,7 @@ def load_model(directory) -> "ModelBundle":
 
 
 def predict(video, model, *, clip_stride: int = 1, task: str | None = None, store=None,
-            device: str = "cpu") -> "pd.DataFrame":
+            device: str = "cpu") -> pd.DataFrame:
     """Per-second predictions of one video file as a DataFrame indexed by ``time_s`` with the
     columns of ``videoaffect predict``'s CSV; ``model`` is a loaded model or its directory;
     ``task`` None predicts every task the model has ("both", "valence", "arousal" insist).

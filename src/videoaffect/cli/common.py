@@ -57,7 +57,7 @@ def verbosity_parent() -> argparse.ArgumentParser:
     return p
 
 
-def add_progress(p: argparse.ArgumentParser) -> None:
+def add_progress(p: argparse._ActionsContainer) -> None:
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bars and per-step lines on stderr (default: when stderr is a terminal)")
 
@@ -163,7 +163,9 @@ def split_movies(corpus, split) -> list[int]:
     movies = sorted({m for n in names for m in corpus.movies_in_split(n)})
     if not movies:
         have = sorted(set(corpus.splits))
-        raise DataError(f"no movies in split {split_text(split)!r}; the data has splits {have}; choose one with --split")
+        raise DataError(
+            f"no movies in split {split_text(split)!r}; the data has splits {have}; choose one with --split"
+        )
     return movies
 
 

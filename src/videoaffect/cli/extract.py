@@ -13,7 +13,8 @@ from videoaffect.core.errors import DataError
 
 def register(sub, parents) -> None:
     p = sub.add_parser("extract", parents=parents, help="turn video files into per-second modality features")
-    p.add_argument("inputs", nargs="+", help="video files, folders of videos, or CSV manifests (column path[, movie_id])")
+    p.add_argument("inputs", nargs="+",
+                   help="video files, folders of videos, or CSV manifests (column path[, movie_id])")
     common.add_feature_set(p)
     # the 0.1 spelling, kept working but not advertised
     p.add_argument("--set", dest="feature_set", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
@@ -77,7 +78,10 @@ def run_show(args: argparse.Namespace) -> int:
     from videoaffect.features.store import FeatureStore
 
     store = FeatureStore(args.store, create=False)
-    sets = [args.feature_set] if args.feature_set else [s for s in store.feature_sets() if args.movie in store.movies(s)]
+    if args.feature_set:
+        sets = [args.feature_set]
+    else:
+        sets = [s for s in store.feature_sets() if args.movie in store.movies(s)]
     if not sets:
         raise DataError(f"movie {args.movie!r} is in no feature set of {args.store}")
     for s in sets:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from videoaffect.cli import common
 from videoaffect.core.errors import ConfigError
@@ -135,7 +135,8 @@ def register(sub, parents=()) -> argparse.ArgumentParser:
                    help="--dataset with videos: feature store to extract into / read from (default: OUT/features)")
     common.add_feature_set(g, " (--dataset with videos)")
     common.add_workers(g, "--dataset with videos: parallel extraction processes")
-    g.add_argument("--train-split", help="comma-separated split names to train on (default: the dataset's, else 'train')")
+    g.add_argument("--train-split",
+                   help="comma-separated split names to train on (default: the dataset's, else 'train')")
     g.add_argument("--test-split", help="comma-separated split names to test on (default: the dataset's, else 'test')")
     p.add_argument("--out", type=Path, required=True, help="output directory (reuse it to resume)")
     p.add_argument("--seeds", help="comma-separated training seeds (default 0,1,2; 0 with --fast)")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterator, Mapping
+from typing import IO
 
 import numpy as np
 
@@ -45,7 +46,8 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
 
 def atomic_save_npz(path: str | os.PathLike, arrays: Mapping[str, np.ndarray]) -> None:
     with atomic_open(path, "wb") as fh:
-        np.savez(fh, **arrays)
+        # numpy's stub types **kwds against savez's allow_pickle: bool too
+        np.savez(fh, **arrays)  # type: ignore[arg-type]
 
 
 def sha256_of(path: str | os.PathLike) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from videoaffect.core.errors import DataError
 
 
@@ -25,11 +26,11 @@ class LabelScale:
             raise LabelScaleError(f"label scale {self.name!r}: high ({self.high}) must exceed low ({self.low})")
 
     @classmethod
-    def mediaeval(cls) -> "LabelScale":
+    def mediaeval(cls) -> LabelScale:
         return cls(-1.0, 1.0, "mediaeval2018")
 
     @classmethod
-    def liris_discrete(cls) -> "LabelScale":
+    def liris_discrete(cls) -> LabelScale:
         """LIRIS-ACCEDE discrete ratings (valenceValue, arousalValue) lie in [1, 5]."""
         return cls(1.0, 5.0, "liris-accede-discrete")
 

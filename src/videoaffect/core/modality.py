@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import numpy as np
 
@@ -40,5 +40,5 @@ class ModalitySpec:
         return {"name": self.name, "shape": list(self.shape), "extractor": self.extractor}
 
     @classmethod
-    def from_dict(cls, d: Mapping) -> "ModalitySpec":
+    def from_dict(cls, d: Mapping) -> ModalitySpec:
         return cls(name=d["name"], shape=tuple(d["shape"]), extractor=d.get("extractor", "unspecified"))

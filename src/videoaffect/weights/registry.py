@@ -24,8 +24,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from videoaffect.core.files import atomic_write_text, sha256_of
 from videoaffect.core.errors import ExtractionError
+from videoaffect.core.files import atomic_write_text, sha256_of
 
 
 class WeightsError(ExtractionError):
