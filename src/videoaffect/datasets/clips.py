@@ -13,8 +13,8 @@ apart, as in training; overlapping predictions are the union of several such til
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -32,7 +32,7 @@ class ClipTable:
     position: np.ndarray  # (n_clips,) clip number within its movie
 
     @classmethod
-    def build(cls, corpus: Corpus, movies: Sequence[int], clip_seconds: int, offset: int = 0) -> "ClipTable":
+    def build(cls, corpus: Corpus, movies: Sequence[int], clip_seconds: int, offset: int = 0) -> ClipTable:
         if int(clip_seconds) < 1:
             raise CorpusError(f"clip_seconds must be a positive number of seconds, got {clip_seconds}")
         clip_seconds = int(clip_seconds)
@@ -81,7 +81,7 @@ class ClipTable:
 
     def movie_slices(self) -> list[tuple[int, slice]]:
         """(movie index, slice of clips) for each movie, in order."""
-        out = []
+        out: list[tuple[int, slice]] = []
         if len(self) == 0:
             return out
         cuts = np.flatnonzero(np.diff(self.movie)) + 1

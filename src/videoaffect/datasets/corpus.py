@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from videoaffect.core.vocabulary import TASKS
+from videoaffect.core.errors import DataError
 from videoaffect.core.files import atomic_save_npz, atomic_write_text
 from videoaffect.core.labels import LabelScale
 from videoaffect.core.modality import ModalitySpec
-from videoaffect.core.errors import DataError
+from videoaffect.core.vocabulary import TASKS
 
 LABEL_NAMES = TASKS  # 0.1 name, kept for user code
 CORPUS_FORMAT = "videoaffect-corpus/1"
@@ -56,7 +56,7 @@ class Movie:
         return 0
 
     @classmethod
-    def from_stored(cls, stored, valence=None, arousal=None, split: str = "train") -> "Movie":
+    def from_stored(cls, stored, valence=None, arousal=None, split: str = "train") -> Movie:
         """A movie from a feature-store read (`features.store.StoredMovie`)."""
         return cls(
             stored.movie_id,
@@ -102,18 +102,18 @@ class Corpus:
         cls,
         specs: Sequence[ModalitySpec],
         movie_ids: Sequence[str],
-        seconds: Sequence[int],
+        seconds: Sequence[int] | np.ndarray,
         label_scale: LabelScale | None = None,
         splits: Sequence[str] | None = None,
         dtype=np.float32,
-    ) -> "Corpus":
+    ) -> Corpus:
         """An all-present, zero-filled corpus to be written in place (generators, loaders)."""
         seconds = [int(s) for s in seconds]
         offsets = np.concatenate([[0], np.cumsum(seconds)]).astype(np.int64)
         total = int(offsets[-1])
         feats = {s.name: np.zeros((total, *s.shape), dtype=dtype) for s in specs}
         masks = {s.name: np.ones(total, dtype=bool) for s in specs}
-        labels = {k: np.zeros(total, dtype=np.float32) for k in LABEL_NAMES}
+        labels: dict[str, np.ndarray] = {k: np.zeros(total, dtype=np.float32) for k in LABEL_NAMES}
         obj = cls.__new__(cls)
         obj.specs = {s.name: s for s in specs}
         obj.movie_ids = list(movie_ids)
@@ -129,7 +129,7 @@ class Corpus:
         movies: Iterable[Movie],
         specs: Sequence[ModalitySpec],
         label_scale: LabelScale | None = None,
-    ) -> "Corpus":
+    ) -> Corpus:
         """Validate user movies and pack them; every error names the movie and the fix."""
         scale = label_scale or LabelScale.mediaeval()
         movies = list(movies)
@@ -288,7 +288,7 @@ class Corpus:
         return root
 
     @classmethod
-    def load(cls, directory: str | os.PathLike) -> "Corpus":
+    def load(cls, directory: str | os.PathLike) -> Corpus:
         root = Path(directory)
         meta_path = root / "corpus.json"
         if not meta_path.is_file():

@@ -17,9 +17,10 @@ corpus and a typed description of the data set (`DatasetInfo`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from videoaffect.core.device import resolve_device
 from videoaffect.core.errors import ConfigError
@@ -65,10 +66,11 @@ class DatasetInfo:
         return d
 
     @classmethod
-    def from_mapping(cls, d: Mapping[str, Any]) -> "DatasetInfo":
+    def from_mapping(cls, d: Mapping[str, Any]) -> DatasetInfo:
         unknown = set(d) - {f.name for f in fields(cls)}
         if unknown:
-            raise ConfigError(f"unknown dataset info keys {sorted(unknown)}; known: {sorted(f.name for f in fields(cls))}")
+            known = sorted(f.name for f in fields(cls))
+            raise ConfigError(f"unknown dataset info keys {sorted(unknown)}; known: {known}")
         return cls(**dict(d))
 
 
@@ -106,7 +108,9 @@ def load_source(
     """Exactly one of ``dataset``, ``corpus`` or ``synthetic``."""
     given = [n for n, v in (("--dataset", dataset), ("--corpus", corpus), ("--synthetic", synthetic)) if v is not None]
     if len(given) != 1:
-        raise ConfigError(f"give exactly one of --dataset ROOT, --corpus DIR or --synthetic PRESET (got {given or 'none'})")
+        raise ConfigError(
+            f"give exactly one of --dataset ROOT, --corpus DIR or --synthetic PRESET (got {given or 'none'})"
+        )
     if dataset is not None and (Path(dataset) / "corpus.json").is_file():
         corpus, dataset = Path(dataset), None  # a corpus directory given as --dataset
     if dataset is not None:
@@ -123,6 +127,7 @@ def load_source(
         )
     from videoaffect.datasets.synthetic.features import generate, preset
 
+    assert synthetic is not None  # exactly one of the three was given, and not the other two
     return LoadedDataset(
         generate(preset(synthetic, seed=synthetic_seed)),
         DatasetInfo(name=f"synthetic preset {synthetic!r}",
@@ -170,15 +175,16 @@ def _extract(videos: list[tuple[str, Path]], request: ExtractionRequest) -> Path
 def load_dataset(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
     root = Path(root)
     if root.is_file() and root.suffix.lower() == ".csv":
-        from videoaffect.datasets.manifest import GenericDataset, corpus_from_store
+        from videoaffect.datasets.manifest import GenericDataset
+        from videoaffect.datasets.manifest import corpus_from_store as manifest_corpus
 
-        ds = GenericDataset(root)
-        store = _extract([(m, ds.video(m)) for m in ds.movie_ids], extraction)
+        manifest = GenericDataset(root)
+        store = _extract([(m, manifest.video(m)) for m in manifest.movie_ids], extraction)
         fs = extraction.feature_set
         return LoadedDataset(
-            corpus_from_store(root, store, fs),
+            manifest_corpus(root, store, fs),
             DatasetInfo(name=f"manifest {root.name} ({fs} features)", root=str(root),
-                        features=_feature_record(store, fs, ds.movie_ids[0])),
+                        features=_feature_record(store, fs, manifest.movie_ids[0])),
         )
     if not root.is_dir():
         raise CorpusError(f"{root} is neither a dataset folder nor a CSV manifest")
@@ -189,7 +195,7 @@ def load_dataset(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
     ds = MediaEval2018(root)
     info = DatasetInfo(name=f"MediaEval 2018 at {root.name}", root=str(root), train_split="dev", test_split="test")
     if ds.has_videos():
-        videos = [(m, ds.video(m)) for m in ds.movie_ids if ds.video(m) is not None]
+        videos = [(m, video) for m in ds.movie_ids if (video := ds.video(m)) is not None]
         store = _extract(videos, extraction)
         corpus = corpus_from_store(root, store, extraction.feature_set)
         info.name += f" ({extraction.feature_set} features extracted from the videos)"
@@ -209,7 +215,7 @@ def load_dataset(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
 def _liris(root: Path) -> LoadedDataset:
     from videoaffect.datasets.liris_accede.discrete import liris_reproduction_input
 
-    corpus, info = liris_reproduction_input(root)
-    info = DatasetInfo.from_mapping({**info, "root": str(root),
-                                     "features": _provided(f"TAC2015 features distributed with LIRIS-ACCEDE at {root}")})
+    corpus, described = liris_reproduction_input(root)
+    features = _provided(f"TAC2015 features distributed with LIRIS-ACCEDE at {root}")
+    info = DatasetInfo.from_mapping({**described, "root": str(root), "features": features})
     return LoadedDataset(corpus, info)

@@ -29,12 +29,16 @@ import csv
 import logging
 import os
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
+from videoaffect.core.labels import LabelScale
+from videoaffect.core.vocabulary import TASKS
+from videoaffect.datasets.corpus import Corpus
 from videoaffect.datasets.formats.annotations import (
     DEFAULT_TOLERANCE_S,
     DatasetError,
@@ -42,9 +46,6 @@ from videoaffect.datasets.formats.annotations import (
     align_labels,
     read_second_labels,
 )
-from videoaffect.core.vocabulary import TASKS
-from videoaffect.datasets.corpus import Corpus
-from videoaffect.core.labels import LabelScale
 from videoaffect.features.store import FeatureStore, StoreError
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ def corpus_from_store_items(
         raise DatasetError("no movies to read from the feature store")
     scale = label_scale or LabelScale.mediaeval()
     try:
-        store = FeatureStore(store_root, create=False)
+        store = FeatureStore(Path(store_root), create=False)
     except StoreError as exc:
         raise DatasetError(f"{exc}, e.g. {items[0].fix()}") from None
     seconds = []
@@ -187,7 +188,9 @@ class GenericDataset:
         return self.entry(movie_id).video
 
     def annotation(self, movie_id: str) -> SecondLabels:
-        return read_second_labels(self.entry(movie_id).labels, value_range=(self.label_scale.low, self.label_scale.high))
+        return read_second_labels(
+            self.entry(movie_id).labels, value_range=(self.label_scale.low, self.label_scale.high)
+        )
 
     def extract_hint(self, movie_id: str, feature_set: str, store_root) -> tuple[str, str]:
         """The command that extracts this movie into the store, and a note when it needs more."""
@@ -209,7 +212,9 @@ def _read_manifest(path: Path) -> list[ManifestEntry]:
         try:
             header = next(reader)
         except StopIteration:
-            raise DatasetError(f"{path}: empty manifest; it needs a header line video,labels[,split,movie_id]") from None
+            raise DatasetError(
+                f"{path}: empty manifest; it needs a header line video,labels[,split,movie_id]"
+            ) from None
         cols = {h.strip().lower(): i for i, h in enumerate(header)}
         missing = [c for c in ("video", "labels") if c not in cols]
         if missing:
@@ -274,5 +279,5 @@ def corpus_from_store(
     items = []
     for mid in ds.movie_ids:
         hint, note = ds.extract_hint(mid, feature_set, store_root)
-        items.append(StoreItem(mid, ds.split(mid), (lambda m=mid: ds.annotation(m)), hint, note))
+        items.append(StoreItem(mid, ds.split(mid), partial(ds.annotation, mid), hint, note))
     return corpus_from_store_items(items, store_root, feature_set, ds.label_scale, modalities, tolerance)

@@ -38,7 +38,7 @@ are held. Only the frames that are kept are converted to RGB / grayscale.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -46,8 +46,8 @@ from pathlib import Path
 import av
 import numpy as np
 
-from videoaffect.decoding.samples import AUDIO_RATE, AUDIO_WINDOW_SAMPLES, SecondSample
 from videoaffect.core.errors import DataError
+from videoaffect.decoding.samples import AUDIO_RATE, AUDIO_WINDOW_SAMPLES, SecondSample
 
 __all__ = ["DecodeError", "MediaInfo", "probe", "iter_seconds", "TRUNCATION_TOLERANCE_S", "MIN_AUDIO_FRACTION"]
 
@@ -325,7 +325,7 @@ def _targets(second: int, motion_fps: int) -> list[tuple[Fraction, int]]:
 
 
 def _video_seconds(info: MediaInfo, motion_fps: int, motion_width: int, max_side: int | None,
-                   threads: int) -> Iterator[tuple[np.ndarray, list[np.ndarray]]]:
+                   threads: int) -> Generator[tuple[np.ndarray, list[np.ndarray]], None, None]:
     path = info.path
     with _open(path) as container:
         stream = _video_stream(container)
@@ -334,11 +334,12 @@ def _video_seconds(info: MediaInfo, motion_fps: int, motion_width: int, max_side
         stream.codec_context.thread_count = threads
         base, origin = stream.time_base, stream.start_time
         step = Fraction(1) / Fraction(stream.average_rate or stream.guessed_rate or 25)
-        second, targets, picked = 0, _targets(0, motion_fps), []
+        second, targets = 0, _targets(0, motion_fps)
+        picked: list[_Held] = []
         held: _Held | None = None
         last_frame_duration = step
 
-        def emit(now: Fraction | None, candidate: _Held | None) -> Iterator[tuple[np.ndarray, list[np.ndarray]]]:
+        def emit(now: Fraction | None, candidate: _Held) -> Iterator[tuple[np.ndarray, list[np.ndarray]]]:
             """Resolve every pending instant before ``now`` (None = end of stream)."""
             nonlocal second, targets, picked
             while second < info.seconds and (now is None or targets[len(picked)][0] < now):
@@ -367,6 +368,7 @@ def _video_seconds(info: MediaInfo, motion_fps: int, motion_width: int, max_side
             ) from exc
         if second < info.seconds:
             _check_complete(info, held, last_frame_duration, second)
+            assert held is not None  # _check_complete raises when no frame was decoded
             yield from emit(None, held)
 
 
@@ -431,7 +433,7 @@ class _AudioBuffer:
         self.base += cut
 
 
-def _audio_windows(info: MediaInfo) -> Iterator[np.ndarray | None]:
+def _audio_windows(info: MediaInfo) -> Generator[np.ndarray | None, None, None]:
     """Endless: the 960 ms window of second 0, 1, 2, ... (None once the audio is over)."""
     path = info.path
     buffer = _AudioBuffer()
@@ -446,11 +448,11 @@ def _audio_windows(info: MediaInfo) -> Iterator[np.ndarray | None]:
             start = second * AUDIO_RATE
             try:
                 while not ended and buffer.end < start + AUDIO_WINDOW_SAMPLES:
-                    position, chunk = next(chunks, (None, None))
-                    if chunk is None:
+                    item = next(chunks, None)
+                    if item is None:
                         ended = True
                     else:
-                        buffer.write(position, chunk)
+                        buffer.write(*item)
             except av.error.FFmpegError as exc:
                 raise DecodeError(
                     f"{path}: decoding the audio failed at second {second} ({_ffmpeg_reason(exc)}); "
@@ -475,6 +477,7 @@ def _resampled(container, stream, origin: Fraction) -> Iterator[tuple[int, np.nd
         if (frame.format.name, frame.layout.name, frame.sample_rate) != setup:
             # A layout or rate change mid-stream (TV recordings) needs a fresh resampler.
             for chunk in _drain(resampler, None):
+                assert position is not None  # set by the frame that created the resampler
                 yield position, chunk
                 position += len(chunk)
             resampler, setup = _mono_resampler(), (frame.format.name, frame.layout.name, frame.sample_rate)
@@ -488,9 +491,11 @@ def _resampled(container, stream, origin: Fraction) -> Iterator[tuple[int, np.nd
         elif position is None:
             position = 0
         for chunk in _drain(resampler, frame):
+            assert position is not None  # set just above for every frame
             yield position, chunk
             position += len(chunk)
     for chunk in _drain(resampler, None):
+        assert position is not None  # a resampler exists only once a frame set the position
         yield position, chunk
         position += len(chunk)
 

@@ -36,6 +36,7 @@ import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Literal, overload
 
 import numpy as np
 
@@ -86,6 +87,12 @@ def _detect_separator(header: str) -> str | None:
     return None
 
 
+@overload
+def _find_column(names: list[str], accepted: tuple[str, ...], what: str, path: Path,
+                 required: Literal[True] = ...) -> int: ...
+@overload
+def _find_column(names: list[str], accepted: tuple[str, ...], what: str, path: Path,
+                 required: bool) -> int | None: ...
 def _find_column(names: list[str], accepted: tuple[str, ...], what: str, path: Path,
                  required: bool = True) -> int | None:
     normed = [_norm(n) for n in names]
@@ -205,7 +212,7 @@ def _check_times(times: np.ndarray, line_nos: list[int], path: Path) -> None:
             "(or 1) — add the missing leading seconds"
         )
     steps = np.diff(times)
-    for i in np.flatnonzero(steps != 1.0):
+    for i in np.flatnonzero(steps != 1.0).tolist():
         a, b = line_nos[i], line_nos[i + 1]
         if steps[i] == 0:
             raise AnnotationError(

@@ -19,6 +19,7 @@ Sparse rows (``{...}``) and quoted values containing commas are not supported.
 from __future__ import annotations
 
 import functools
+import os
 import re
 from pathlib import Path
 
@@ -58,14 +59,18 @@ def arff_columns(head: str, drop: frozenset[str] = frozenset()) -> tuple[int, tu
     return n, tuple(keep)
 
 
-def read_arff_instance(head: str, body: str, path: str | Path, drop: frozenset[str] = frozenset()) -> np.ndarray | None:
+def read_arff_instance(
+    head: str, body: str, path: str | os.PathLike, drop: frozenset[str] = frozenset()
+) -> np.ndarray | None:
     """The numeric fields of the single data row of a split ARFF file; None when it has no row."""
     n_attr, keep = arff_columns(head, drop)
     rows = [ln.strip() for ln in body.splitlines() if ln.strip() and not ln.strip().startswith("%")]
     if not rows:
         return None
     if len(rows) > 1:
-        raise DatasetError(f"{path}: {len(rows)} data rows; a per-second ARFF file holds one — restore it from the release")
+        raise DatasetError(
+            f"{path}: {len(rows)} data rows; a per-second ARFF file holds one — restore it from the release"
+        )
     values = rows[0].split(",")
     if len(values) != n_attr:
         raise DatasetError(
@@ -75,7 +80,7 @@ def read_arff_instance(head: str, body: str, path: str | Path, drop: frozenset[s
     return select_fields(values, keep, path)
 
 
-def read_arff_file(path: str | Path, drop: frozenset[str] = frozenset()) -> np.ndarray | None:
+def read_arff_file(path: str | os.PathLike, drop: frozenset[str] = frozenset()) -> np.ndarray | None:
     """The numeric fields of a one-instance ARFF file; None for an empty file or one without a row."""
     text = Path(path).read_text(encoding="utf-8", errors="replace")
     if not text.strip():

@@ -7,10 +7,11 @@ re-read token by token, so that the error names the bad value and the file.
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -38,7 +39,7 @@ def fast_floats(text: str, sep: str) -> np.ndarray | None:
             return None
 
 
-def parse_floats(tokens: Sequence[str], path: str | Path) -> np.ndarray:
+def parse_floats(tokens: Sequence[str], path: str | os.PathLike) -> np.ndarray:
     """Tokens as float64 (``?`` is NaN); a token that is no number is a `DatasetError` naming ``path``."""
     cleaned = ["nan" if t == MISSING else t for t in tokens]
     bad = next((t for t in cleaned if not is_number(t)), None)
@@ -49,7 +50,7 @@ def parse_floats(tokens: Sequence[str], path: str | Path) -> np.ndarray:
     return np.array([float(t) for t in cleaned], dtype=np.float64)
 
 
-def parse_numbers(text: str, path: str | Path) -> np.ndarray:
+def parse_numbers(text: str, path: str | os.PathLike) -> np.ndarray:
     """Numbers separated by commas, semicolons and/or whitespace (a trailing separator is allowed)."""
     body = text.strip().rstrip(",;")
     sep = "," if "," in body else (";" if ";" in body else " ")
@@ -60,7 +61,7 @@ def parse_numbers(text: str, path: str | Path) -> np.ndarray:
     return parse_floats([t for t in re.split(r"[,;\s]+", body) if t], path)
 
 
-def select_fields(values: Sequence[str], keep: Sequence[int], path: str | Path) -> np.ndarray:
+def select_fields(values: Sequence[str], keep: Sequence[int], path: str | os.PathLike) -> np.ndarray:
     """The fields of a split row at indices ``keep`` (ascending), as float64."""
     if keep and keep[-1] - keep[0] + 1 == len(keep):  # contiguous: hand one slice to the C parser
         chosen = list(values[keep[0] : keep[-1] + 1])
@@ -72,7 +73,7 @@ def select_fields(values: Sequence[str], keep: Sequence[int], path: str | Path) 
     return parse_floats([v.strip() for v in chosen], path)
 
 
-def read_number_file(path: str | Path) -> np.ndarray | None:
+def read_number_file(path: str | os.PathLike) -> np.ndarray | None:
     """The one vector of numbers a text file holds; None for an empty file."""
     text = Path(path).read_text(encoding="utf-8", errors="replace")
     if not text.strip():

@@ -12,6 +12,7 @@ by the file name, so either kind may carry either extension.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,9 @@ from videoaffect.datasets.formats.numbers import MISSING, is_number, select_fiel
 OPENSMILE_META_FIELDS = frozenset({"name", "frametime", "frameindex", "class", "filename", "file", "instancename"})
 
 
-def read_smile_csv(text: str, path: str | Path, drop: frozenset[str] = OPENSMILE_META_FIELDS) -> np.ndarray | None:
+def read_smile_csv(
+    text: str, path: str | os.PathLike, drop: frozenset[str] = OPENSMILE_META_FIELDS
+) -> np.ndarray | None:
     """The feature fields of one instance of openSMILE CSV text; None for a header without a row."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     sep = next((s for s in (";", ",", "\t") if s in lines[0]), None)
@@ -54,7 +57,7 @@ def read_smile_csv(text: str, path: str | Path, drop: frozenset[str] = OPENSMILE
     return select_fields(values, keep, path)
 
 
-def read_functionals_file(path: str | Path, drop: frozenset[str] = OPENSMILE_META_FIELDS) -> np.ndarray | None:
+def read_functionals_file(path: str | os.PathLike, drop: frozenset[str] = OPENSMILE_META_FIELDS) -> np.ndarray | None:
     """One instance of openSMILE functionals from ARFF or CSV text; None for an empty file."""
     text = Path(path).read_text(encoding="utf-8", errors="replace")
     if not text.strip():

@@ -52,9 +52,10 @@ value c, which ``CLASS_THRESHOLDS`` (-1/3, 1/3) cut back into classes 0, 1, 2 (=
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Literal, overload
 
 import numpy as np
 
@@ -203,6 +204,10 @@ def read_table(path: Path) -> _Table:
     return _Table(path, header, rows, lines)
 
 
+@overload
+def find_file(root: Path, name: str, required: Literal[True] = ...) -> Path: ...
+@overload
+def find_file(root: Path, name: str, required: bool) -> Path | None: ...
 def find_file(root: Path, name: str, required: bool = True) -> Path | None:
     for sub in SUBDIRS:
         candidate = root / sub / name if sub else root / name
@@ -304,7 +309,7 @@ class LirisDiscrete:
     videos: dict[str, Path] = field(default_factory=dict)  # name -> excerpt video found in ROOT/data
 
     @classmethod
-    def load(cls, root: str | Path, *, signed_log_features: bool = True) -> "LirisDiscrete":
+    def load(cls, root: str | Path, *, signed_log_features: bool = True) -> LirisDiscrete:
         """Read and cross-check every file of a LIRIS-ACCEDE discrete root (see the module docstring);
         ``signed_log_features=False`` keeps the raw feature values."""
         root = Path(root)
@@ -355,7 +360,7 @@ class LirisDiscrete:
         return self.videos.get(self.names[index])
 
     # ------------------------------------------------------------------ subsets
-    def subset(self, rows: Sequence[int] | np.ndarray) -> "LirisDiscrete":
+    def subset(self, rows: Sequence[int] | np.ndarray) -> LirisDiscrete:
         rows = np.sort(np.asarray(rows, dtype=np.int64))
         pick = lambda d: None if d is None else {k: v[rows] for k, v in d.items()}  # noqa: E731
         return replace(
@@ -363,14 +368,14 @@ class LirisDiscrete:
             ids=self.ids[rows],
             names=[self.names[i] for i in rows],
             sets=self.sets[rows],
-            values=pick(self.values),
-            features=pick(self.features),
+            values={k: v[rows] for k, v in self.values.items()},
+            features={k: v[rows] for k, v in self.features.items()},
             columns=dict(self.columns),
             affect=pick(self.affect),
             videos={self.names[i]: self.videos[self.names[i]] for i in rows if self.names[i] in self.videos},
         )
 
-    def subsample(self, per_set: int, seed: int = 0) -> "LirisDiscrete":
+    def subsample(self, per_set: int, seed: int = 0) -> LirisDiscrete:
         """At most ``per_set`` random excerpts of each set (quick runs, tests)."""
         rng = np.random.default_rng(seed)
         rows = []
@@ -396,10 +401,14 @@ class LirisDiscrete:
                 )
         if not train_sets:
             raise LirisError(f"{self.root}: {SETS_FILE} has a test set but no learning or validation excerpts")
-        return Protocol(name, train_sets, eval_sets, self.indices(train_sets).tolist(), self.indices(eval_sets).tolist())
+        return Protocol(
+            name, train_sets, eval_sets, self.indices(train_sets).tolist(), self.indices(eval_sets).tolist()
+        )
 
     # ------------------------------------------------------------------ features
-    def matrix(self, rows: Sequence[int] | np.ndarray | None = None, modalities: Sequence[str] | None = None) -> np.ndarray:
+    def matrix(
+        self, rows: Sequence[int] | np.ndarray | None = None, modalities: Sequence[str] | None = None
+    ) -> np.ndarray:
         """Flat features (modalities concatenated) of the given excerpt rows."""
         rows = np.arange(len(self)) if rows is None else np.asarray(rows, dtype=np.int64)
         return np.concatenate([self.features[m][rows] for m in (modalities or self.modalities)], axis=1)
@@ -411,7 +420,7 @@ class LirisDiscrete:
             raise LirisError(f"no excerpt in sets {sorted(sets)}; cannot compute feature bounds")
         return {m: (self.features[m][rows].min(0), self.features[m][rows].max(0)) for m in self.modalities}
 
-    def clipped(self, sets: Iterable[int]) -> "LirisDiscrete":
+    def clipped(self, sets: Iterable[int]) -> LirisDiscrete:
         """A copy whose features are clipped into the range seen on ``sets`` (the training sets)."""
         b = self.bounds(sets)
         out = self.subset(np.arange(len(self)))
@@ -487,7 +496,7 @@ class LirisDiscrete:
             raise LirisError(f"no excerpt in sets {sorted(task_sets or [])}; sets present: {self.available_sets()}")
         scale = LabelScale.liris_discrete()
         n = len(rows)
-        label_arrays = {}
+        label_arrays: dict[str, np.ndarray] = {}
         for task in TASKS:
             if labels == "values":
                 rating = self.values[task][rows]

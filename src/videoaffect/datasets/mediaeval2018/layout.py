@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from videoaffect.datasets.formats.annotations import AnnotationError, DatasetError, SecondLabels, read_second_labels
 from videoaffect.features.extract import VIDEO_SUFFIXES

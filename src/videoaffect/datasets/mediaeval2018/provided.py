@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -124,10 +124,13 @@ def read_provided_features(
         )
     chosen = [m for m in wanted if m not in skipped]
     if not chosen:
-        raise DatasetError(f"{ds.root}: no annotated movie has provided features of {', '.join(descriptors)}; {LAYOUT_HINT}")
+        raise DatasetError(
+            f"{ds.root}: no annotated movie has provided features of {', '.join(descriptors)}; {LAYOUT_HINT}"
+        )
     labels = {m: ds.annotation(m) for m in chosen}
     specs = [
-        ModalitySpec(n, (dims[d],), f"mediaeval2018.provided.{d}/{PROVIDED_VERSION}") for d, n in zip(descriptors, names)
+        ModalitySpec(n, (dims[d],), f"mediaeval2018.provided.{d}/{PROVIDED_VERSION}")
+        for d, n in zip(descriptors, names)
     ]
     corpus = Corpus.allocate(
         specs, chosen, [labels[m].seconds for m in chosen], LabelScale.mediaeval(), [ds.split(m) for m in chosen]
@@ -173,7 +176,8 @@ def _check_descriptors(ds: MediaEval2018, descriptors: list[str]) -> None:
     if absent:
         raise DatasetError(
             f"{ds.root}: no provided {', '.join(absent)} feature files; found {', '.join(sorted(present)) or 'none'}. "
-            "Unpack the MEDIAEVAL18-*-Audio_features / -Visual_features archives below the root or ask for fewer descriptors"
+            "Unpack the MEDIAEVAL18-*-Audio_features / -Visual_features archives below the root "
+            "or ask for fewer descriptors"
         )
 
 
@@ -278,4 +282,11 @@ def _log_gaps(gaps: list[FeatureGap]) -> None:
         )
 
 
-__all__ = ["FeatureGap", "ProvidedFeatures", "load_provided_features", "read_audio_file", "read_provided_features", "read_visual_file"]
+__all__ = [
+    "FeatureGap",
+    "ProvidedFeatures",
+    "load_provided_features",
+    "read_audio_file",
+    "read_provided_features",
+    "read_visual_file",
+]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
-from typing import Sequence
 
 from videoaffect.core.labels import LabelScale
 from videoaffect.datasets.corpus import Corpus
@@ -34,7 +35,7 @@ def corpus_from_store(
     """
     ds = root if isinstance(root, MediaEval2018) else MediaEval2018(root, require_annotations=False)
     store_dir = Path(store_root)
-    exclude = set(exclude)
+    excluded = set(exclude)
     # Store files are named after the video's stem, whose case may differ from the canonical id.
     held = {
         canonical_id(p.stem): p.stem
@@ -42,8 +43,8 @@ def corpus_from_store(
         if re.fullmatch(MOVIE_PATTERN, p.stem, re.IGNORECASE)
     }
     if movies is None:
-        chosen = [m for m in ds.movie_ids if m not in exclude and (ds.video(m) is not None or m in held)]
-        left = [m for m in ds.movie_ids if m not in exclude and m not in chosen]
+        chosen = [m for m in ds.movie_ids if m not in excluded and (ds.video(m) is not None or m in held)]
+        left = [m for m in ds.movie_ids if m not in excluded and m not in chosen]
         if left:
             log.warning(
                 "%s: %d movies have neither a video nor %r features in %s and are left out: %s",
@@ -57,7 +58,7 @@ def corpus_from_store(
     else:
         for m in movies:
             official_split(m)
-        chosen = [m for m in movies if m not in exclude]
+        chosen = [m for m in movies if m not in excluded]
     items = []
     for m in chosen:
         if ds.annotation_path(m) is None:
@@ -69,7 +70,7 @@ def corpus_from_store(
         source = str(video) if video is not None else f"<{m}.mp4>"
         hint = f"videoaffect extract {source} --set {feature_set} --out {store_dir}"
         store_id = held.get(m) or (video.stem if video is not None else m)
-        items.append(StoreItem(m, ds.split(m), (lambda mid=m: ds.annotation(mid)), hint, store_id=store_id))
+        items.append(StoreItem(m, ds.split(m), partial(ds.annotation, m), hint, store_id=store_id))
     return corpus_from_store_items(items, store_dir, feature_set, LabelScale.mediaeval(), modalities, tolerance)
 
 

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from videoaffect.datasets.corpus import Corpus
-from videoaffect.core.modality import ModalitySpec
 from videoaffect.core.labels import LabelScale
+from videoaffect.core.modality import ModalitySpec
+from videoaffect.datasets.corpus import Corpus
 
 
 @dataclass(frozen=True)

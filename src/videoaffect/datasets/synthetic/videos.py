@@ -78,7 +78,8 @@ def write_mediaeval_like(
         valence = _trajectory(rng, n, 15.0)
         arousal = _trajectory(rng, n, 25.0)
         write_movie(root / videos_dir / f"{movie}.mp4", valence, arousal, size=size, fps=fps, seed=number)
-        lines = ["Time\tValence\tArousal"] + [f"{t}\t{v:.6f}\t{a:.6f}" for t, (v, a) in enumerate(zip(valence, arousal))]
+        lines = ["Time\tValence\tArousal"]
+        lines += [f"{t}\t{v:.6f}\t{a:.6f}" for t, (v, a) in enumerate(zip(valence, arousal))]
         (root / annotations_dir / f"{movie}_Valence-Arousal.txt").write_text("\n".join(lines) + "\n")
     return root
 
@@ -107,8 +108,10 @@ def write_manifest_dataset(
             n = int(rng.integers(seconds[0], seconds[1] + 1))
             valence = _trajectory(rng, n, timescales[0])
             arousal = _trajectory(rng, n, timescales[1])
-            write_movie(root / "videos" / f"{movie}.mp4", valence, arousal, size=size, fps=fps, seed=seed * 1000 + number)
-            lines = ["Time\tValence\tArousal"] + [f"{t}\t{v:.6f}\t{a:.6f}" for t, (v, a) in enumerate(zip(valence, arousal))]
+            write_movie(root / "videos" / f"{movie}.mp4", valence, arousal, size=size, fps=fps,
+                        seed=seed * 1000 + number)
+            lines = ["Time\tValence\tArousal"]
+            lines += [f"{t}\t{v:.6f}\t{a:.6f}" for t, (v, a) in enumerate(zip(valence, arousal))]
             (root / "labels" / f"{movie}.txt").write_text("\n".join(lines) + "\n")
             rows.append(f"videos/{movie}.mp4,labels/{movie}.txt,{split}")
             number += 1
