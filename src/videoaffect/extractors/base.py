@@ -10,12 +10,12 @@ recognised and re-extracted.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-from videoaffect.decoding.samples import SecondSample
 from videoaffect.core.errors import ExtractionError
+from videoaffect.decoding.samples import SecondSample
 
 
 class ExtractorError(ExtractionError):
@@ -46,11 +46,16 @@ class Extractor(ABC):
         """sha256 of each weight file used, by registry name."""
         return {}
 
-    def to(self, device: str) -> "Extractor":
+    def to(self, device: str) -> Extractor:
         return self
 
     def start_movie(self) -> None:
-        """Reset per-movie state (e.g. the previous frame for motion)."""
+        """Reset per-movie state (e.g. the previous frame for motion).
+
+        Optional hook, called before the first second of each movie; the default does nothing
+        because most extractors keep no state between seconds.
+        """
+        return None
 
     @abstractmethod
     def extract(self, samples: Sequence[SecondSample]) -> tuple[np.ndarray, np.ndarray]:

@@ -30,7 +30,7 @@ functionals of a second would depend on its neighbours.
 from __future__ import annotations
 
 import warnings
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

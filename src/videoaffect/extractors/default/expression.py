@@ -24,7 +24,7 @@ without a frame are marked missing.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -83,7 +83,7 @@ class DefaultExpression(Extractor):
         self.device = torch.device("cpu")
         self.to(device)
 
-    def to(self, device: str) -> "DefaultExpression":
+    def to(self, device: str) -> DefaultExpression:
         self.device = torch.device(device)
         self.detector.to(self.device)
         self.fer.to(self.device)

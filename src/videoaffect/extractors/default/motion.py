@@ -55,7 +55,7 @@ Speed (one thread, CPU time): about 6 ms per second of video at 6 frames of 160x
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -141,7 +141,8 @@ def _shift_ncc(a: np.ndarray, b: np.ndarray, shift: tuple[float, float] | None) 
     x0, y0 = int(np.ceil(abs(sx))), int(np.ceil(abs(sy)))
     if 2 * x0 >= w - 1 or 2 * y0 >= h - 1:
         return -1.0
-    back = cv2.warpAffine(b, np.float32([[1, 0, -sx], [0, 1, -sy]]), (w, h), flags=cv2.INTER_LINEAR)
+    shift_back = np.array([[1, 0, -sx], [0, 1, -sy]], dtype=np.float32)
+    back = cv2.warpAffine(b, shift_back, (w, h), flags=cv2.INTER_LINEAR)
     return _ncc(a[y0 : h - y0, x0 : w - x0], back[y0 : h - y0, x0 : w - x0])
 
 
@@ -178,7 +179,7 @@ class DefaultMotion(Extractor):
 
     def __init__(self) -> None:
         self._prev: np.ndarray | None = None
-        self._dis = None
+        self._dis: cv2.DISOpticalFlow | None = None
         self._geometry: dict[tuple[int, int], _PairGeometry] = {}
 
     def __getstate__(self) -> dict:
@@ -205,7 +206,7 @@ class DefaultMotion(Extractor):
 
     def _dis_flow(self, a: np.ndarray, b: np.ndarray, init: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
         if self._dis is None:
-            self._dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
+            self._dis = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
         # always hand DIS an explicit initial flow: given None, it may reuse the buffer of an
         # earlier call that had an initialisation, which would make results depend on history
         flow = np.empty((*a.shape, 2), dtype=np.float32)

@@ -46,7 +46,7 @@ frames and 195 frames/s for 1280x720 ones, the resize included.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import cv2
 import numpy as np

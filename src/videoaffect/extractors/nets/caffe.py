@@ -18,10 +18,11 @@ layers of the 528 MB VGG16-Places365 model costs their 59 MB, not the whole file
 from __future__ import annotations
 
 import mmap
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import numpy as np
+
 from videoaffect.core.errors import ExtractionError
 
 # protobuf wire types
@@ -61,6 +62,7 @@ def iter_fields(buf: memoryview) -> Iterator[tuple[int, int, int | memoryview]]:
     while pos < end:
         key, pos = read_varint(buf, pos)
         field, wire = key >> 3, key & 7
+        value: int | memoryview
         if wire == VARINT:
             value, pos = read_varint(buf, pos)
         elif wire == FIXED64:
@@ -80,6 +82,18 @@ def iter_fields(buf: memoryview) -> Iterator[tuple[int, int, int | memoryview]]:
         yield field, wire, value
 
 
+def _view(value: int | memoryview) -> memoryview:
+    """The value of a LENGTH field: iter_fields gives those as views, every other wire type as int."""
+    assert isinstance(value, memoryview), "only LENGTH fields hold bytes"
+    return value
+
+
+def _int(value: int | memoryview) -> int:
+    """The value of a VARINT, FIXED32 or FIXED64 field (see :func:`_view`)."""
+    assert isinstance(value, int), "a LENGTH field holds bytes, not a number"
+    return value
+
+
 def _packed_varints(value: int | memoryview) -> list[int]:
     if isinstance(value, int):
         return [value]
@@ -95,24 +109,24 @@ def parse_blob(buf: memoryview) -> np.ndarray:
     dims: list[int] = []
     legacy = {BLOB_NUM: 0, BLOB_CHANNELS: 0, BLOB_HEIGHT: 0, BLOB_WIDTH: 0}
     floats: list[np.ndarray] = []
-    unpacked: list[float] = []
+    unpacked: list[np.float32] = []
     for field, wire, value in iter_fields(buf):
         if field == BLOB_SHAPE and wire == LENGTH:
-            for f2, _, v2 in iter_fields(value):
+            for f2, _, v2 in iter_fields(_view(value)):
                 if f2 == SHAPE_DIM:
                     dims.extend(_packed_varints(v2))
         elif field in legacy and wire == VARINT:
-            legacy[field] = value
+            legacy[field] = _int(value)
         elif field == BLOB_DATA:
             if wire == LENGTH:
-                floats.append(np.frombuffer(value, dtype="<f4"))
+                floats.append(np.frombuffer(_view(value), dtype="<f4"))
             else:  # an unpacked repeated float: one FIXED32 per value
-                unpacked.append(np.uint32(value).view(np.float32))
+                unpacked.append(np.uint32(_int(value)).view(np.float32))
         elif field == BLOB_DOUBLE_DATA:
             if wire == LENGTH:
-                floats.append(np.frombuffer(value, dtype="<f8").astype(np.float32))
+                floats.append(np.frombuffer(_view(value), dtype="<f8").astype(np.float32))
             else:
-                unpacked.append(np.float32(np.uint64(value).view(np.float64)))
+                unpacked.append(np.float32(np.uint64(_int(value)).view(np.float64)))
     if unpacked:
         floats.append(np.asarray(unpacked, dtype=np.float32))
     data = np.concatenate(floats).astype(np.float32) if floats else np.zeros(0, np.float32)
@@ -126,14 +140,15 @@ def parse_blob(buf: memoryview) -> np.ndarray:
 
 def _parse_layer(buf: memoryview, v1: bool) -> tuple[str, str, list[memoryview]]:
     name_f, type_f, blobs_f = (V1_NAME, V1_TYPE, V1_BLOBS) if v1 else (LAYER_NAME, LAYER_TYPE, LAYER_BLOBS)
-    name, kind, blobs = "", "", []
+    name, kind = "", ""
+    blobs: list[memoryview] = []
     for field, wire, value in iter_fields(buf):
         if field == name_f and wire == LENGTH:
-            name = bytes(value).decode("utf-8", "replace")
+            name = bytes(_view(value)).decode("utf-8", "replace")
         elif field == type_f:
-            kind = bytes(value).decode("utf-8", "replace") if wire == LENGTH else f"V1:{value}"
+            kind = bytes(_view(value)).decode("utf-8", "replace") if wire == LENGTH else f"V1:{value}"
         elif field == blobs_f and wire == LENGTH:
-            blobs.append(value)
+            blobs.append(_view(value))
     return name, kind, blobs
 
 
@@ -144,7 +159,7 @@ def parse_net(buf: memoryview, layers: Iterable[str] | None = None) -> dict[str,
     for field, wire, value in iter_fields(buf):
         if wire != LENGTH or field not in (NET_LAYER, NET_LAYERS_V1):
             continue
-        name, _, blobs = _parse_layer(value, v1=field == NET_LAYERS_V1)
+        name, _, blobs = _parse_layer(_view(value), v1=field == NET_LAYERS_V1)
         if not blobs or (wanted is not None and name not in wanted):
             continue
         out[name] = [parse_blob(b) for b in blobs]

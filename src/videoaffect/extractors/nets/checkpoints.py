@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import torch
 
@@ -22,3 +22,9 @@ def shape_problems(state: Mapping[str, object], expected: Mapping[str, torch.Siz
         elif value.shape != shape:
             problems.append(f"{key} has shape {tuple(value.shape)}, expected {tuple(shape)}")
     return problems
+
+
+def checked_tensor(value: object) -> torch.Tensor:
+    """A state-dict value that :func:`shape_problems` has already found to be a tensor."""
+    assert isinstance(value, torch.Tensor), "check the state with shape_problems first"
+    return value

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from videoaffect.core.errors import ExtractionError
 from torch import nn
+
+from videoaffect.core.errors import ExtractionError
 
 CLASSES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 INPUT_SIZE = 64
@@ -100,6 +102,10 @@ class MiniXception(nn.Module):
         self.blocks = nn.ModuleList(ResidualModule(a, b) for a, b in zip(chans[:-1], chans[1:]))
         self.classifier = nn.Conv2d(_BLOCK_CHANNELS[-1], len(CLASSES), 3, padding=1, bias=True)
 
+    def residual_modules(self) -> list[ResidualModule]:
+        """``blocks`` as what they are (a ModuleList is typed as holding plain Modules)."""
+        return cast("list[ResidualModule]", list(self.blocks))
+
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """(B, 1, 64, 64) -> (B, 128, 4, 4), the maps the classifier conv reads."""
         x = F.relu(self.bn1(self.conv1(x)))
@@ -157,10 +163,11 @@ def _check_config(config: dict, path: Path) -> tuple[list[dict], list[dict], lis
 
 def _torch_targets(model: MiniXception) -> tuple[list[nn.Conv2d], list[SeparableConv], dict[int, nn.BatchNorm2d]]:
     """Torch modules in the Keras config's layer order, and the batch-norm after each module."""
-    convs = [model.conv1, model.conv2, *(b.shortcut for b in model.blocks), model.classifier]
-    seps = [s for b in model.blocks for s in (b.sep1, b.sep2)]
+    blocks = model.residual_modules()
+    convs = [model.conv1, model.conv2, *(b.shortcut for b in blocks), model.classifier]
+    seps = [s for b in blocks for s in (b.sep1, b.sep2)]
     bn_after: dict[int, nn.BatchNorm2d] = {id(model.conv1): model.bn1, id(model.conv2): model.bn2}
-    for b in model.blocks:
+    for b in blocks:
         bn_after.update({id(b.shortcut): b.shortcut_bn, id(b.sep1): b.bn1, id(b.sep2): b.bn2})
     return convs, seps, bn_after
 
@@ -185,6 +192,7 @@ def _load_bn(bn: nn.BatchNorm2d, w: dict[str, np.ndarray], eps: float, path: Pat
     for key, target in (("gamma", bn.weight), ("beta", bn.bias), ("moving_mean", bn.running_mean),
                         ("moving_variance", bn.running_var)):
         _expect(key in w, path, f"{layer} has no {key}")
+        assert target is not None  # affine batch norms that track running statistics have all four
         _copy(target, w[key], path, f"{layer}/{key}")
 
 
@@ -213,12 +221,13 @@ def load_mini_xception(path: str | Path) -> MiniXception:
             if t.bias is not None:
                 _expect("bias" in w, path, f"{k['name']} has no bias")
                 _copy(t.bias, w["bias"], path, f"{k['name']}/bias")
-        for k, t in zip(k_seps, t_seps):
+        for k, s in zip(k_seps, t_seps):
             w = _weights(group, path, k["name"])
             _expect("depthwise_kernel" in w and "pointwise_kernel" in w, path, f"{k['name']} lacks kernels")
-            _copy(t.depthwise.weight, w["depthwise_kernel"].transpose(2, 3, 0, 1), path, f"{k['name']}/depthwise")
-            _copy(t.pointwise.weight, w["pointwise_kernel"].transpose(3, 2, 0, 1), path, f"{k['name']}/pointwise")
-        by_name = {k["name"]: t for k, t in zip(k_convs + k_seps, t_convs + t_seps)}
+            _copy(s.depthwise.weight, w["depthwise_kernel"].transpose(2, 3, 0, 1), path, f"{k['name']}/depthwise")
+            _copy(s.pointwise.weight, w["pointwise_kernel"].transpose(3, 2, 0, 1), path, f"{k['name']}/pointwise")
+        targets: list[nn.Module] = [*t_convs, *t_seps]
+        by_name = {k["name"]: t for k, t in zip(k_convs + k_seps, targets)}
         for bn in k_bns:
             source = bn["inbound_nodes"][0][0][0]
             _expect(source in by_name and id(by_name[source]) in bn_after, path,

@@ -15,7 +15,8 @@ returned largest first.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
+from typing import TypeVar
 
 import cv2
 import numpy as np
@@ -111,7 +112,10 @@ class ONet(nn.Module):
         return self.dense6_2(x), self.dense6_3(x), prob
 
 
-def load_net(net: nn.Module, name: str) -> nn.Module:
+_Net = TypeVar("_Net", bound=nn.Module)
+
+
+def load_net(net: _Net, name: str) -> _Net:
     """Load registry weights ``name`` into ``net`` (eval mode); a wrong file raises WeightsError."""
     path = weight_path(name)
     try:
@@ -237,7 +241,7 @@ class MTCNN:
         self.device = torch.device("cpu")
         self.to(device)
 
-    def to(self, device: str | torch.device) -> "MTCNN":
+    def to(self, device: str | torch.device) -> MTCNN:
         self.device = torch.device(device)
         for net in (self.pnet, self.rnet, self.onet):
             net.to(self.device)

@@ -31,7 +31,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from videoaffect.extractors.base import ExtractorError
-from videoaffect.extractors.nets.checkpoints import shape_problems
+from videoaffect.extractors.nets.checkpoints import checked_tensor, shape_problems
 
 STRIDE = 8
 OUT_CHANNELS = 128
@@ -101,7 +101,7 @@ def check_state_dict(state: Mapping[str, object], source: str) -> dict[str, torc
             + ". Fix: download body_pose_model.pth (linked from the pytorch-openpose README) and "
             "`videoaffect weights import PATH --name openpose-body`."
         )
-    return {k: state[k].detach().to(torch.float32) for k in BACKBONE_KEYS}  # type: ignore[union-attr]
+    return {k: checked_tensor(state[k]).detach().to(torch.float32) for k in BACKBONE_KEYS}
 
 
 def load_openpose_backbone(weights_path: str | Path) -> OpenPoseBackbone:

@@ -51,6 +51,12 @@ class Bottleneck(nn.Module):
 
 
 class ResNet50(nn.Module):
+    # registered with add_module in __init__; declared for the type checker
+    layer1: nn.Sequential
+    layer2: nn.Sequential
+    layer3: nn.Sequential
+    layer4: nn.Sequential
+
     def __init__(self, num_classes: int = PLACES365_CLASSES) -> None:
         super().__init__()
         self.conv1 = nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False)
@@ -108,9 +114,12 @@ def read_checkpoint_state(path: str | Path) -> dict[str, torch.Tensor]:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         # weights_only refuses pickled objects other than tensors and plain containers
-        lines = [l.strip() for l in str(exc).splitlines() if l.strip()]
-        reason = next((l for l in lines if "Unsupported global" in l), lines[0] if lines else "unpickling failed")
-        raise ValueError(f"{path} holds objects that a weights-only load refuses ({reason}); {_conversion_hint(path)}") from None
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        reason = next((line for line in lines if "Unsupported global" in line),
+                      lines[0] if lines else "unpickling failed")
+        raise ValueError(
+            f"{path} holds objects that a weights-only load refuses ({reason}); {_conversion_hint(path)}"
+        ) from None
     except (RuntimeError, EOFError) as exc:
         raise ValueError(f"{path} is not a readable PyTorch checkpoint ({exc}); download it again") from None
     state = obj.get("state_dict", obj) if isinstance(obj, dict) else None
@@ -128,7 +137,11 @@ def load_state_checked(net: nn.Module, state: dict[str, torch.Tensor], path: str
     own = net.state_dict()
     missing = [k for k in own if k not in state and not k.endswith("num_batches_tracked")]
     unexpected = [k for k in state if k not in own]
-    wrong = [f"{k} {tuple(state[k].shape)} (needs {tuple(own[k].shape)})" for k in own if k in state and state[k].shape != own[k].shape]
+    wrong = [
+        f"{k} {tuple(state[k].shape)} (needs {tuple(own[k].shape)})"
+        for k in own
+        if k in state and state[k].shape != own[k].shape
+    ]
     problems = []
     if missing:
         problems.append(f"missing {len(missing)} keys, e.g. {', '.join(missing[:3])}")

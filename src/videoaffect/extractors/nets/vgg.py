@@ -95,6 +95,7 @@ def load_vgg16_places365_caffe(path: str | Path) -> VGG16Features:
             raise ValueError(f"{path}: layer {name} has {len(blobs[name])} blobs, expected weights and bias")
         weight, bias = blobs[name]
         bias = bias.reshape(-1)  # legacy blobs store a bias as (1, 1, 1, out)
+        assert conv.bias is not None  # every VGG16 convolution is built with a bias
         for what, got, want in (("weight", weight, conv.weight), ("bias", bias, conv.bias)):
             if tuple(got.shape) != tuple(want.shape):
                 raise ValueError(

@@ -44,7 +44,7 @@ import torch
 from torch import nn
 
 from videoaffect.extractors.base import ExtractorError
-from videoaffect.extractors.nets.checkpoints import shape_problems
+from videoaffect.extractors.nets.checkpoints import checked_tensor, shape_problems
 
 EMBEDDING_SIZE = 128
 PATCH_SHAPE = (96, 64)
@@ -119,7 +119,7 @@ class Postprocessor:
         self.pca_means = means.reshape(EMBEDDING_SIZE)
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "Postprocessor":
+    def from_file(cls, path: str | Path) -> Postprocessor:
         params = _load_pca_file(Path(path))
         return cls(params[PCA_EIGEN_VECTORS], params[PCA_MEANS], source=str(path))
 
@@ -159,7 +159,7 @@ def check_state_dict(state: Mapping[str, object], source: str) -> dict[str, torc
             + ". Fix: download vggish-10086976.pth from the torchvggish v0.1 release and "
             "`videoaffect weights import PATH --name vggish`."
         )
-    return {k: state[k].detach().to(torch.float32) for k in expected}  # type: ignore[union-attr]
+    return {k: checked_tensor(state[k]).detach().to(torch.float32) for k in expected}
 
 
 def load_vggish(weights_path: str | Path, pca_path: str | Path) -> tuple[VGGish, Postprocessor]:
@@ -180,7 +180,9 @@ def load_vggish(weights_path: str | Path, pca_path: str | Path) -> tuple[VGGish,
 
 def _load_state_file(path: Path) -> Mapping[str, object]:
     if not path.is_file():
-        raise ExtractorError(f"VGGish weights {path} do not exist; fix: `videoaffect weights import PATH --name vggish`")
+        raise ExtractorError(
+            f"VGGish weights {path} do not exist; fix: `videoaffect weights import PATH --name vggish`"
+        )
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError) as exc:
@@ -201,7 +203,7 @@ def _numpy_globals() -> list:
     return [_reconstruct, (_reconstruct, "numpy.core.multiarray._reconstruct"), np.ndarray, np.dtype, *dtype_classes]
 
 
-def _load_pca_file(path: Path) -> Mapping[str, object]:
+def _load_pca_file(path: Path) -> dict[str, np.ndarray]:
     if not path.is_file():
         raise ExtractorError(
             f"VGGish PCA parameters {path} do not exist; fix: `videoaffect weights import PATH --name vggish-pca`"

@@ -156,7 +156,9 @@ def save_expression_model(
     from safetensors.torch import save
 
     if net.classifier.out_features != len(classes):
-        raise ValueError(f"the classifier has {net.classifier.out_features} outputs but {len(classes)} classes were given")
+        raise ValueError(
+            f"the classifier has {net.classifier.out_features} outputs but {len(classes)} classes were given"
+        )
     mean = np.zeros(FEATURE_DIM, np.float32) if mean_feature is None else np.asarray(mean_feature, np.float32)
     if mean.shape != (FEATURE_DIM,):
         raise ValueError(f"mean_feature must have shape ({FEATURE_DIM},), got {mean.shape}")
@@ -195,7 +197,9 @@ def load_expression_model(path: str | Path) -> ExpressionModel:
     except (SafetensorError, OSError, ValueError) as exc:
         raise ValueError(f"{path} is not a readable safetensors file ({exc})") from None
     if meta.get("format") != FORMAT:
-        raise ValueError(f"{path} is not a videoaffect expression model (format {meta.get('format')!r}, expected {FORMAT!r})")
+        raise ValueError(
+            f"{path} is not a videoaffect expression model (format {meta.get('format')!r}, expected {FORMAT!r})"
+        )
     try:
         classes = json.loads(meta["classes"])
         image_size = int(meta.get("image_size", FACE_SIZE))
@@ -211,7 +215,11 @@ def load_expression_model(path: str | Path) -> ExpressionModel:
     own = net.state_dict()
     missing = [k for k in own if k not in tensors]
     unexpected = [k for k in tensors if k not in own]
-    wrong = [f"{k} {tuple(tensors[k].shape)} (needs {tuple(v.shape)})" for k, v in own.items() if k in tensors and tensors[k].shape != v.shape]
+    wrong = [
+        f"{k} {tuple(tensors[k].shape)} (needs {tuple(v.shape)})"
+        for k, v in own.items()
+        if k in tensors and tensors[k].shape != v.shape
+    ]
     if missing or unexpected or wrong:
         raise ValueError(
             f"{path} does not fit the Xception expression network: missing {missing[:3]}, "

@@ -25,8 +25,8 @@ backbone is ~145 GFLOP per 368 x 656 frame; use ``--device cuda`` for long films
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import cv2
 import numpy as np
@@ -118,7 +118,7 @@ class PaperAction(Extractor):
     def weights_sha256(self) -> dict[str, str]:
         return dict(self._hashes)
 
-    def to(self, device: str) -> "PaperAction":
+    def to(self, device: str) -> PaperAction:
         self.device = torch.device(device)
         self.net.to(self.device)
         return self
@@ -150,8 +150,8 @@ class PaperAction(Extractor):
             for idx in groups.values():
                 for start in range(0, len(idx), self.batch_size):
                     chunk = idx[start : start + self.batch_size]
-                    x = torch.from_numpy(np.stack([inputs[i] for i in chunk])).to(self.device)
-                    pooled = F.adaptive_avg_pool2d(self.net(x).float(), self.pooled_size)
+                    batch = torch.from_numpy(np.stack([inputs[i] for i in chunk])).to(self.device)
+                    pooled = F.adaptive_avg_pool2d(self.net(batch).float(), self.pooled_size)
                     out[chunk] = pooled.clamp(max=FLOAT16_MAX).half().float().cpu().numpy()
         return out
 

@@ -12,8 +12,8 @@ normalisation.  Seconds without audio (no audio track, audio ended) are zeros wi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -62,6 +62,7 @@ class PaperAudio(Extractor):
             net, postprocessor = load_vggish(weights_file, pca_file)
             self._hashes = {"vggish": sha256_of(weights_file), "vggish-pca": sha256_of(pca_file)}
         else:
+            assert postprocessor is not None  # checked above: both were passed, or neither
             self._hashes = {"vggish": sha256_of_arrays(net.state_dict().values()),
                             "vggish-pca": sha256_of_arrays([postprocessor.pca_eigen_vectors, postprocessor.pca_means])}
         self.net = net.eval()
@@ -78,7 +79,7 @@ class PaperAudio(Extractor):
     def weights_sha256(self) -> dict[str, str]:
         return dict(self._hashes)
 
-    def to(self, device: str) -> "PaperAudio":
+    def to(self, device: str) -> PaperAudio:
         self.device = torch.device(device)
         self.net.to(self.device)
         return self

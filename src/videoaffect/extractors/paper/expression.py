@@ -11,8 +11,9 @@ shape (3072,) without a separate per-second flag.  Only seconds without a frame 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 import torch
@@ -104,7 +105,7 @@ class PaperExpression(Extractor):
             self._sha256 = sha256_of(self.weight_file)
         return {REGISTRY_NAME: self._sha256}
 
-    def to(self, device: str) -> "PaperExpression":
+    def to(self, device: str) -> PaperExpression:
         self.model.net.to(device)
         if self._detector is not None and hasattr(self._detector, "to"):
             self._detector.to(device)
@@ -127,7 +128,8 @@ class PaperExpression(Extractor):
         rows = np.flatnonzero(present)
         crops = [self.detector.crop_largest(f, size=self.face_size) for f in frames]
         found = [i for i, c in enumerate(crops) if c is not None]
+        faces = [c for c in crops if c is not None]  # the crops of `found`, in order
         feats[rows] = self.model.mean_feature
         if found:
-            feats[rows[found]] = self.face_features([crops[i] for i in found])
+            feats[rows[found]] = self.face_features(faces)
         return feats, present

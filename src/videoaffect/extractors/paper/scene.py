@@ -8,8 +8,8 @@ features and dimensions, so they have different extractor names and never mix in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -26,7 +26,7 @@ BACKBONES = {
 }
 
 
-def _random_net(backbone: str, seed: int) -> torch.nn.Module:
+def _random_net(backbone: str, seed: int) -> vgg.VGG16Features | resnet.ResNet50:
     # fork_rng keeps the caller's global RNG stream untouched while making the weights reproducible
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -58,6 +58,7 @@ class PaperScene(Extractor):
         self.seed = seed
         self.weight_file: Path | None = None
         self._sha256: str | None = None
+        self.net: vgg.VGG16Features | resnet.ResNet50
         if random_init:
             self.net = _random_net(backbone, seed)
         else:
@@ -70,7 +71,7 @@ class PaperScene(Extractor):
         self.device = "cpu"
         self.to(device)
 
-    def _load(self, path: Path) -> torch.nn.Module:
+    def _load(self, path: Path) -> vgg.VGG16Features | resnet.ResNet50:
         try:
             if self.backbone == "vgg16":
                 return vgg.load_vgg16_places365_caffe(path)
@@ -84,6 +85,7 @@ class PaperScene(Extractor):
         return resnet.imagenet_rgb_input(frames)
 
     def params(self) -> dict:
+        p: dict[str, object]
         if self.backbone == "vgg16":
             p = {
                 "input": "whole frame resized to 224x224 (INTER_AREA), BGR, 0-255, minus Places365 mean",
@@ -106,7 +108,7 @@ class PaperScene(Extractor):
             self._sha256 = sha256_of(self.weight_file)
         return {self.registry_name: self._sha256}
 
-    def to(self, device: str) -> "PaperScene":
+    def to(self, device: str) -> PaperScene:
         self.net.to(device)
         self.device = device
         return self
@@ -118,7 +120,8 @@ class PaperScene(Extractor):
         for start in range(0, len(frames), self.batch_size):
             chunk = frames[start : start + self.batch_size]
             x = torch.from_numpy(self.preprocess(chunk)).to(self.device)
-            y = self.net(x) if self.backbone == "vgg16" else self.net.features(x)
+            # the VGG16 network ends at pool5; the ResNet's pooled features precede its classifier
+            y = self.net.features(x) if isinstance(self.net, resnet.ResNet50) else self.net(x)
             out[start : start + len(chunk)] = y.float().cpu().numpy()
         return out
 
