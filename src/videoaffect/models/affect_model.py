@@ -12,22 +12,22 @@ A model directory holds
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch
 from safetensors.torch import load_file
 from safetensors.torch import save as safetensors_bytes
 
+from videoaffect.core.errors import ModelError
 from videoaffect.core.files import atomic_open, atomic_write_text
 from videoaffect.datasets.clips import ClipTable, class_of
 from videoaffect.datasets.corpus import Corpus, CorpusError
 from videoaffect.models.config import ModelConfig, TrainConfig
 from videoaffect.models.networks import InterClipLSTM, IntraClipModel, smooth
 from videoaffect.models.normalizer import Normalizer
-from videoaffect.core.errors import ModelError
 
 MODEL_FORMAT = "videoaffect-model/1"
 
@@ -111,7 +111,7 @@ class AffectModel:
             out["context"] = self.context
         return out
 
-    def to(self, device: torch.device) -> "AffectModel":
+    def to(self, device: torch.device) -> AffectModel:
         for m in self.modules().values():
             m.to(device)
         return self
@@ -167,6 +167,7 @@ class AffectModel:
             if self.intra is not None:
                 feats = {n: self.intra.encode(n, batch) for n in self.intra.modality_names}
                 fused = sum(feats.values())
+                assert isinstance(fused, torch.Tensor)  # a model has at least one modality
                 emb = self.intra.head.embed(fused)
                 pred = self.intra.head.predict(emb)
                 outputs.append(pred.cpu())
@@ -179,6 +180,7 @@ class AffectModel:
                         delta = (pred - left_out) * batch.present[n].to(pred.dtype)
                         contrib[n].append(delta.cpu().numpy())
             else:
+                assert self.members is not None  # __init__: either intra or members
                 pred = _average_members(self.members, batch, classification)
                 outputs.append(pred.cpu())
                 if want_contrib:
@@ -325,7 +327,7 @@ class AffectModel:
         return root
 
     @classmethod
-    def load(cls, directory: str | Path) -> "AffectModel":
+    def load(cls, directory: str | Path) -> AffectModel:
         root = Path(directory)
         cfg_path, w_path = root / "config.json", root / "weights.safetensors"
         for p in (cfg_path, w_path):
@@ -382,6 +384,7 @@ def _average_members(members: dict[str, IntraClipModel], batch, classification: 
         w_b = w.unsqueeze(1) if out.dim() == 2 else w
         total = out * w_b if total is None else total + out * w_b
         count = w if count is None else count + w
+    assert total is not None and count is not None, "an averaging model has at least one member"
     count = count.clamp(min=1.0)
     return total / (count.unsqueeze(1) if total.dim() == 2 else count)
 

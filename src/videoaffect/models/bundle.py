@@ -22,9 +22,9 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from videoaffect.core.vocabulary import TASKS
 from videoaffect.core.files import atomic_write_text
 from videoaffect.core.labels import LabelScale
+from videoaffect.core.vocabulary import TASKS
 from videoaffect.models.affect_model import MODEL_FORMAT, AffectModel, ModelLoadError
 
 BUNDLE_FORMAT = "videoaffect-bundle/1"
@@ -56,7 +56,7 @@ class FeatureRecord:
     description: str = ""
 
     @classmethod
-    def from_dict(cls, d: dict) -> "FeatureRecord":
+    def from_dict(cls, d: dict) -> FeatureRecord:
         return cls(d.get("feature_set"), dict(d.get("options") or {}), dict(d.get("provenance") or {}),
                    d.get("description", ""))
 
@@ -163,7 +163,7 @@ class ModelBundle:
         return root
 
     @classmethod
-    def load(cls, directory: str | Path) -> "ModelBundle":
+    def load(cls, directory: str | Path) -> ModelBundle:
         root = Path(directory)
         if root.is_file():
             raise ModelLoadError(f"{root} is a file; --model takes a model directory written by `videoaffect train`")
@@ -202,7 +202,7 @@ class ModelBundle:
         return bundle
 
     @classmethod
-    def _load_legacy(cls, root: Path) -> "ModelBundle":
+    def _load_legacy(cls, root: Path) -> ModelBundle:
         model = AffectModel.load(root)
         features = FeatureRecord(
             None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Literal, get_args
+from typing import Any, Literal, cast, get_args
 
 from videoaffect.core.device import DEVICE_HELP, check_device_name
 from videoaffect.core.errors import ConfigError
@@ -48,8 +48,8 @@ class ModelConfig:
     # Classes for the classification variant come from the clip target on the internal
     # [-1, 1] scale cut at these thresholds (class 0 below the first).
     class_thresholds: tuple[float, ...] = _field((-1.0 / 3.0, 1.0 / 3.0), "ascending cut points on the [-1, 1] "
-                                                 "scale that turn clip targets into classes (comma-separated; with a leading minus "
-                                                 "write --class-thresholds=-0.3,0.3)")
+                                                 "scale that turn clip targets into classes (comma-separated; "
+                                                 "with a leading minus write --class-thresholds=-0.3,0.3)")
     clip_seconds: int = _field(10, "clip length in seconds (the paper does not state it; 10 is our assumption); "
                                "a movie's last, shorter clip is kept at its true length")
     hidden_size: int = _field(128, "intra-clip LSTM size per direction")
@@ -87,7 +87,8 @@ class ModelConfig:
             m if isinstance(m, ModalitySpec) else ModalitySpec.from_dict(m) for m in self.modalities
         )
         self.class_thresholds = tuple(float(t) for t in self.class_thresholds)
-        self.map_channels = tuple(int(c) for c in self.map_channels)
+        # any length here (e.g. from the command line); validate() insists on two
+        self.map_channels = cast("tuple[int, int]", tuple(int(c) for c in self.map_channels))
         self.validate()
 
     def validate(self) -> None:
@@ -147,7 +148,8 @@ class ModelConfig:
         if ctx == "none" or self.ema_beta <= 0.0:
             return "none (the intra-clip prediction as it is)"
         kind = "zero-lag (forward-backward) EMA" if self.ema_zero_lag else "EMA (eq. 2)"
-        return f"{kind}, time constant {self.ema_tau_seconds:.1f} s (beta {self.ema_beta:.4g} per {self.clip_seconds}-s clip)"
+        return (f"{kind}, time constant {self.ema_tau_seconds:.1f} s "
+                f"(beta {self.ema_beta:.4g} per {self.clip_seconds}-s clip)")
 
     def combination_text(self) -> str:
         if self.deconvolution <= 0:
@@ -174,7 +176,7 @@ class ModelConfig:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "ModelConfig":
+    def from_dict(cls, d: dict) -> ModelConfig:
         known = {f.name for f in fields(cls)}
         unknown = set(d) - known
         if unknown:
@@ -229,7 +231,7 @@ class TrainConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "TrainConfig":
+    def from_dict(cls, d: dict) -> TrainConfig:
         # Model directories of videoaffect <= 0.2.0 saved the run-time settings here too; they
         # never changed results, so they are dropped.  Any other unknown key is an error.
         d = {k: v for k, v in d.items() if k not in LEGACY_RUN_KEYS}
@@ -260,7 +262,7 @@ class RunSettings:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "RunSettings":
+    def from_dict(cls, d: dict) -> RunSettings:
         unknown = set(d) - {f.name for f in fields(cls)}
         if unknown:
             raise ConfigError(f"unknown run settings {sorted(unknown)}")

@@ -40,7 +40,8 @@ class ClipBatch:
 class FrameConvHead(nn.Module):
     """Per-frame trainable head on frozen backbone maps (paper 3.1.2, action modality)."""
 
-    def __init__(self, shape: tuple[int, int, int], channels: tuple[int, int], embedding: int) -> None:
+    def __init__(self, shape: tuple[int, ...], channels: tuple[int, int], embedding: int) -> None:
+        """``shape``: the (channels, height, width) of a map modality's per-second features."""
         super().__init__()
         c, h, w = shape
         if h < 4 or w < 4:
@@ -136,6 +137,7 @@ class IntraClipModel(nn.Module):
         for n in names:
             f = self.encode(n, batch)
             total = f if total is None else total + f
+        assert total is not None, "fuse needs at least one modality"
         return total
 
     def embed(self, batch: ClipBatch) -> torch.Tensor:

@@ -20,7 +20,7 @@ class Normalizer:
     std: dict[str, np.ndarray]
 
     @classmethod
-    def fit(cls, corpus: Corpus, movies: list[int], modalities: list[str]) -> "Normalizer":
+    def fit(cls, corpus: Corpus, movies: list[int], modalities: list[str]) -> Normalizer:
         mean, std = {}, {}
         for name in modalities:
             spec = corpus.specs[name]
@@ -58,7 +58,7 @@ class Normalizer:
         return out
 
     @classmethod
-    def from_tensors(cls, tensors: dict[str, np.ndarray], modalities: list[str]) -> "Normalizer":
+    def from_tensors(cls, tensors: dict[str, np.ndarray], modalities: list[str]) -> Normalizer:
         return cls(
             {n: np.asarray(tensors[f"normalizer.{n}.mean"]) for n in modalities},
             {n: np.asarray(tensors[f"normalizer.{n}.std"]) for n in modalities},

@@ -11,12 +11,14 @@ score table are stored in the model.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
+from videoaffect.core.errors import ConfigError
+from videoaffect.core.vocabulary import TASKS
 from videoaffect.datasets.corpus import Corpus
 from videoaffect.evaluation.evaluate import evaluate_model
 from videoaffect.evaluation.metrics import mse, pearson
@@ -144,8 +146,11 @@ def train_bundle(
     out = Path(out)
     run = run or RunSettings()
     stride = min(int(clip_stride), base_config.clip_seconds)
-    models, metrics = {}, {}
+    models: dict[str, AffectModel] = {}
+    metrics: dict[str, dict] = {}
     for task in tasks:
+        if task not in TASKS:  # the same check as ModelConfig.validate; narrows task to a Task
+            raise ConfigError(f"task must be one of {TASKS}, got {task!r}")
         cfg = replace(base_config, task=task)
         if ema != "auto":
             cfg = replace(cfg, ema_beta=float(ema))

@@ -25,9 +25,10 @@ from __future__ import annotations
 import csv
 import math
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Callable
 
 import cv2
 import numpy as np
@@ -35,10 +36,10 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from videoaffect.extractors.nets import xception as xc
-from videoaffect.training.log import TrainingLog
 from videoaffect.core.device import resolve_device
 from videoaffect.core.errors import DataError
+from videoaffect.extractors.nets import xception as xc
+from videoaffect.training.log import TrainingLog
 
 LAYOUTS = ("raf-db", "fer2013")
 FER_CLASSES = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
@@ -64,6 +65,16 @@ class FaceSet:
 
     def __len__(self) -> int:
         return len(self.labels)
+
+
+def _fer_faces(arr: np.ndarray, idx: np.ndarray, size: int) -> np.ndarray:
+    """FaceSet.load of a FER2013 split: faces ``idx`` of its stacked gray faces, as RGB."""
+    return np.stack([_to_rgb(arr[i], size) for i in idx])
+
+
+def _raf_faces(files: list[Path], idx: np.ndarray, size: int) -> np.ndarray:
+    """FaceSet.load of a RAF-DB split: images ``idx`` of its files."""
+    return np.stack([_read_image(files[i], size) for i in idx])
 
 
 def _to_rgb(face: np.ndarray, size: int) -> np.ndarray:
@@ -103,15 +114,17 @@ def read_fer2013(root: str | Path, max_images: int | None = None) -> tuple[FaceS
             faces[split].append(_fer_pixels(row["pixels"], path, line))
     if not labels["train"]:
         raise ExpressionDataError(f"{path} has no training rows (Usage 'Training')")
-    sets = []
+    sets: list[FaceSet | None] = []
     for split in ("train", "val"):
         if not labels[split]:
             sets.append(None)
             continue
         arr = np.stack(faces[split])
         sets.append(FaceSet(f"{path} ({split})", FER_CLASSES, np.asarray(labels[split], np.int64),
-                            lambda idx, size, arr=arr: np.stack([_to_rgb(arr[i], size) for i in idx])))
-    return sets[0], sets[1]
+                            partial(_fer_faces, arr)))
+    train, val = sets
+    assert train is not None  # only a split without rows is None, and train has rows (checked above)
+    return train, val
 
 
 def _fer_split(usage: str | None, path: Path, line: int) -> str | None:
@@ -188,20 +201,23 @@ def read_rafdb(root: str | Path, max_images: int | None = None) -> tuple[FaceSet
             continue
         image = base / RAF_ALIGNED_DIR / f"{Path(name).stem}_aligned.jpg"
         if not image.is_file():
-            raise ExpressionDataError(f"{label_file} line {line_no}: {image} is missing; unpack aligned.zip into {base / RAF_ALIGNED_DIR}")
+            raise ExpressionDataError(
+                f"{label_file} line {line_no}: {image} is missing; unpack aligned.zip into {base / RAF_ALIGNED_DIR}"
+            )
         paths[split].append(image)
         labels[split].append(label - 1)
     if not labels["train"]:
         raise ExpressionDataError(f"{label_file} lists no train_* images")
-    sets = []
+    sets: list[FaceSet | None] = []
     for split in ("train", "val"):
         if not labels[split]:
             sets.append(None)
             continue
-        files = paths[split]
         sets.append(FaceSet(f"{label_file} ({split})", RAF_CLASSES, np.asarray(labels[split], np.int64),
-                            lambda idx, size, files=files: np.stack([_read_image(files[i], size) for i in idx])))
-    return sets[0], sets[1]
+                            partial(_raf_faces, paths[split])))
+    train, val = sets
+    assert train is not None  # only a split without rows is None, and train has rows (checked above)
+    return train, val
 
 
 def read_faces(root: str | Path, layout: str, max_images: int | None = None) -> tuple[FaceSet, FaceSet | None]:
@@ -285,7 +301,9 @@ def pretrain_expression(
             _, logits = net(xc.face_input(faces).to(dev))
             loss = loss_fn(logits, y)
             if not torch.isfinite(loss):
-                raise FloatingPointError(f"expression pre-training: loss became {loss.item()} at epoch {epoch}; lower lr")
+                raise FloatingPointError(
+                    f"expression pre-training: loss became {loss.item()} at epoch {epoch}; lower lr"
+                )
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 import numpy as np
 import torch
 from torch import nn
 from tqdm import tqdm
 
+from videoaffect.core.errors import ModelError
 from videoaffect.models.config import RunSettings, TrainConfig
 from videoaffect.training.log import TrainingLog
-from videoaffect.core.errors import ModelError
 
 
 @dataclass

@@ -21,6 +21,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from videoaffect.core.device import resolve_device
+from videoaffect.core.errors import ConfigError
 from videoaffect.datasets.clips import ClipTable
 from videoaffect.datasets.corpus import Corpus, CorpusError
 from videoaffect.evaluation.metrics import accuracy, mse, pearson
@@ -30,12 +32,10 @@ from videoaffect.models.affect_model import (
     context_windows,
     window_rows,
 )
-from videoaffect.core.device import resolve_device
-from videoaffect.core.errors import ConfigError
+from videoaffect.models.batches import ClipLoader
 from videoaffect.models.config import ModelConfig, RunSettings, TrainConfig
 from videoaffect.models.networks import InterClipLSTM, IntraClipModel, new_head
 from videoaffect.models.normalizer import Normalizer
-from videoaffect.models.batches import ClipLoader
 from videoaffect.training.fit import fit, set_trainable
 from videoaffect.training.log import TrainingLog
 
@@ -368,7 +368,8 @@ class Trainer:
     # ------------------------------------------------------------------ everything
     def run(self) -> AffectModel:
         method = self.tcfg.method
-        stage1_models, ranking = None, {}
+        stage1_models: dict[str, IntraClipModel] | None = None
+        ranking: dict = {}
         if method in ("progressive", "average"):
             stage1_models, ranking = self.stage1()
         intra = members = context = None
@@ -402,14 +403,14 @@ def clip_feature_means(model: IntraClipModel, loader: ClipLoader, clips: np.ndar
     """Mean clip feature (encoder output) of each modality over the clips where it is present:
     the value a modality is replaced by when its contribution is measured."""
     model.eval()
-    total = {n: None for n in model.modality_names}
+    total: dict[str, torch.Tensor] = {}  # a modality's entry appears with the first batch
     count = {n: 0.0 for n in model.modality_names}
     for _, batch in loader.batches(clips, 256):
         for n in model.modality_names:
             f = model.encode(n, batch)
             w = batch.present[n].to(f.dtype)
             s = (f * w[:, None]).sum(0)
-            total[n] = s if total[n] is None else total[n] + s
+            total[n] = s if n not in total else total[n] + s
             count[n] += float(w.sum())
     return {n: (total[n] / max(count[n], 1.0)).cpu().numpy().astype(np.float32) for n in model.modality_names}
 
@@ -420,12 +421,13 @@ def modality_contributions(model: IntraClipModel, loader: ClipLoader, clips: np.
     its mean over the clips, and the change in prediction is measured as a fraction of the
     prediction's own standard deviation (0 = the modality does nothing)."""
     model.eval()
-    feats = {n: [] for n in model.modality_names}
+    chunks: dict[str, list[torch.Tensor]] = {n: [] for n in model.modality_names}
     for _, batch in loader.batches(clips, 256):
         for n in model.modality_names:
-            feats[n].append(model.encode(n, batch))
-    feats = {n: torch.cat(v) for n, v in feats.items()}
+            chunks[n].append(model.encode(n, batch))
+    feats = {n: torch.cat(v) for n, v in chunks.items()}
     full = sum(feats.values())
+    assert isinstance(full, torch.Tensor)  # the model has at least one modality
     pred = model.head(full)
     spread = float(pred.std()) or 1.0
     out = {}
