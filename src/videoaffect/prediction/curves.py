@@ -9,8 +9,8 @@ the model has (valence, arousal):
   ``AffectModel.contributions_doc``);
 
 and per modality the model uses, ``<modality>_present`` (False where the modality had no data,
-e.g. no audio track; for the default set's expression modality, no face found); ``shot_cut`` (True where a shot cut happens within the second)
-when the features include the default motion descriptor.  Values are rounded to 6 decimals,
+e.g. no audio track; for the default set's expression modality, no face found); ``shot_cut`` (True where a shot cut
+happens within the second) when the features include the default motion descriptor.  Values are rounded to 6 decimals,
 so the CSV and the JSON hold the same numbers.
 """
 
@@ -193,7 +193,7 @@ def _model_description(bundle: ModelBundle, tasks: list[str], clip_stride: int) 
 
 def curve_json(frame: pd.DataFrame, meta: dict) -> dict:
     """The metadata plus the same numbers as the CSV, column by column."""
-    data = {"time_s": [int(t) for t in frame.index]}
+    data: dict[str, list[int] | list[bool] | list[float]] = {"time_s": [int(t) for t in frame.index]}
     for col in frame.columns:
         values = frame[col].to_numpy()
         data[col] = [bool(x) for x in values] if values.dtype == bool else [float(x) for x in values]

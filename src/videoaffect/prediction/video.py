@@ -19,13 +19,15 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Any
 
 import pandas as pd
 
+from videoaffect.core.errors import DataError
 from videoaffect.core.files import atomic_write_text, current_umask
 from videoaffect.datasets.corpus import Corpus, Movie
 from videoaffect.models.affect_model import ModelLoadError
@@ -39,7 +41,6 @@ from videoaffect.prediction.curves import (
     shot_cuts_from,
     tasks_to_predict,
 )
-from videoaffect.core.errors import DataError
 
 
 class PredictionError(DataError):
@@ -57,7 +58,7 @@ class VideoOutcome:
 
 
 # ---------------------------------------------------------------------- feature job
-def _normalised(obj) -> object:
+def _normalised(obj) -> Any:
     return json.loads(json.dumps(obj, sort_keys=True))
 
 
@@ -89,7 +90,9 @@ def extraction_job(bundle: ModelBundle, device: str = "cpu"):
                 continue
             for key in ("extractor", "version", "shape", "params", "weights"):
                 if got.get(key) != prov.get(key):
-                    reasons.append(f"{name}: {key} is {got.get(key)!r} here, the model was trained with {prov.get(key)!r}")
+                    reasons.append(
+                        f"{name}: {key} is {got.get(key)!r} here, the model was trained with {prov.get(key)!r}"
+                    )
         if built.get("decoder") != want.get("decoder"):
             reasons.append(f"decoder parameters {built.get('decoder')} differ from the model's {want.get('decoder')}")
         if reasons:
@@ -170,11 +173,11 @@ def write_together(out_dir: Path, stem: str, files: dict[str, bytes]) -> list[st
     try:
         for suffix, data in files.items():
             final = out_dir / f"{stem}{suffix}"
-            fd, tmp = tempfile.mkstemp(prefix=f".{stem}", suffix=suffix + ".tmp", dir=out_dir)
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{stem}", suffix=suffix + ".tmp", dir=out_dir)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
-            os.chmod(tmp, 0o666 & ~current_umask())
-            temps.append((Path(tmp), final))
+            os.chmod(tmp_name, 0o666 & ~current_umask())
+            temps.append((Path(tmp_name), final))
         for tmp, final in temps:
             os.replace(tmp, final)
     except BaseException:

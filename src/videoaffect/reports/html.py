@@ -105,10 +105,10 @@ def row_seconds(curve: pd.DataFrame) -> np.ndarray:
 
 
 def label_scale(meta: Mapping | None) -> tuple[float | None, float | None]:
-    """``(low, high)`` of the label scale, None where unknown or not a number."""
+    """``(low, high)`` of the label scale; both None unless both ends are numbers and low < high."""
     scale = _get(meta, "label_scale")
     low, high = _number(_get(scale, "low")), _number(_get(scale, "high"))
-    if low is not None and high is not None and high <= low:
+    if low is None or high is None or high <= low:
         return None, None
     return low, high
 
@@ -224,7 +224,7 @@ def _summary_section(curve: pd.DataFrame, meta: Mapping) -> str:
     if not tasks:
         return '<section class="summary"><h2>Summary</h2><p>No prediction column.</p></section>'
     low, high = label_scale(meta)
-    mid = (low + high) / 2 if low is not None else None
+    mid = (low + high) / 2 if low is not None and high is not None else None
     seconds = row_seconds(curve)
     head = ("<tr><th>task</th><th>mean</th><th>min (at)</th><th>max (at)</th><th>std</th>"
             f"<th>share of seconds above the midpoint{'' if mid is None else ' (' + _fmt_num(mid) + ')'}"
@@ -316,7 +316,7 @@ def _scale_section(meta: Mapping) -> str:
         ("High end", _e(_text(high))),
     ]
     lo, hi = label_scale(meta)
-    if lo is not None:
+    if lo is not None and hi is not None:
         rows.append(("Neutral (midpoint)", _e(_fmt_num((lo + hi) / 2))))
     description = _get(scale, "description")
     text = f"<p>{_e(_text(description))}</p>"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -78,14 +79,14 @@ def render_curve_png(curve: pd.DataFrame, meta: Mapping | None, *, dpi: int = 10
         handles.append(line)
         intra = f"{task}_intra"
         if intra in curve.columns:
-            style = dict(lw=0.5, ls="-", alpha=0.35) if dense else dict(lw=0.9, ls="--", alpha=0.8)
+            style: dict[str, Any] = dict(lw=0.5, ls="-", alpha=0.35) if dense else dict(lw=0.9, ls="--", alpha=0.8)
             (line,) = top.plot(x, _values(curve, intra), color=colour, marker=marker, markersize=3,
                                label=f"{task} (before context)", **style)
             handles.append(line)
 
     low, high = _y_range(curve, meta, tasks)
     scale_low, scale_high = label_scale(meta)
-    if scale_low is not None:  # neutral = middle of the label scale (unknown without one)
+    if scale_low is not None and scale_high is not None:  # neutral = middle of the label scale
         top.axhline((scale_low + scale_high) / 2, color="0.45", lw=0.8, ls=":", zorder=0)
     top.set_ylim(low, high)
 
@@ -120,7 +121,9 @@ def render_curve_png(curve: pd.DataFrame, meta: Mapping | None, *, dpi: int = 10
                              edgecolor=colours[modality], linewidth=0.0, label=missing_label(modality)))
         row += 1
 
-    scale = meta.get("label_scale") if isinstance(meta.get("label_scale"), Mapping) else {}
+    scale = meta.get("label_scale")
+    if not isinstance(scale, Mapping):
+        scale = {}
     scale_name = scale.get("name")
     top.set_ylabel(f"prediction ({scale_name})" if scale_name else "prediction")
     top.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=8,
@@ -154,11 +157,13 @@ def render_curve_png(curve: pd.DataFrame, meta: Mapping | None, *, dpi: int = 10
     for ax in axes[:-1]:
         ax.tick_params(labelbottom=False)
 
-    video = meta.get("video") if isinstance(meta.get("video"), Mapping) else {}
+    video = meta.get("video")
+    if not isinstance(video, Mapping):
+        video = {}
     name = str(video.get("name") or "video")
     fig.suptitle(name, fontsize=13, fontweight="bold")
     subtitle = f"label scale: {scale_name}" if scale_name else "label scale: n/a"
-    if scale_low is not None:
+    if scale_low is not None and scale_high is not None:
         subtitle += f" [{scale_low:g}, {scale_high:g}], dotted line = neutral"
     top.set_title(subtitle, fontsize=9, color="0.3", loc="left")
 
@@ -177,7 +182,7 @@ def _y_range(curve: pd.DataFrame, meta: Mapping, tasks: list[str]) -> tuple[floa
     values = np.concatenate([_values(curve, c) for c in cols]) if cols else np.array([])
     values = values[np.isfinite(values)]
     low, high = label_scale(meta)
-    if low is None:
+    if low is None or high is None:
         if values.size == 0:
             return -1.0, 1.0
         low, high = float(values.min()), float(values.max())

@@ -31,20 +31,20 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 import torch
 
-from videoaffect.core.vocabulary import TASKS
 from videoaffect.core.files import atomic_write_text
+from videoaffect.core.vocabulary import TASKS, Method, Task
 from videoaffect.datasets.corpus import Corpus
 from videoaffect.datasets.liris_accede.discrete import LirisDiscrete, Protocol
 from videoaffect.evaluation.metrics import mse, pearson
-from videoaffect.reproduction.references import KINDS, fit_reference, tuning_split
 from videoaffect.models.config import ModelConfig, RunSettings, TrainConfig
+from videoaffect.reproduction.references import KINDS, fit_reference, tuning_split
 from videoaffect.training.log import TrainingLog
 from videoaffect.training.pipeline import train_model
 
@@ -81,7 +81,7 @@ FULL_SIZES = NeuralSizes()
 FAST_SIZES = NeuralSizes(hidden_size=16, head_hidden=16, batch_size=32, lr=3e-3, max_epochs=3, patience=2)
 
 
-def neural_configs(corpus: Corpus, task: str, method: str, seed: int, sizes: NeuralSizes, device: str = "cpu"):
+def neural_configs(corpus: Corpus, task: Task, method: Method, seed: int, sizes: NeuralSizes, device: str = "cpu"):
     model_cfg = ModelConfig(
         modalities=tuple(corpus.specs.values()),
         task=task,

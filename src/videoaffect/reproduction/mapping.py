@@ -6,7 +6,7 @@ table rows "n/a"."""
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from videoaffect.reproduction import paper_results as paper
 from videoaffect.reproduction.common import ReproductionError

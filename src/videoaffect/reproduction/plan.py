@@ -7,8 +7,8 @@ table 3, table 2 and table 4.  What each table asks for lives in ``tables/``."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import fields, replace
-from typing import Mapping, Sequence
 
 from videoaffect.core.vocabulary import TASKS
 from videoaffect.datasets.corpus import Corpus
@@ -70,7 +70,7 @@ class ExperimentPlan:
         model_overrides: Mapping | None = None,
         train_overrides: Mapping | None = None,
         classification: Mapping | None = None,
-    ) -> "ExperimentPlan":
+    ) -> ExperimentPlan:
         seeds = tuple(int(s) for s in seeds)
         if not seeds or len(set(seeds)) != len(seeds):
             raise ReproductionError(f"seeds must be distinct and at least one, got {list(seeds)}")
@@ -132,7 +132,8 @@ class ExperimentPlan:
 
     def corpus_names(self, paper_modalities: Sequence[str]) -> tuple[str, ...] | None:
         names = [self.modality_map[m] for m in paper_modalities]
-        return None if any(n is None for n in names) else tuple(names)
+        present = [n for n in names if n is not None]
+        return tuple(present) if len(present) == len(names) else None
 
     def missing(self, paper_modalities: Sequence[str]) -> list[str]:
         return [m for m in paper_modalities if self.modality_map[m] is None]

@@ -24,12 +24,13 @@ import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
-from videoaffect.core.errors import ConfigError
 from sklearn.dummy import DummyRegressor
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVR
+
+from videoaffect.core.errors import ConfigError
 
 KINDS = ("svr", "ridge", "mean")
 SVR_C = (0.1, 1.0, 10.0)
@@ -91,7 +92,8 @@ def _make(kind: str, params: dict, seed: int) -> Pipeline:
 
 
 def _defaults(kind: str) -> dict:
-    return {"svr": {"C": 1.0, "gamma": "scale", "epsilon": 0.1}, "ridge": {"alpha": 1.0}}.get(kind, {})
+    defaults: dict[str, dict] = {"svr": {"C": 1.0, "gamma": "scale", "epsilon": 0.1}, "ridge": {"alpha": 1.0}}
+    return defaults.get(kind, {})
 
 
 def fit_reference(

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
 
 from videoaffect.core.files import atomic_write_text
 from videoaffect.core.locks import OutputLock

@@ -31,6 +31,8 @@ def with_ema(preds: ClipPredictions, beta: float, init: str) -> ClipPredictions:
 
 def retrain_context(trainer: Trainer, model: AffectModel, run: RunSpec, seed: int) -> AffectModel:
     """``model`` with its inter-clip BiLSTM retrained for ``run``'s window length."""
+    # only the final (progressive) models are swept over L; an averaged model has no context
+    assert model.intra is not None, "an inter-clip context needs an intra-clip model"
     context = trainer.fit_context(model.intra, run.model_config, seed)
     return AffectModel(run.model_config, model.train_config, model.normalizer, model.intra, None, context,
                        model.ranking)

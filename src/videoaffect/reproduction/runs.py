@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from videoaffect.core.files import atomic_write_text
@@ -170,7 +170,7 @@ class RunStore:
                 "splits": {**self.splits, "validation": validation},
                 "fingerprint": fingerprint(inputs),
                 "fingerprint_inputs": inputs,
-                "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "versions": versions(),
             }
         )

@@ -18,7 +18,7 @@ _ASE, _ASA = paper.FINAL_MODALITIES["valence"], paper.FINAL_MODALITIES["arousal"
 
 # (row label, run-key slug = key of paper.TABLE2, task -> paper modalities, training method).
 # A task missing from a row was not run in the paper either; its cells show "–".
-ROWS = [
+ROWS: list[tuple[str, str, dict[str, tuple[str, ...]], str]] = [
     ("Audio+Scene", "audio+scene", {"valence": ("audio", "scene")}, "progressive"),
     ("Audio+Action", "audio+action", {"arousal": ("audio", "action")}, "progressive"),
     ("Audio+Scene+Expression", "audio+scene+expression", {"valence": _ASE}, "progressive"),

@@ -21,7 +21,7 @@ TITLE = "Table 3: long temporal context (valence: clips per window L; arousal: E
 
 # task -> (inter-clip context the sweep needs, ModelConfig field swept, (value, published) pairs,
 # run-key prefix); row i of the table holds the i-th value of each task.
-SWEEPS = {
+SWEEPS: dict[str, tuple[str, str, list[tuple[float, dict[str, float]]], str]] = {
     "valence": ("lstm", "context_clips", list(paper.TABLE3_VALENCE_CLIPS.items()), "L"),
     "arousal": ("ema", "ema_beta", list(paper.TABLE3_AROUSAL_BETA.items()), "beta"),
 }
