@@ -397,3 +397,17 @@ def test_grab_frames_seeks_instead_of_decoding_everything(tmp_path, monkeypatch)
     for second in (12, 33, 57):
         assert abs(jpeg_rgb(frames[second])[..., 0].astype(float).mean() - 4 * second) < 8
     assert len(decoded) < 120, len(decoded)  # the whole film would be 600 frames
+
+
+@pytest.mark.parametrize("scale", [{"low": -1, "high": "n/a"}, {"low": None, "high": 1}, {"low": 2, "high": 1}])
+def test_a_label_scale_with_one_usable_end_is_treated_as_unknown(scale):
+    # once crashed render_html (float + None) and render_curve_png (float > None)
+    from videoaffect.reports.html import label_scale
+
+    assert label_scale({"label_scale": scale}) == (None, None)
+    meta = make_meta()
+    meta["label_scale"] = scale
+    png = render_curve_png(standard_curve(), meta)
+    assert png.startswith(PNG_SIGNATURE)
+    page = render_html(standard_curve(), meta, png, None)
+    assert page.lstrip().lower().startswith("<!doctype html>") and "</html>" in page

@@ -174,10 +174,11 @@ def write_together(out_dir: Path, stem: str, files: dict[str, bytes]) -> list[st
         for suffix, data in files.items():
             final = out_dir / f"{stem}{suffix}"
             fd, tmp_name = tempfile.mkstemp(prefix=f".{stem}", suffix=suffix + ".tmp", dir=out_dir)
+            # recorded before writing, so a failed write (a full disk) is cleaned up too
+            temps.append((Path(tmp_name), final))
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             os.chmod(tmp_name, 0o666 & ~current_umask())
-            temps.append((Path(tmp_name), final))
         for tmp, final in temps:
             os.replace(tmp, final)
     except BaseException:
