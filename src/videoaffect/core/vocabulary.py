@@ -20,6 +20,7 @@ METHODS: tuple[Method, ...] = get_args(Method)
 Context = Literal["lstm", "ema", "none"]
 CONTEXTS: tuple[Context, ...] = get_args(Context)
 
-# State of one unit of resumable work (a reproduction run, a video in `predict`).
-RunStatus = Literal["done", "failed", "pending"]
+# Outcome of one unit of resumable work (a movie in `extract`, a video in `predict`): done now,
+# skipped because an identical result is already stored, or failed with a reason.
+RunStatus = Literal["done", "skipped", "failed"]
 RUN_STATUSES: tuple[RunStatus, ...] = get_args(RunStatus)

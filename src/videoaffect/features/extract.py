@@ -31,6 +31,7 @@ import numpy as np
 
 from videoaffect.core.errors import DataError
 from videoaffect.core.locks import OutputLock
+from videoaffect.core.vocabulary import RunStatus
 from videoaffect.features.store import FeatureStore, StoreError
 from videoaffect.weights.registry import sha256_of
 
@@ -56,7 +57,7 @@ class VideoInput:
 class MovieResult:
     movie_id: str
     path: str
-    status: str  # done | skipped | failed
+    status: RunStatus
     seconds: int = 0
     elapsed_s: float = 0.0
     error: str = ""

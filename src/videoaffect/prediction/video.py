@@ -29,6 +29,7 @@ import pandas as pd
 
 from videoaffect.core.errors import DataError
 from videoaffect.core.files import atomic_write_text, current_umask
+from videoaffect.core.vocabulary import RunStatus
 from videoaffect.datasets.corpus import Corpus, Movie
 from videoaffect.models.affect_model import ModelLoadError
 from videoaffect.models.bundle import ModelBundle
@@ -51,7 +52,7 @@ class PredictionError(DataError):
 class VideoOutcome:
     movie_id: str
     path: str
-    status: str  # done | failed
+    status: RunStatus
     error: str = ""
     files: list[str] = field(default_factory=list)
     seconds: int = 0
