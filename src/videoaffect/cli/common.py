@@ -59,7 +59,7 @@ def verbosity_parent() -> argparse.ArgumentParser:
 
 def add_progress(p: argparse._ActionsContainer) -> None:
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="progress bars and per-step lines on stderr (default: when stderr is a terminal)")
+                   help="progress bars on stderr (default: when stderr is a terminal; -q turns them off too)")
 
 
 def progress_wanted(args: argparse.Namespace) -> bool:
