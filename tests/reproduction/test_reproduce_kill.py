@@ -93,13 +93,17 @@ def test_sigkill_at_random_moments_then_resume_gives_the_uninterrupted_result(tm
     before = len(_run_files(out))
     proc = _start(out)
     if _wait(proc, lambda: len(_run_files(out)) > before):
-        time.sleep(rng.uniform(0.0, 0.3))
+        time.sleep(rng.uniform(0.0, 0.05))
     kills += _kill(proc)
     kept.update(_run_files(out))
 
-    # 3: at a random time from its start (before the lock, in a training or while writing).
+    # 3: at a random time from its start (before the lock, in a training or while writing), but
+    # before a second new run is written: on a fast machine the whole rest takes about 2 s, and
+    # the resume below must still have work left.
+    before = len(_run_files(out))
+    deadline = time.monotonic() + rng.uniform(0.2, 2.5)
     proc = _start(out)
-    time.sleep(rng.uniform(0.2, 2.5))
+    _wait(proc, lambda: time.monotonic() > deadline or len(_run_files(out)) > before)
     kills += _kill(proc)
     kept.update(_run_files(out))
     assert kills >= 2 and 0 < len(kept) < N_RUNS, (kills, sorted(kept))
