@@ -93,8 +93,6 @@ def _entries(out: Path) -> list[Path]:
 def check_before_work(args: argparse.Namespace) -> None:
     common.check_one_source(args)
     common.check_out_dir(args.out)
-    if _entries(args.out) and not args.overwrite:
-        raise ConfigError(f"--out {args.out} exists and is not empty; choose another --out or pass --overwrite")
     beta = ema_value(args.ema_beta)
     # Every option is checked before any data are loaded; the modalities need the data.
     build_config(ModelConfig, args, task=common.tasks_of(args.task)[0], **({} if beta is None else {"ema_beta": beta}))
@@ -116,6 +114,9 @@ def run(args: argparse.Namespace) -> int:
 
     check_before_work(args)
     with OutputLock(args.out, "train"):
+        # inside the lock, so that a folder another process is training into says so
+        if _entries(args.out) and not args.overwrite:
+            raise ConfigError(f"--out {args.out} exists and is not empty; choose another --out or pass --overwrite")
         loaded = common.load_data(args)
         corpus, info = loaded.corpus, loaded.info
         tasks = common.tasks_of(args.task)
