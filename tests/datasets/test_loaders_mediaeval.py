@@ -362,10 +362,3 @@ def test_generic_manifest_errors(tmp_path):
     FeatureStore(tmp_path / "store")
     with pytest.raises(DatasetError, match=r"'holiday' has no 'default' features.*run `videoaffect extract .*holiday.mp4"):
         generic_corpus_from_store(manifest, tmp_path / "store", "default")
-
-
-def test_former_module_path_keeps_the_loader_names():
-    from videoaffect.datasets.mediaeval2018 import dataset
-
-    assert dataset.MediaEval2018 is MediaEval2018
-    assert dataset.corpus_from_store is corpus_from_store and dataset.load_provided_features is load_provided_features

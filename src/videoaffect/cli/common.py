@@ -17,24 +17,22 @@ SYNTHETIC_PRESETS = ("tiny", "small", "mediaeval")
 
 
 # ---------------------------------------------------------------------- argument types
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} must be at least 1")
-    return value
+def _whole_number_at_least(minimum: int, wording: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{text} must be {wording}")
+        return value
+
+    parse.__name__ = f"whole number {wording}"
+    return parse
 
 
-def non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text} must be 0 or more")
-    return value
+positive_int = _whole_number_at_least(1, "at least 1")
+non_negative_int = _whole_number_at_least(0, "0 or more")
 
 
 def device_arg(text: str) -> str:

@@ -190,7 +190,7 @@ def load_dataset(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
         raise CorpusError(f"{root} is neither a dataset folder nor a CSV manifest")
     if next(root.rglob("ACCEDEranking.txt"), None) is not None:
         return _liris(root)
-    from videoaffect.datasets.mediaeval2018.dataset import MediaEval2018, corpus_from_store, load_provided_features
+    from videoaffect.datasets.mediaeval2018 import MediaEval2018, corpus_from_store, load_provided_features
 
     ds = MediaEval2018(root)
     info = DatasetInfo(name=f"MediaEval 2018 at {root.name}", root=str(root), train_split="dev", test_split="test")
