@@ -181,24 +181,22 @@ def check_file_arg(path: Path | None, flag: str) -> None:
     path = Path(path)
     if path.is_dir():
         raise ConfigError(f"{flag} {path} is a directory; give a file name")
-    parent = path.parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir():
-        raise ConfigError(f"{flag} {path}: {parent} is a file, so the folder cannot be created")
-    if not os.access(parent, os.W_OK):
-        raise ConfigError(f"{flag} {path}: {parent} is not writable")
+    _check_creatable(path.parent, path, flag)
 
 
 def check_out_dir(path: Path, flag: str = "--out") -> None:
     check_dir_arg(path, flag)
-    parent = Path(path)
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir():
-        raise ConfigError(f"{flag} {path}: {parent} is a file, so the folder cannot be created")
-    if not os.access(parent, os.W_OK):
-        raise ConfigError(f"{flag} {path}: {parent} is not writable")
+    _check_creatable(Path(path), path, flag)
+
+
+def _check_creatable(folder: Path, path: Path, flag: str) -> None:
+    """The nearest existing ancestor of ``folder`` must be a writable directory."""
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ConfigError(f"{flag} {path}: {folder} is a file, so the folder cannot be created")
+    if not os.access(folder, os.W_OK):
+        raise ConfigError(f"{flag} {path}: {folder} is not writable")
 
 
 def tasks_of(choice: str) -> list[str]:
