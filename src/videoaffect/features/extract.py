@@ -23,6 +23,7 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -161,6 +162,18 @@ def extract_movie(
 ) -> MovieResult:
     """Extract one movie into the store.  Never raises for problems of the movie itself: they
     come back as a failed result naming the file and the reason."""
+
+    from threadpoolctl import threadpool_limits
+
+    # NumPy's BLAS only ever sees small products here (the log-mel filterbank); its worker
+    # threads spin between them and cost more CPU than the products themselves.
+    with threadpool_limits(1, user_api="blas"):
+        return _extract_movie(video, feature_set, store_root, device, force, modalities, options, on_second,
+                              extractors)
+
+
+def _extract_movie(video, feature_set, store_root, device, force, modalities, options, on_second,
+                   extractors) -> MovieResult:
     from videoaffect.decoding.media import iter_seconds, probe
 
     t0 = time.perf_counter()
@@ -188,26 +201,11 @@ def extract_movie(
         for ex in extractors:
             ex.start_movie()
         batch_size = min(ex.batch_size for ex in extractors)
-        batch: list = []
-        done = 0
-
-        def flush():
-            nonlocal done
-            for ex in extractors:
-                feats, present = ex.extract(batch)
-                writer.append(ex.modality, np.asarray(feats), np.asarray(present, dtype=bool))
-            done += len(batch)
-            batch.clear()
-            if on_second is not None:
-                on_second(done, info.seconds)
-
         samples = iter_seconds(source, motion_fps=decoder["motion_fps"], max_side=decoder["max_side"])
-        for sample in prefetch(samples, 2 * batch_size):
-            batch.append(sample)
-            if len(batch) >= batch_size:
-                flush()
-        if batch:
-            flush()
+        with intra_op_threads(extractors):
+            for done in run_extractors(extractors, prefetch(samples, batch_size), batch_size, writer.append):
+                if on_second is not None:
+                    on_second(done, info.seconds)
         writer.commit()
         return MovieResult(video.movie_id, video.path, "done", info.seconds, time.perf_counter() - t0)
     except Exception as exc:  # one bad movie must not stop the job; it is reported, not skipped
@@ -218,6 +216,74 @@ def extract_movie(
             message += "\n" + traceback.format_exc(limit=3)
         return MovieResult(video.movie_id, video.path, "failed", elapsed_s=time.perf_counter() - t0,
                            error=f"{exc.__class__.__name__}: {message}")
+
+
+# Batches handed to the extractors and not yet written: the fast extractors run at most this
+# far ahead of the slowest, which bounds the frames held in memory.
+BATCHES_IN_FLIGHT = 2
+
+
+def run_extractors(extractors, samples, batch_size: int, write: Callable[[str, np.ndarray, np.ndarray], None]):
+    """Feed ``samples`` in batches to every extractor, each in its own thread, and ``write``
+    (modality, features, present) in order; yields the number of seconds written so far.
+
+    The extractors spend their time in openSMILE, OpenCV, torch and FFmpeg, which release the
+    GIL, so on a few cores they overlap with each other and with the decoder thread instead of
+    taking turns.  Each extractor still sees its batches in order (stateful ones, like motion,
+    carry a frame from one batch to the next)."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    pools = [ThreadPoolExecutor(1, thread_name_prefix=f"videoaffect-{ex.modality}") for ex in extractors]
+    pending: deque = deque()
+    done = 0
+
+    def write_oldest() -> int:
+        count, futures = pending.popleft()
+        for ex, future in zip(extractors, futures):
+            feats, present = future.result()
+            write(ex.modality, np.asarray(feats), np.asarray(present, dtype=bool))
+        return count
+
+    try:
+        batch: list = []
+        for sample in samples:
+            batch.append(sample)
+            if len(batch) >= batch_size:
+                pending.append((len(batch), [pool.submit(ex.extract, batch) for ex, pool in zip(extractors, pools)]))
+                batch = []
+                while len(pending) > BATCHES_IN_FLIGHT:
+                    done += write_oldest()
+                    yield done
+        if batch:
+            pending.append((len(batch), [pool.submit(ex.extract, batch) for ex, pool in zip(extractors, pools)]))
+        while pending:
+            done += write_oldest()
+            yield done
+    finally:
+        for pool in pools:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def intra_op_threads(extractors):
+    """Torch's intra-op threads for this movie: the most any extractor asks for (``None`` = the
+    worker's share), never more than the worker has.  Small networks ask for one: their
+    parallelism comes from running beside the decoder and the other extractors, and idle
+    OpenMP threads spinning between small operations cost more CPU than they save."""
+    import torch
+
+    wanted = [getattr(ex, "intra_op_threads", None) for ex in extractors]
+    share = torch.get_num_threads()
+    if any(w is None for w in wanted) or not wanted:
+        yield share
+        return
+    threads = max(1, min(share, max(wanted)))
+    torch.set_num_threads(threads)
+    try:
+        yield threads
+    finally:
+        torch.set_num_threads(share)
 
 
 def prefetch(items, depth: int):

@@ -92,6 +92,7 @@ class DefaultAudio(Extractor):
     needs = "audio"
     shape = (EGEMAPS_DIM + LOGMEL_DIM,)
     batch_size = 32
+    intra_op_threads = 1
 
     def __init__(self, compare: bool = False) -> None:
         self.compare = bool(compare)

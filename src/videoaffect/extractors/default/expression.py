@@ -60,6 +60,7 @@ class DefaultExpression(Extractor):
     shape = (N_CLASSES + EMBED_DIM + 2,)
     needs = "frame"
     batch_size = 16
+    intra_op_threads = 1
 
     def __init__(
         self,

@@ -176,6 +176,7 @@ class DefaultMotion(Extractor):
     needs = "motion_frames"
     motion_fps = MOTION_FPS
     batch_size = 32
+    intra_op_threads = 1
 
     def __init__(self) -> None:
         self._prev: np.ndarray | None = None

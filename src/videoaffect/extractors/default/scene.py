@@ -189,6 +189,7 @@ class DefaultScene(Extractor):
     shape = (len(FEATURE_NAMES),)
     needs = "frame"
     batch_size = 64
+    intra_op_threads = 1
 
     def params(self) -> dict:
         return {
