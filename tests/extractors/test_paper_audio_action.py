@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 
+import cv2
 import numpy as np
 import pytest
 import torch
 
+from helpers import SHARED
 from videoaffect.core.files import sha256_of, sha256_of_arrays
+from videoaffect.decoding.media import iter_seconds
 from videoaffect.decoding.samples import AUDIO_RATE, AUDIO_WINDOW_SAMPLES, SecondSample
 from videoaffect.extractors.base import ExtractorError
 from videoaffect.extractors.logmel import vggish_patch
@@ -17,6 +21,9 @@ from videoaffect.extractors.nets.openpose import OpenPoseBackbone, load_openpose
 from videoaffect.extractors.nets.vggish import Postprocessor, VGGish, check_state_dict, load_vggish
 from videoaffect.extractors.paper.action import PaperAction
 from videoaffect.extractors.paper.audio import PaperAudio
+from videoaffect.extractors.paper.precision import RELATIVE_L2_TOLERANCE, relative_l2_error, variance_preserving_init
+
+BUNNY = SHARED / "media" / "bigbuckbunny.mp4"
 
 # torchvggish's vggish-10086976.pth, in order.
 TORCHVGGISH_KEYS = [
@@ -310,6 +317,51 @@ def test_paper_action_sizes_and_validation(backbone):
         PaperAction(net=backbone, input_height=100)
     with pytest.raises(ExtractorError, match="RGB uint8"):
         ex.extract([SecondSample(0, np.zeros((8, 8), dtype=np.uint8), None)])
+
+
+def _float32_reference(net, ex, frames):
+    """The version-1 float32 path, written out: resize, preprocess, backbone, pool, float16."""
+    out = []
+    for f in frames:
+        h, w = ex.input_size(*f.shape[:2])
+        x = torch.from_numpy(preprocess(cv2.resize(f, (w, h), interpolation=cv2.INTER_CUBIC)))[None]
+        with torch.inference_mode():
+            pooled = torch.nn.functional.adaptive_avg_pool2d(net(x), ex.pooled_size)
+        out.append(pooled[0].half().float().numpy())
+    return np.stack(out)
+
+
+def test_paper_action_compute_dtype(backbone):
+    fast = PaperAction(net=backbone, input_height=64, pooled_size=4)
+    exact = PaperAction(net=backbone, input_height=64, pooled_size=4, compute_dtype="float32")
+    assert fast.compute_dtype == "bfloat16" and fast.params()["compute_dtype"] == "bfloat16"
+    assert exact.params()["compute_dtype"] == "float32" and fast.version == exact.version == "2"
+    assert fast.provenance() != exact.provenance()  # features of the two never mix in a store
+    with pytest.raises(ExtractorError, match="compute_dtype must be one of float32, bfloat16"):
+        PaperAction(net=backbone, compute_dtype="float16")
+    rng = np.random.default_rng(3)
+    frames = [rng.integers(0, 256, size=(45, 80, 3), dtype=np.uint8) for _ in range(3)]
+    samples = [SecondSample(i, f, None) for i, f in enumerate(frames)]
+    want = exact.extract(samples)[0]
+    np.testing.assert_array_equal(want, _float32_reference(backbone, exact, frames))  # float32 unchanged
+    assert relative_l2_error(fast.extract(samples)[0], want) < RELATIVE_L2_TOLERANCE
+    # weights whose features depend on the picture (as trained ones), not on the biases
+    he = variance_preserving_init(OpenPoseBackbone().eval(), seed=2)
+    want = PaperAction(net=he, input_height=64, pooled_size=4, compute_dtype="float32").extract(samples)[0]
+    got = PaperAction(net=he, input_height=64, pooled_size=4).extract(samples)[0]
+    assert relative_l2_error(got, want) < RELATIVE_L2_TOLERANCE
+    assert not np.array_equal(got, want)  # bfloat16 did run
+
+
+@pytest.mark.skipif(not BUNNY.is_file(), reason=f"shared media clip absent ({BUNNY})")
+def test_paper_action_bfloat16_within_tolerance_on_real_footage():
+    """The documented tolerance (paper/precision.py) on real frames at the default 368 px."""
+    samples = list(itertools.islice(iter_seconds(BUNNY), 4))[::3]  # seconds 0 and 3, 1280 x 720
+    # He-normal weights, zero biases: the stricter case (the default initialisation errs less)
+    net = variance_preserving_init(OpenPoseBackbone().eval(), seed=4)
+    want = PaperAction(net=net, compute_dtype="float32").extract(samples)[0]
+    got = PaperAction(net=net).extract(samples)[0]
+    assert relative_l2_error(got, want) < RELATIVE_L2_TOLERANCE
 
 
 def test_registry_weights_missing_give_the_fix(tmp_path, monkeypatch):

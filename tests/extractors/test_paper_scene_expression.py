@@ -11,14 +11,19 @@ import numpy as np
 import pytest
 import torch
 
+from helpers import SHARED
+from videoaffect.decoding.media import iter_seconds
 from videoaffect.decoding.samples import SecondSample
 from videoaffect.extractors.base import ExtractorError
 from videoaffect.extractors.nets import caffe, resnet, vgg
 from videoaffect.extractors.nets import xception as xc
 from videoaffect.extractors.paper.expression import PaperExpression
+from videoaffect.extractors.paper.precision import RELATIVE_L2_TOLERANCE, relative_l2_error, variance_preserving_init
 from videoaffect.extractors.paper.scene import PaperScene
 from videoaffect.training import expression_pretrain as ep
 from videoaffect.training.log import TrainingLog
+
+BUNNY = SHARED / "media" / "bigbuckbunny.mp4"
 
 # --- a tiny protobuf writer, independent of the reader under test -------------------------------
 
@@ -182,6 +187,41 @@ def test_paper_scene_random_weights_deterministic_and_batch_invariant():
     assert PaperScene(random_init=True, seed=1).extract(samples[:1])[0][0].tolist() != batched[0].tolist()
 
 
+def test_paper_scene_compute_dtype():
+    rng = np.random.default_rng(5)
+    frames = [rng.integers(0, 256, (60, 80, 3), dtype=np.uint8) for _ in range(2)]
+    samples = [SecondSample(i, f, None) for i, f in enumerate(frames)]
+    exact = PaperScene(random_init=True, compute_dtype="float32")
+    fast = PaperScene(random_init=True)
+    assert fast.compute_dtype == "bfloat16" and fast.params()["compute_dtype"] == "bfloat16"
+    assert exact.params()["compute_dtype"] == "float32" and fast.version == exact.version == "2"
+    assert fast.provenance() != exact.provenance()
+    with pytest.raises(ExtractorError, match="compute_dtype must be one of"):
+        PaperScene(random_init=True, compute_dtype="half")
+    want = exact.extract(samples)[0]
+    with torch.inference_mode():  # the plain float32 path, unchanged
+        np.testing.assert_array_equal(want, exact.net(torch.from_numpy(vgg.caffe_bgr_input(frames))).numpy())
+    assert relative_l2_error(fast.extract(samples)[0], want) < RELATIVE_L2_TOLERANCE
+    for ex in (exact, fast):  # weights whose features depend on the picture, as trained ones
+        variance_preserving_init(ex.net, seed=6)
+    want = exact.extract(samples)[0]
+    got = fast.extract(samples)[0]
+    assert relative_l2_error(got, want) < RELATIVE_L2_TOLERANCE and not np.array_equal(got, want)
+
+
+@pytest.mark.skipif(not BUNNY.is_file(), reason=f"shared media clip absent ({BUNNY})")
+@pytest.mark.parametrize("backbone", ["vgg16", "resnet50"])
+def test_paper_scene_bfloat16_within_tolerance_on_real_footage(backbone):
+    """The documented tolerance (paper/precision.py) on every second of the real clip."""
+    samples = list(iter_seconds(BUNNY))
+    exact = PaperScene(backbone=backbone, random_init=True, compute_dtype="float32")
+    fast = PaperScene(backbone=backbone, random_init=True)
+    assert relative_l2_error(fast.extract(samples)[0], exact.extract(samples)[0]) < RELATIVE_L2_TOLERANCE
+    for ex in (exact, fast):
+        variance_preserving_init(ex.net, seed=7)
+    assert relative_l2_error(fast.extract(samples)[0], exact.extract(samples)[0]) < RELATIVE_L2_TOLERANCE
+
+
 # --- ResNet50-Places365 -------------------------------------------------------------------------
 
 class NotATensor:
@@ -206,7 +246,7 @@ def test_resnet50_checkpoint_with_module_prefix_loads(tmp_path):
                 m.running_mean.uniform_(-0.1, 0.1)
                 m.running_var.uniform_(0.5, 1.5)
     path = places_checkpoint(tmp_path, ref.state_dict())
-    scene = PaperScene(backbone="resnet50", weight_path=path)
+    scene = PaperScene(backbone="resnet50", weight_path=path, compute_dtype="float32")
     assert (scene.name, scene.shape) == ("paper.scene.resnet50-places365", (2048,))
     frame = np.random.default_rng(4).integers(0, 256, (64, 48, 3), dtype=np.uint8)
     feats, present = scene.extract([SecondSample(0, frame, None)])
@@ -214,6 +254,10 @@ def test_resnet50_checkpoint_with_module_prefix_loads(tmp_path):
         want = ref.features(torch.from_numpy(resnet.imagenet_rgb_input([frame])))
     np.testing.assert_allclose(feats[0], want[0].numpy(), rtol=1e-5, atol=1e-6)
     assert present.tolist() == [True]
+    # the default, bfloat16 compute, stays within the documented tolerance of float32
+    fast = PaperScene(backbone="resnet50", weight_path=path)
+    assert fast.params()["compute_dtype"] == "bfloat16" and scene.params()["compute_dtype"] == "float32"
+    assert relative_l2_error(fast.extract([SecondSample(0, frame, None)])[0], feats) < RELATIVE_L2_TOLERANCE
 
 
 def test_resnet50_wrong_shapes_and_unsafe_objects_are_clear_errors(tmp_path):

@@ -52,7 +52,7 @@ class VGG16Features(nn.Module):
         """(B, 3, H, W) preprocessed BGR -> (B, 512, H/32, W/32)."""
         for names, _ in VGG16_BLOCKS:
             for name in names:
-                x = torch.relu(getattr(self, name)(x))
+                x = torch.relu_(getattr(self, name)(x))  # in place on the convolution's fresh output
             x = nn.functional.max_pool2d(x, kernel_size=2, stride=2)
         return x
 

@@ -18,9 +18,13 @@ lossless.  Disk per second of video = 128 * S * S * 2 bytes: 36,864 B (36.9 KB) 
 199 MB for a 90-minute film (S = 8: 16.4 KB/s; S = 16: 65.5 KB/s).  S is limited to 4..24
 (at most 147 KB/s, 0.8 GB per 90 minutes).
 
-CPU cost (random weights, torch 2.13, 2 shared cores): about 2 s per frame at 368 x 656 (a
-16:9 frame), i.e. ~0.5x real time; about 1 s at ``input_height=256`` (~1x real time).  The
-backbone is ~145 GFLOP per 368 x 656 frame; use ``--device cuda`` for long films.
+Compute precision (``compute_dtype``, recorded in ``params()``): bfloat16 by
+default, float32 on request; see ``paper/precision.py`` for the measured tolerance (relative L2
+error per second below 0.01; the pooled maps are rounded to float16 in both cases).
+
+CPU cost (random weights, torch 2.13, 1 thread, a 368 x 656 frame; the backbone is ~145 GFLOP
+per frame): about 1.0 s of CPU per frame in float32, about 0.33 s in bfloat16 on a CPU with
+AVX512-BF16 (``benchmarks/bench_paper_nets.py``).  Use ``--device cuda`` for long films.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from videoaffect.extractors.nets.openpose import (
     load_openpose_backbone,
     preprocess,
 )
+from videoaffect.extractors.paper.precision import DEFAULT_COMPUTE_DTYPE, checked_compute_dtype, compute, network_input
 from videoaffect.weights.registry import weight_path
 
 FLOAT16_MAX = 65504.0
@@ -52,7 +57,7 @@ MAX_ASPECT = 4.0
 class PaperAction(Extractor):
     modality = "action"
     name = "paper.action.openpose-backbone"
-    version = "1"
+    version = "2"  # 2: bfloat16 compute by default (``compute_dtype``)
     needs = "frame"
     shape = (OUT_CHANNELS, 12, 12)
     batch_size = 8
@@ -67,9 +72,11 @@ class PaperAction(Extractor):
         input_height: int = 368,
         pooled_size: int = 12,
         batch_size: int = 8,
+        compute_dtype: str = DEFAULT_COMPUTE_DTYPE,
     ) -> None:
         """Weights from ``weights``, else the registry's "openpose-body"; ``net`` injects a ready
-        backbone (tests use random weights; its hash is then ``in-memory:`` + tensor sha256)."""
+        backbone (tests use random weights; its hash is then ``in-memory:`` + tensor sha256).
+        ``compute_dtype``: "bfloat16" (default) or "float32", see ``paper/precision.py``."""
         if input_height < STRIDE or input_height % STRIDE:
             raise ExtractorError(f"input_height must be a positive multiple of {STRIDE}, got {input_height}")
         if not 4 <= pooled_size <= 24:
@@ -86,6 +93,7 @@ class PaperAction(Extractor):
             raise ExtractorError(f"batch_size must be >= 1, got {batch_size}")
         if net is not None and weights is not None:
             raise ExtractorError("pass either a weights path or net, not both")
+        self.compute_dtype = checked_compute_dtype(compute_dtype)
         self.input_height = input_height
         self.pooled_size = pooled_size
         self.batch_size = batch_size
@@ -113,6 +121,7 @@ class PaperAction(Extractor):
             "pooled_size": self.pooled_size,
             "pooling": "adaptive average",
             "precision": "float16",
+            "compute_dtype": self.compute_dtype,
         }
 
     def weights_sha256(self) -> dict[str, str]:
@@ -146,11 +155,12 @@ class PaperAction(Extractor):
         groups: dict[tuple[int, ...], list[int]] = {}
         for i, x in enumerate(inputs):
             groups.setdefault(x.shape, []).append(i)
-        with torch.inference_mode():
+        with compute(self.compute_dtype, self.device):
             for idx in groups.values():
                 for start in range(0, len(idx), self.batch_size):
                     chunk = idx[start : start + self.batch_size]
                     batch = torch.from_numpy(np.stack([inputs[i] for i in chunk])).to(self.device)
+                    batch = network_input(batch, self.compute_dtype)
                     pooled = F.adaptive_avg_pool2d(self.net(batch).float(), self.pooled_size)
                     out[chunk] = pooled.clamp(max=FLOAT16_MAX).half().float().cpu().numpy()
         return out
