@@ -29,6 +29,9 @@ hold for variable frame rate and for 23.976 / 29.97 fps):
   header claimed; a shortfall within the tolerance holds the last decoded frame (as a player
   does). FFmpeg decode errors mid-stream raise :class:`DecodeError` with the second reached.
 
+Pictures nothing samples are not decoded when they can be left out without changing any
+sample: H.264 non-reference pictures off every sampling instant (see ``_PacketSelector``).
+
 Memory is flat in movie length: video and audio are read by two independent demuxers on the
 same file (each discarding the other stream's packets), so neither has to buffer the other's
 data however the file is interleaved; at most one second of frames and ~2 s of 16 kHz audio
