@@ -25,7 +25,7 @@ from videoaffect.extractors.nets.mini_xception import (
     load_mini_xception,
     preprocess,
 )
-from videoaffect.extractors.nets.mtcnn import MTCNN, ONet, PNet, RNet, crop_face, nms
+from videoaffect.extractors.nets.mtcnn import MTCNN, ONet, PNet, RNet, _bucketed, bucket_size, crop_face, nms
 from videoaffect.weights.registry import REGISTRY, WeightsError, weight_path
 
 skimage_data = pytest.importorskip("skimage.data")
@@ -106,6 +106,21 @@ def test_random_weight_nets_shapes_and_batch_invariance():
         assert torch.allclose(alone[0], o_reg[1:2], atol=1e-5)
         assert torch.allclose(alone[2], o_prob[1:2], atol=1e-5)
         assert torch.equal(onet(x)[2], o_prob)
+
+
+def test_refinement_batches_are_padded_to_a_few_sizes_without_changing_rows():
+    # Each distinct batch size costs the CPU backend memory that is never returned (the cause of
+    # the extraction's slow memory growth over long films); padding keeps the sizes few.
+    assert [bucket_size(n) for n in (1, 16, 17, 100, 128, 129, 1000)] == [16, 16, 32, 128, 128, 256, 1024]
+    assert len({bucket_size(n) for n in range(1, 2049)}) == 8
+    torch.manual_seed(0)
+    for net, side in ((RNet().eval(), 24), (ONet().eval(), 48)):
+        x = torch.randn(37, 3, side, side)
+        with torch.inference_mode():
+            plain, padded = net(x), _bucketed(net, x)
+        assert all(p.shape == q.shape for p, q in zip(plain, padded))
+        for p, q in zip(plain, padded):
+            torch.testing.assert_close(q, p, rtol=1e-5, atol=1e-6)
 
 
 def test_random_weight_nets_have_the_facenet_pytorch_state_dict_layout():
