@@ -353,6 +353,18 @@ def test_paper_action_compute_dtype(backbone):
     assert not np.array_equal(got, want)  # bfloat16 did run
 
 
+def test_device_without_bfloat16_names_the_fix(backbone, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise RuntimeError("Current CUDA Device does not support bfloat16.")
+
+    monkeypatch.setattr(torch, "autocast", refuse)
+    frame = np.zeros((45, 80, 3), dtype=np.uint8)
+    with pytest.raises(ExtractorError, match="compute_dtype='float32'"):
+        PaperAction(net=backbone, input_height=64, pooled_size=4).extract([SecondSample(0, frame, None)])
+    exact = PaperAction(net=backbone, input_height=64, pooled_size=4, compute_dtype="float32")
+    assert exact.extract([SecondSample(0, frame, None)])[1].tolist() == [True]  # float32 needs no autocast
+
+
 @pytest.mark.skipif(not BUNNY.is_file(), reason=f"shared media clip absent ({BUNNY})")
 def test_paper_action_bfloat16_within_tolerance_on_real_footage():
     """The documented tolerance (paper/precision.py) on real frames at the default 368 px."""

@@ -23,7 +23,7 @@ default, float32 on request; see ``paper/precision.py`` for the measured toleran
 error per second below 0.01; the pooled maps are rounded to float16 in both cases).
 
 CPU cost (random weights, torch 2.13, 1 thread, a 368 x 656 frame; the backbone is ~145 GFLOP
-per frame): about 1.0 s of CPU per frame in float32, about 0.33 s in bfloat16 on a CPU with
+per frame): about 1.05 s of CPU per frame in float32, about 0.38 s in bfloat16 on a CPU with
 AVX512-BF16 (``benchmarks/bench_paper_nets.py``).  Use ``--device cuda`` for long films.
 """
 

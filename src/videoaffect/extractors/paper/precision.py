@@ -15,8 +15,10 @@ bfloat16 runs them about 2.7-2.8x faster than float32 (BENCHMARKS.md,
 time to above 1.5x real time.  The default is the same on every device so that features
 extracted on a GPU and on a CPU share their provenance (a model trained on one can predict on
 the other).  On a CPU without native bfloat16 (no AVX512-BF16 / AMX) or a GPU older than Ampere
-bfloat16 still works but may be no faster than float32; pass ``compute_dtype="float32"`` there
-(feature-set options, e.g. ``{"action": {"compute_dtype": "float32"}}``).  The audio (VGGish)
+bfloat16 still works (emulated where torch can) but may be no faster than float32; pass
+``compute_dtype="float32"`` there (feature-set options, e.g.
+``{"action": {"compute_dtype": "float32"}}``).  A device torch refuses bfloat16 autocast on is an
+``ExtractorError`` naming that fix.  The audio (VGGish)
 and expression (Xception) networks stay float32: they are a few percent of the set's time
 (bfloat16 does not speed VGGish up, and its uint8 output would change).
 
@@ -24,7 +26,8 @@ Tolerance (bfloat16 vs float32, same weights and frames): the relative L2 error 
 ``||f_bf16 - f_fp32|| / ||f_fp32||``, measured on every second of the shared Big Buck Bunny clip
 (``/work/shared/media/bigbuckbunny.mp4`` decoded with ``videoaffect.decoding.media.iter_seconds``,
 frames at 640 x 360), torch 2.13 on an AVX512-BF16 CPU, with random-weight networks: at most
-0.0021 (action) and 0.0025 (VGG16 scene) with PyTorch's default initialisation, and 0.0042
+0.0021 (action), 0.0025 (VGG16 scene) and 0.0033 (ResNet50 scene) with PyTorch's default
+initialisation, and 0.0042
 (action), 0.0035 (VGG16) and 0.0047 (ResNet50) with :func:`variance_preserving_init` (He-normal
 weights, zero biases, so that, as in trained networks, the features depend on the picture rather
 than on the biases).  The documented bound, which the tests check, is
@@ -60,7 +63,14 @@ def compute(compute_dtype: str, device: torch.device | str) -> Iterator[None]:
     """Inference mode, under bfloat16 autocast for ``device``'s type when ``compute_dtype`` says so."""
     with torch.inference_mode():
         if compute_dtype == "bfloat16":
-            with torch.autocast(device_type=torch.device(device).type, dtype=torch.bfloat16):
+            try:
+                autocast = torch.autocast(device_type=torch.device(device).type, dtype=torch.bfloat16)
+            except RuntimeError as exc:  # e.g. a CUDA device without bfloat16, even emulated
+                raise ExtractorError(
+                    f"{device} cannot compute in bfloat16 ({exc}); fix: use the extractor option "
+                    "compute_dtype='float32'"
+                ) from exc
+            with autocast:
                 yield
         else:
             yield

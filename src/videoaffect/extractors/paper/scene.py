@@ -7,8 +7,8 @@ features and dimensions, so they have different extractor names and never mix in
 
 Compute precision (``compute_dtype``, recorded in ``params()``): bfloat16 by default, float32 on
 request; see ``paper/precision.py`` for the measured tolerance (relative L2 error per second
-below 0.01).  VGG16 at 224 x 224 (~15.5 GFLOP per frame) takes about 0.23 s of CPU per frame in
-float32 and about 0.08 s in bfloat16 (1 thread, AVX512-BF16; ``benchmarks/bench_paper_nets.py``).
+below 0.01).  VGG16 at 224 x 224 (~15.5 GFLOP per frame) takes about 0.19 s of CPU per frame in
+float32 and about 0.07 s in bfloat16 (1 thread, AVX512-BF16; ``benchmarks/bench_paper_nets.py``).
 """
 
 from __future__ import annotations
