@@ -43,8 +43,10 @@ def fit(
     lr: float | None = None,
     batch_size: int | None = None,
     run: RunSettings | None = None,
+    max_epochs: int | None = None,
 ) -> FitResult:
-    """Train the parameters of ``modules`` (all of them: freeze others by leaving them out)."""
+    """Train the parameters of ``modules`` (all of them: freeze others by leaving them out).
+    ``lr``, ``batch_size`` and ``max_epochs`` override the config's for this stage."""
     params = [p for m in modules for p in m.parameters() if p.requires_grad]
     if not params:
         raise TrainingError(f"{stage}: nothing to train")
@@ -52,7 +54,8 @@ def fit(
         raise TrainingError(f"{stage}: no training items")
     run = run or RunSettings()
     with scoped_torch_settings(run, params[0].device.type):
-        return _fit(stage, modules, params, train_items, batch_loss, val_loss, cfg, rng, log, lr, batch_size, run)
+        return _fit(stage, modules, params, train_items, batch_loss, val_loss, cfg, rng, log, lr, batch_size, run,
+                    max_epochs or cfg.max_epochs)
 
 
 @contextmanager
@@ -75,13 +78,13 @@ def scoped_torch_settings(run: RunSettings, device_type: str) -> Iterator[None]:
 
 
 def _fit(stage, modules, params, train_items, batch_loss, val_loss, cfg: TrainConfig, rng, log: TrainingLog,
-         lr, batch_size, run: RunSettings) -> FitResult:
+         lr, batch_size, run: RunSettings, max_epochs: int) -> FitResult:
     opt = torch.optim.Adam(params, lr=lr or cfg.lr, weight_decay=cfg.weight_decay)
     bs = batch_size or cfg.batch_size
     best_loss, best_epoch, bad = math.inf, 0, 0
     best_state = [copy.deepcopy(m.state_dict()) for m in modules]
     epoch = 0
-    for epoch in range(1, cfg.max_epochs + 1):
+    for epoch in range(1, max_epochs + 1):
         for m in modules:
             m.train()
         order = rng.permutation(train_items)

@@ -150,7 +150,8 @@ class Trainer:
         p, t = pred.cpu().numpy(), split.target.cpu().numpy()
         return {"loss": mse(p, t), "mse": mse(p, t), "pearson": pearson(p, t)}
 
-    def _fit_model(self, stage: str, model, modalities: list[str], lr: float | None = None):
+    def _fit_model(self, stage: str, model, modalities: list[str], lr: float | None = None,
+                   max_epochs: int | None = None):
         """Train ``model`` (its trainable parameters) on clips of ``modalities``."""
 
         def batch_loss(idx):
@@ -170,6 +171,7 @@ class Trainer:
             log=self.log,
             run=self.run_settings,
             lr=lr,
+            max_epochs=max_epochs,
         )
 
     # ------------------------------------------------------------------ stage 1
@@ -284,7 +286,8 @@ class Trainer:
             run=self.run_settings,
         )
         set_trainable(model, True)
-        self._fit_model("stage2/finetune", model, model.modality_names, lr=self.tcfg.lr * self.tcfg.finetune_lr_scale)
+        self._fit_model("stage2/finetune", model, model.modality_names, lr=self.tcfg.lr * self.tcfg.finetune_lr_scale,
+                        max_epochs=min(self.tcfg.finetune_max_epochs, self.tcfg.max_epochs))
 
     # ------------------------------------------------------------------ baselines
     def joint(self) -> IntraClipModel:
@@ -294,13 +297,18 @@ class Trainer:
 
     # ------------------------------------------------------------------ inter-clip (valence)
     @torch.no_grad()
-    def embeddings(self, model: IntraClipModel, split: _Split) -> torch.Tensor:
+    def embeddings(self, model: IntraClipModel, split: _Split, encoded: EncodedClips | None = None) -> torch.Tensor:
+        """Clip embeddings (FC1 of the summed clip features); from ``encoded`` when given (the
+        same numbers, without another pass through the encoders)."""
         model.eval()
+        if encoded is not None:
+            return model.head.embed(encoded.fused(model.modality_names))
         return torch.cat([model.embed(b) for _, b in split.loader.batches(split.clips, 256)])
 
-    def inter_clip(self, model: IntraClipModel) -> InterClipLSTM:
-        """Intra-clip weights frozen; the BiLSTM + FC over windows of L clips learns eq. 3."""
-        return self._fit_inter_clip(model, self.cfg, self.rng)
+    def inter_clip(self, model: IntraClipModel, encoded: dict[str, EncodedClips] | None = None) -> InterClipLSTM:
+        """Intra-clip weights frozen; the BiLSTM + FC over windows of L clips learns eq. 3.
+        ``encoded``: the frozen model's clip features of the "train" and "val" splits, if at hand."""
+        return self._fit_inter_clip(model, self.cfg, self.rng, encoded)
 
     def fit_context(self, intra: IntraClipModel, config: ModelConfig, seed: int) -> InterClipLSTM:
         """An inter-clip BiLSTM for ``config`` (e.g. another window length L) on the frozen
@@ -327,13 +335,14 @@ class Trainer:
             for p, flag in zip(intra.parameters(), flags):
                 p.requires_grad_(flag)
 
-    def _fit_inter_clip(self, model: IntraClipModel, cfg: ModelConfig, rng: np.random.Generator) -> InterClipLSTM:
+    def _fit_inter_clip(self, model: IntraClipModel, cfg: ModelConfig, rng: np.random.Generator,
+                        encoded: dict[str, EncodedClips] | None = None) -> InterClipLSTM:
         set_trainable(model, False)
         length = cfg.context_clips
         context = InterClipLSTM(cfg).to(self.device)
         data = {}
         for key, split in (("train", self.train), ("val", self.val)):
-            emb = self.embeddings(model, split)
+            emb = self.embeddings(model, split, encoded[key] if encoded is not None else None)
             firsts, sizes = context_windows(split.table, length)
             rows, valid = window_rows(firsts, sizes, length)
             data[key] = (
@@ -384,12 +393,21 @@ class Trainer:
                 intra = self.stage2(order, stage1_models)
             else:
                 intra = self.joint()
+        # The final intra-clip model is frozen from here on: its clip features of every training
+        # and validation clip are computed once, for the inter-clip stage, the reference means and
+        # the contributions (each used to make its own pass through the encoders).
+        encoded: dict[str, EncodedClips] = {}
+        if intra is not None:
+            encoded = {key: encode_clips(intra, split.loader, split.clips)
+                       for key, split in (("train", self.train), ("val", self.val))}
             if self.cfg.resolved_context == "lstm":
-                context = self.inter_clip(intra)
-        reference = clip_feature_means(intra, self.train.loader, self.train.clips) if intra is not None else None
+                context = self.inter_clip(intra, encoded)
+        reference = None
+        if intra is not None:
+            reference = clip_feature_means(intra, self.train.loader, self.train.clips, encoded["train"])
         model = AffectModel(self.cfg, self.tcfg, self.normalizer, intra, members, context, ranking, reference)
         if intra is not None and len(intra.modality_names) > 1 and not self.classification:
-            ranking["contributions"] = modality_contributions(intra, self.val.loader, self.val.clips)
+            ranking["contributions"] = modality_contributions(intra, self.val.loader, self.val.clips, encoded["val"])
             self.log.write("contributions", **ranking["contributions"])
         return model
 
@@ -398,34 +416,58 @@ def _nan_low(x: float) -> float:
     return -math.inf if math.isnan(x) else x
 
 
+@dataclass
+class EncodedClips:
+    """Clip features of a frozen intra-clip model: ``features[m]`` (N, F) the encoder output of
+    modality m for each clip (zero where absent), ``present[m]`` (N,) where it is present."""
+
+    features: dict[str, torch.Tensor]
+    present: dict[str, torch.Tensor]
+
+    def fused(self, names: list[str]) -> torch.Tensor:
+        """The sum fusion, in the model's modality order (as `IntraClipModel.fuse` adds them)."""
+        total = self.features[names[0]]
+        for n in names[1:]:
+            total = total + self.features[n]
+        return total
+
+
 @torch.no_grad()
-def clip_feature_means(model: IntraClipModel, loader: ClipLoader, clips: np.ndarray) -> dict[str, np.ndarray]:
-    """Mean clip feature (encoder output) of each modality over the clips where it is present:
-    the value a modality is replaced by when its contribution is measured."""
+def encode_clips(model: IntraClipModel, loader: ClipLoader, clips: np.ndarray) -> EncodedClips:
     model.eval()
-    total: dict[str, torch.Tensor] = {}  # a modality's entry appears with the first batch
-    count = {n: 0.0 for n in model.modality_names}
+    feats: dict[str, list[torch.Tensor]] = {n: [] for n in model.modality_names}
+    present: dict[str, list[torch.Tensor]] = {n: [] for n in model.modality_names}
     for _, batch in loader.batches(clips, 256):
         for n in model.modality_names:
-            f = model.encode(n, batch)
-            w = batch.present[n].to(f.dtype)
-            s = (f * w[:, None]).sum(0)
-            total[n] = s if n not in total else total[n] + s
-            count[n] += float(w.sum())
-    return {n: (total[n] / max(count[n], 1.0)).cpu().numpy().astype(np.float32) for n in model.modality_names}
+            feats[n].append(model.encode(n, batch))
+            present[n].append(batch.present[n])
+    return EncodedClips({n: torch.cat(v) for n, v in feats.items()}, {n: torch.cat(v) for n, v in present.items()})
 
 
 @torch.no_grad()
-def modality_contributions(model: IntraClipModel, loader: ClipLoader, clips: np.ndarray) -> dict[str, float]:
+def clip_feature_means(model: IntraClipModel, loader: ClipLoader, clips: np.ndarray,
+                       encoded: EncodedClips | None = None) -> dict[str, np.ndarray]:
+    """Mean clip feature (encoder output) of each modality over the clips where it is present:
+    the value a modality is replaced by when its contribution is measured.  ``encoded``: the
+    clips' features if already computed (`encode_clips` of the same clips)."""
+    enc = encoded if encoded is not None else encode_clips(model, loader, clips)
+    out = {}
+    for n in model.modality_names:
+        f = enc.features[n]
+        w = enc.present[n].to(f.dtype)
+        out[n] = ((f * w[:, None]).sum(0) / max(float(w.sum()), 1.0)).cpu().numpy().astype(np.float32)
+    return out
+
+
+@torch.no_grad()
+def modality_contributions(model: IntraClipModel, loader: ClipLoader, clips: np.ndarray,
+                           encoded: EncodedClips | None = None) -> dict[str, float]:
     """How much each modality moves the intra-clip prediction: its clip feature is replaced by
     its mean over the clips, and the change in prediction is measured as a fraction of the
-    prediction's own standard deviation (0 = the modality does nothing)."""
+    prediction's own standard deviation (0 = the modality does nothing).  ``encoded``: as in
+    `clip_feature_means`."""
     model.eval()
-    chunks: dict[str, list[torch.Tensor]] = {n: [] for n in model.modality_names}
-    for _, batch in loader.batches(clips, 256):
-        for n in model.modality_names:
-            chunks[n].append(model.encode(n, batch))
-    feats = {n: torch.cat(v) for n, v in chunks.items()}
+    feats = (encoded if encoded is not None else encode_clips(model, loader, clips)).features
     full = sum(feats.values())
     assert isinstance(full, torch.Tensor)  # the model has at least one modality
     pred = model.head(full)
