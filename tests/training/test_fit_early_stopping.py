@@ -6,9 +6,11 @@ import pytest
 import torch
 from torch import nn
 
+from helpers import fast_train_config, small_model_config
 from videoaffect.models.config import TrainConfig
 from videoaffect.training.fit import fit
 from videoaffect.training.log import TrainingLog
+from videoaffect.training.pipeline import train_model
 
 
 def run_fit(val_curve, cap=None, **cfg):
@@ -70,10 +72,6 @@ def test_stage_epoch_cap_overrides_max_epochs():
 
 
 def test_fine_tune_stops_at_its_own_epoch_cap(tiny_corpus):
-    from helpers import fast_train_config, small_model_config
-
-    from videoaffect.training.pipeline import train_model
-
     cfg = small_model_config(tiny_corpus, task="valence")
     # a patience no stage reaches: every stage runs to its epoch limit
     tc = fast_train_config(max_epochs=3, patience=10, finetune_max_epochs=2)
