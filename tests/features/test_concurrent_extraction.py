@@ -31,6 +31,7 @@ class SecondIndex(Extractor):
         self.modality, self.name, self.batch_size = modality, f"test.{modality}.index", batch_size
         self.delay, self.fail_at = delay, fail_at
         self.seen: list[int] = []
+        self.threads: set[str] = set()
 
     def extract(self, samples):
         time.sleep(self.delay * (1 + len(self.seen) % 3))
@@ -38,6 +39,7 @@ class SecondIndex(Extractor):
         if self.fail_at is not None and self.fail_at in indices:
             raise RuntimeError(f"{self.modality} failed at second {self.fail_at}")
         self.seen += indices
+        self.threads.add(threading.current_thread().name)
         return np.array(indices, np.float32)[:, None], np.ones(len(samples), bool)
 
 
@@ -46,11 +48,21 @@ class FakeSample:
         self.index = index
 
 
-def test_every_extractor_sees_every_batch_in_order_and_writes_in_order():
+@pytest.mark.parametrize("side_by_side", [True, False])
+def test_every_extractor_sees_every_batch_in_order_and_writes_in_order(side_by_side):
     extractors = [SecondIndex("audio", 4, 0.004), SecondIndex("scene", 4, 0.0), SecondIndex("motion", 4, 0.002)]
     written: dict[str, list[float]] = {ex.modality: [] for ex in extractors}
-    progress = list(run_extractors(extractors, (FakeSample(i) for i in range(23)), 4,
-                                   lambda m, f, p: written[m].extend(f[:, 0].tolist())))
+    threads: set[str] = set()
+
+    def write(modality, features, present):
+        threads.add(threading.current_thread().name)
+        written[modality].extend(features[:, 0].tolist())
+
+    progress = list(run_extractors(extractors, (FakeSample(i) for i in range(23)), 4, write, side_by_side))
+    assert threads == {threading.current_thread().name}  # the writer is only ever called here
+    ran_in = [ex.threads for ex in extractors]
+    assert all(len(t) == 1 for t in ran_in)
+    assert len(set.union(*ran_in)) == (len(extractors) if side_by_side else 1)
     assert progress == [4, 8, 12, 16, 20, 23]
     for ex in extractors:
         assert ex.seen == list(range(23))

@@ -202,8 +202,11 @@ def _extract_movie(video, feature_set, store_root, device, force, modalities, op
             ex.start_movie()
         batch_size = min(ex.batch_size for ex in extractors)
         samples = iter_seconds(source, motion_fps=decoder["motion_fps"], max_side=decoder["max_side"])
-        with intra_op_threads(extractors):
-            for done in run_extractors(extractors, prefetch(samples, batch_size), batch_size, writer.append):
+        with intra_op_threads(extractors) as threads:
+            # Networks using several threads each would oversubscribe the cores side by side.
+            side_by_side = threads == 1
+            for done in run_extractors(extractors, prefetch(samples, batch_size), batch_size, writer.append,
+                                       side_by_side=side_by_side):
                 if on_second is not None:
                     on_second(done, info.seconds)
         writer.commit()
@@ -223,18 +226,24 @@ def _extract_movie(video, feature_set, store_root, device, force, modalities, op
 BATCHES_IN_FLIGHT = 2
 
 
-def run_extractors(extractors, samples, batch_size: int, write: Callable[[str, np.ndarray, np.ndarray], None]):
-    """Feed ``samples`` in batches to every extractor, each in its own thread, and ``write``
-    (modality, features, present) in order; yields the number of seconds written so far.
+def run_extractors(extractors, samples, batch_size: int, write: Callable[[str, np.ndarray, np.ndarray], None],
+                   side_by_side: bool = True):
+    """Feed ``samples`` in batches to every extractor and ``write`` (modality, features,
+    present) in order; yields the number of seconds written so far.
 
-    The extractors spend their time in openSMILE, OpenCV, torch and FFmpeg, which release the
-    GIL, so on a few cores they overlap with each other and with the decoder thread instead of
-    taking turns.  Each extractor still sees its batches in order (stateful ones, like motion,
-    carry a frame from one batch to the next)."""
+    With ``side_by_side`` each extractor has its own thread: they spend their time in
+    openSMILE, OpenCV, torch and FFmpeg, which release the GIL, so on a few cores they overlap
+    with each other and with the decoder thread instead of taking turns.  Otherwise one thread
+    runs them in turn (still beside the decoder), for networks that use every core themselves.
+    Each extractor sees its batches in order (stateful ones, like motion, carry a frame from one
+    batch to the next)."""
     from collections import deque
     from concurrent.futures import ThreadPoolExecutor
 
-    pools = [ThreadPoolExecutor(1, thread_name_prefix=f"videoaffect-{ex.modality}") for ex in extractors]
+    if side_by_side:
+        pools = [ThreadPoolExecutor(1, thread_name_prefix=f"videoaffect-{ex.modality}") for ex in extractors]
+    else:
+        pools = [ThreadPoolExecutor(1, thread_name_prefix="videoaffect-extractors")] * len(extractors)
     pending: deque = deque()
     done = 0
 
@@ -261,7 +270,7 @@ def run_extractors(extractors, samples, batch_size: int, write: Callable[[str, n
             done += write_oldest()
             yield done
     finally:
-        for pool in pools:
+        for pool in set(pools):
             pool.shutdown(wait=True, cancel_futures=True)
 
 
