@@ -171,3 +171,20 @@ def test_unknown_feature_set_options_are_clear_errors():
         build_feature_set("default", options={"smell": {}})
     with pytest.raises(ValueError, match="cannot import"):
         build_feature_set("no_such_module:x")
+
+
+def test_cli_paper_precision_reaches_the_action_and_scene_extractors(tmp_path, monkeypatch):
+    import videoaffect.features.extract as extract_module
+
+    seen = {}
+
+    def fake_run_extraction(videos, feature_set, out, **kwargs):
+        seen.update(feature_set=feature_set, options=kwargs["options"])
+        return []
+
+    monkeypatch.setattr(extract_module, "run_extraction", fake_run_extraction)
+    video = make_video(tmp_path / "clip.mp4", 2, size=(32, 24))
+    assert main(["extract", str(video), "--feature-set", "paper", "--out", str(tmp_path / "store"),
+                 "--paper-precision", "float32", "--scene-backbone", "resnet50"]) == 0
+    assert seen["options"] == {"scene": {"backbone": "resnet50", "compute_dtype": "float32"},
+                               "action": {"compute_dtype": "float32"}}

@@ -22,6 +22,9 @@ def register(sub, parents) -> None:
     p.add_argument("--modalities", help="comma-separated subset of the set's modalities")
     p.add_argument("--scene-backbone", choices=["vgg16", "resnet50"],
                    help="paper set: scene network (default vgg16, the paper's; resnet50 = official PyTorch Places365)")
+    p.add_argument("--paper-precision", choices=["bfloat16", "float32"],
+                   help="paper set: compute dtype of the OpenPose and scene networks (default bfloat16: 2.7x less "
+                        "CPU, features within 1%% relative L2 of float32; float32 gives them exactly)")
     p.add_argument("--audio-compare", action="store_true",
                    help="default set: add openSMILE ComParE 2016 functionals (6373 values) to the audio modality")
     common.add_workers(p, "parallel movies (processes, or dask workers)")
@@ -53,6 +56,9 @@ def run_extract(args: argparse.Namespace) -> int:
     options: dict = {}
     if args.scene_backbone:
         options["scene"] = {"backbone": args.scene_backbone}
+    if args.paper_precision:
+        for modality in ("action", "scene"):
+            options.setdefault(modality, {})["compute_dtype"] = args.paper_precision
     if args.audio_compare:
         options["audio"] = {"compare": True}
     results = run_extraction(
