@@ -419,3 +419,25 @@ def test_cli_dataset_hook_fast_run(tmp_path, capsys, monkeypatch):
     assert rec["splits"]["test"] == corpus.movie_ids[4:]
     assert "toy dataset" in (out / "summary.md").read_text()
     assert "4 trainings run" in capsys.readouterr().out  # audio and scene alone, 2 tasks
+
+
+def test_a_fine_tune_cap_that_changes_nothing_keeps_old_run_fingerprints():
+    # 0.3.0 had no finetune_max_epochs: its runs must stay resumable with their own settings.
+    from videoaffect.core.modality import ModalitySpec
+    from videoaffect.reproduction.runs import fingerprint_inputs
+    from videoaffect.reproduction.specs import RunSpec, TrainingSpec
+
+    model_cfg = ModelConfig(modalities=(ModalitySpec("audio", (4,)),), task="valence")
+    splits = {"train": ["a"], "test": ["b"]}
+
+    def inputs(**train):
+        tc = TrainConfig(**train)
+        spec = TrainingSpec("t", "valence", ("audio",), ("audio",), "progressive", 0, model_cfg, tc)
+        run = RunSpec("r", "table2", "valence", "row", 0, "t", {}, "final", model_cfg)
+        return fingerprint_inputs(run, spec, splits)
+
+    old_style = inputs(patience=4, finetune_max_epochs=30)
+    assert "finetune_max_epochs" not in old_style["train_config"]
+    assert inputs(patience=4, max_epochs=20, finetune_max_epochs=25)["train_config"].get("finetune_max_epochs") is None
+    capped = inputs(patience=4, finetune_max_epochs=3)
+    assert capped["train_config"]["finetune_max_epochs"] == 3 and capped != old_style

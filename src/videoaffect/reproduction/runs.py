@@ -27,6 +27,10 @@ VOLATILE_TRAIN_KEYS = ("progress", "device", "num_threads")
 
 def fingerprint_inputs(run: RunSpec, spec: TrainingSpec, splits: dict) -> dict:
     tc = {k: v for k, v in spec.train_config.to_dict().items() if k not in VOLATILE_TRAIN_KEYS}
+    # finetune_max_epochs (0.3.1) at or above max_epochs changes nothing: leaving it out keeps
+    # the runs of 0.3.0 (which had no such cap) resumable with the settings they were made with.
+    if tc.get("finetune_max_epochs", 0) >= tc["max_epochs"]:
+        tc.pop("finetune_max_epochs", None)
     return jsonable(
         {
             "model_config": run.model_config.to_dict(),
