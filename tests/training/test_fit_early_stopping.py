@@ -40,10 +40,10 @@ def run_fit(val_curve, cap=None, **cfg):
     return result, log, weights, float(module.weight)
 
 
-def test_default_patience_stops_two_epochs_after_the_best_and_keeps_its_weights():
+def test_patience_two_stops_two_epochs_after_the_best_and_keeps_its_weights():
     # the stage-1 pattern of the MediaEval-sized benchmark: best after one epoch, then overfitting
-    result, log, weights, final = run_fit([0.5, 0.6, 0.7, 0.4, 0.3])
-    assert TrainConfig().patience == 2
+    result, log, weights, final = run_fit([0.5, 0.6, 0.7, 0.4, 0.3], patience=2)
+    assert TrainConfig().patience == 4  # 2 stops plateau-then-learn curves too early (models/config.py)
     assert (result.best_epoch, result.epochs_run) == (1, 3)
     assert len(log.epochs("s")) == 3
     assert final == weights[0]  # the best epoch's weights are restored
@@ -83,3 +83,11 @@ def test_fine_tune_stops_at_its_own_epoch_cap(tiny_corpus):
     tc = fast_train_config(max_epochs=1, patience=10, finetune_max_epochs=5)
     _, trainer = train_model(tiny_corpus, tiny_corpus.movies_in_split("train"), cfg, tc)
     assert len(trainer.log.epochs("stage2/finetune")) == 1
+
+
+def test_default_patience_waits_out_a_plateau_before_learning_starts():
+    # the demo's joint arousal model: flat for three epochs, then learning; patience 2 gave up on it
+    plateau = [1.0, 1.0, 1.0, 0.5, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55]
+    result, *_ = run_fit(plateau)
+    assert result.best_epoch == 5
+    assert run_fit(plateau, patience=2)[0].best_epoch == 1
