@@ -257,10 +257,12 @@ def cmd_memory(args) -> dict:
             raise SystemExit(proc.stderr[-2000:])
         child = json.loads(proc.stdout.strip().splitlines()[-1])
         run = {"minutes": minutes, "peak_rss_mb": child["peak_rss_mb"], "wall_s": wall,
-               "x_realtime": minutes * 60 / wall}
+               "x_realtime": minutes * 60 / wall, "rss_trace_mb": child["rss_trace"]}
         figures["runs"].append(run)
         print(f"{minutes:g}-minute film ({args.size} @ {args.fps} fps), {args.set} set: peak RSS "
               f"{run['peak_rss_mb']:.0f} MB, {wall:.0f} s ({run['x_realtime']:.1f}x real time)", flush=True)
+        print("  resident memory by second of film: "
+              + ", ".join(f"{t // 60} min {mb:.0f} MB" for t, mb in run["rss_trace_mb"]), flush=True)
     return figures
 
 
@@ -268,10 +270,26 @@ def child(path: str, feature_set: str, store: str) -> None:
     from videoaffect.features.extract import VideoInput, extract_movie
 
     torch.set_num_threads(2)
-    r = extract_movie(VideoInput(path, "film"), feature_set, store, extractors=extractors_for(feature_set))
+    trace: list[tuple[int, float]] = []
+
+    def sample(done: int, total: int) -> None:
+        # resident memory every 10 minutes of film: a flat line, or where it grows
+        if not trace or done - trace[-1][0] >= 600:
+            trace.append((done, current_rss_mb()))
+
+    r = extract_movie(VideoInput(path, "film"), feature_set, store, extractors=extractors_for(feature_set),
+                      on_second=sample)
     if r.status != "done":
         raise SystemExit(r.error)
-    print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "rss_trace": trace}))
+
+
+def current_rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def main() -> None:
