@@ -7,7 +7,7 @@
     python benchmarks/bench_extract.py memory --minutes 20 120 --size 320x180 --fps 10
 
 ``make-film`` makes real footage of any length without downloading anything: the Big Buck
-Bunny excerpt in ../shared/media looped and re-encoded to 1280x720, 24 fps H.264 (x264's
+Bunny excerpt in ../shared/media looped and re-encoded to 1280x720 (or ``--size``), 24 fps H.264 (x264's
 defaults) with stereo AAC.  ``speed`` takes that file (``--video``, any file works) or a
 generated film (a scrolling random texture, a worst case for H.264, with a shot change every
 7 s, a face in every other shot and a tone), and measures in one run, each figure the median of
@@ -149,7 +149,7 @@ def cmd_speed(args) -> dict:
         path = film(Path(args.cache), args.minutes, size, args.fps)
     info = probe(path)
     n = info.seconds
-    extractors = extractors_for(args.set)
+    extractors = [ex.to(args.device) for ex in extractors_for(args.set)]
     params = decoder_params(extractors)
     spent = {ex.modality: 0.0 for ex in extractors}
     timed_extractors(extractors, spent)
@@ -186,9 +186,11 @@ def cmd_speed(args) -> dict:
         # the paper set's start-up needs its weight files; this benchmark builds it with random ones
         "startup_s": startup_s(args.set) if args.set == "default" else None,
         "runs_s": runs,
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch threads {args.threads}",
+        "device": args.device,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch threads {args.threads}"
+                   + (f", {torch.cuda.get_device_name()}" if args.device.startswith("cuda") else ""),
     }
-    print(f"{args.set} set on {n} s of {figures['size']} @ {info.fps:g} fps ({info.video_codec}), "
+    print(f"{args.set} set ({figures['machine']}, networks on {args.device}) on {n} s of {figures['size']} @ {info.fps:g} fps ({info.video_codec}), "
           f"median of {args.repeat}:")
     print(f"  decode every frame ({frames} frames): {figures['decode_every_frame_x_realtime']:.1f}x real time")
     print(f"  decoder samples (motion_fps={params['motion_fps']}): {figures['decoder_samples_x_realtime']:.1f}x")
@@ -204,17 +206,19 @@ def cmd_speed(args) -> dict:
 
 
 def cmd_make_film(args) -> dict:
-    out = make_real_film(Path(args.source), Path(args.out), args.seconds)
+    width, height = (int(x) for x in args.size.split("x"))
+    out = make_real_film(Path(args.source), Path(args.out), args.seconds, size=(width, height))
     info = probe(out)
     print(f"wrote {out}: {info.seconds} s, {info.width}x{info.height} @ {info.fps:g} fps, {info.video_codec}/"
           f"{info.audio_codec}")
     return {"film": str(out), "seconds": info.seconds}
 
 
-def make_real_film(source: Path, out: Path, seconds: float, fps: int = 24) -> Path:
-    """``source`` looped to ``seconds``: 1280x720 H.264 (x264 defaults) at ``fps``, stereo AAC."""
+def make_real_film(source: Path, out: Path, seconds: float, fps: int = 24, size: tuple[int, int] = (1280, 720)) -> Path:
+    """``source`` looped to ``seconds``: ``size`` H.264 (x264 defaults) at ``fps``, stereo AAC."""
+    width, height = size
     with av.open(str(source)) as container:
-        frames = [f.to_ndarray(format="rgb24", width=1280, height=720) for f in container.decode(video=0)]
+        frames = [f.to_ndarray(format="rgb24", width=width, height=height) for f in container.decode(video=0)]
     resampler = av.AudioResampler(format="s16", layout="stereo", rate=48000)
     with av.open(str(source)) as container:
         chunks = [o.to_ndarray().reshape(-1, 2) for f in container.decode(audio=0) for o in resampler.resample(f)]
@@ -223,7 +227,7 @@ def make_real_film(source: Path, out: Path, seconds: float, fps: int = 24) -> Pa
     tmp = out.with_name(f".{out.name}.tmp{out.suffix}")
     with av.open(str(tmp), "w") as container:
         video = container.add_stream("libx264", rate=fps)
-        video.width, video.height, video.pix_fmt = 1280, 720, "yuv420p"
+        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
         sound = container.add_stream("aac", rate=48000, layout="stereo")
         for i in range(int(round(seconds * fps))):
             frame = av.VideoFrame.from_ndarray(frames[i % len(frames)], format="rgb24")
@@ -300,6 +304,7 @@ def main() -> None:
     sub = ap.add_subparsers(dest="cmd", required=True)
     make = sub.add_parser("make-film", help="real 1280x720 footage: the shared clip looped and re-encoded")
     make.add_argument("--seconds", type=float, default=66)
+    make.add_argument("--size", default="1280x720", help="WIDTHxHEIGHT")
     make.add_argument("--out", required=True)
     make.add_argument("--source", default=str(Path(__file__).resolve().parents[1].parent / "shared" / "media"
                                               / "bigbuckbunny.mp4"))
@@ -316,6 +321,7 @@ def main() -> None:
             p.add_argument("--threads", type=int, default=2)
             p.add_argument("--video", help="measure this file instead of a generated film")
             p.add_argument("--repeat", type=int, default=3)
+            p.add_argument("--device", default="cpu", help="where the extractors' networks run (cpu, cuda)")
         else:
             p.add_argument("--minutes", type=float, nargs="+", default=[20, 120])
     args = ap.parse_args()
