@@ -190,8 +190,8 @@ def cmd_speed(args) -> dict:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch threads {args.threads}"
                    + (f", {torch.cuda.get_device_name()}" if args.device.startswith("cuda") else ""),
     }
-    print(f"{args.set} set ({figures['machine']}, networks on {args.device}) on {n} s of {figures['size']} @ {info.fps:g} fps ({info.video_codec}), "
-          f"median of {args.repeat}:")
+    print(f"{args.set} set ({figures['machine']}, networks on {args.device}) on {n} s of {figures['size']} "
+          f"@ {info.fps:g} fps ({info.video_codec}), median of {args.repeat}:")
     print(f"  decode every frame ({frames} frames): {figures['decode_every_frame_x_realtime']:.1f}x real time")
     print(f"  decoder samples (motion_fps={params['motion_fps']}): {figures['decoder_samples_x_realtime']:.1f}x")
     for m, ms in figures["extractor_cpu_ms_per_second"].items():

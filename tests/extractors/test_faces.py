@@ -16,6 +16,7 @@ import pytest
 import torch
 
 from videoaffect.decoding.samples import SecondSample
+from videoaffect.extractors.nets import mtcnn as mtcnn_module
 from videoaffect.extractors.nets.mini_xception import (
     CLASSES,
     EMBED_DIM,
@@ -25,7 +26,7 @@ from videoaffect.extractors.nets.mini_xception import (
     load_mini_xception,
     preprocess,
 )
-from videoaffect.extractors.nets.mtcnn import MTCNN, ONet, PNet, RNet, _bucketed, bucket_size, crop_face, nms
+from videoaffect.extractors.nets.mtcnn import MTCNN, ONet, PNet, RNet, _bucketed, _max_pool, bucket_size, crop_face, nms
 from videoaffect.weights.registry import REGISTRY, WeightsError, weight_path
 
 skimage_data = pytest.importorskip("skimage.data")
@@ -228,6 +229,35 @@ def test_mtcnn_box_follows_a_rescaled_image(mtcnn, astronaut):
     half = cv2.resize(astronaut, (256, 256), interpolation=cv2.INTER_AREA)
     boxes, _ = mtcnn.detect(half)
     assert len(boxes) == 1 and iou(boxes[0] * 2, ASTRONAUT_FACE) > 0.7
+
+
+def test_channels_last_pooling_is_exact(mtcnn, astronaut, monkeypatch):
+    """The CPU pooling through a channels-last copy equals torch's pooling bit for bit, layout
+    included, on odd and even sizes, and the whole cascade finds exactly the same boxes with
+    either, with one torch thread (as the tests run) and with two."""
+    torch.manual_seed(0)
+    for shape, kernel in (((3, 10, 37, 54), 2), ((5, 28, 22, 22), 3), ((2, 64, 9, 9), 2), ((1, 32, 23, 23), 3)):
+        x = torch.randn(shape)
+        for layout in (torch.contiguous_format, torch.channels_last):
+            y = x.contiguous(memory_format=layout)
+            out, ref = _max_pool(y, kernel, 2), torch.nn.functional.max_pool2d(y, kernel, 2, ceil_mode=True)
+            assert torch.equal(out, ref) and out.stride() == ref.stride()
+    frames = [astronaut, cv2.resize(astronaut, (300, 200), interpolation=cv2.INTER_AREA)]
+    threads = torch.get_num_threads()
+    try:
+        for n in (1, 2):
+            torch.set_num_threads(n)
+            fast = mtcnn.detect_batch(frames)
+            with monkeypatch.context() as patch:
+                patch.setattr(mtcnn_module, "_max_pool",
+                              lambda x, k, s: torch.nn.functional.max_pool2d(x, k, s, ceil_mode=True))
+                plain = mtcnn.detect_batch(frames)
+            for (boxes, probs), (ref_boxes, ref_probs) in zip(fast, plain):
+                assert len(boxes) > 0
+                np.testing.assert_array_equal(boxes, ref_boxes)
+                np.testing.assert_array_equal(probs, ref_probs)
+    finally:
+        torch.set_num_threads(threads)
 
 
 def test_mtcnn_finds_no_face_in_grey_or_noise(mtcnn):
