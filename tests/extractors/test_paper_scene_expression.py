@@ -353,6 +353,33 @@ def test_paper_expression_uses_mean_vector_without_face(tmp_path):
     assert "mean" in prov["params"]["no_face"] and set(prov["weights"]) == {"expression-xception"}
 
 
+def test_paper_expression_fixed_batch_shape_pads_without_changing_faces(monkeypatch):
+    """Off the CPU, each batch is padded to batch_size faces (one cuDNN plan per network);
+    the padding rows are dropped and the real rows stay what they were.  Forced here on the
+    CPU, where it is otherwise off."""
+    ext = PaperExpression(random_init=True, detector=FakeDetector(), batch_size=4)
+    rng = np.random.default_rng(2)
+    faces = [rng.integers(0, 256, (ext.face_size, ext.face_size, 3), dtype=np.uint8) for _ in range(6)]
+    assert not ext.fixed_batch_shape
+    plain = ext.face_features(faces)
+    shapes = []
+    net = ext.model.net
+    original = net.features
+    monkeypatch.setattr(net, "features", lambda x: (shapes.append(tuple(x.shape)), original(x))[1])
+    monkeypatch.setattr(PaperExpression, "fixed_batch_shape", property(lambda self: True))
+    padded = ext.face_features(faces)
+    assert [s[0] for s in shapes] == [4, 4]  # 4 real faces, then 2 real + 2 padding
+    assert padded.shape == (6, 3072)
+    np.testing.assert_allclose(padded, plain, rtol=1e-4, atol=1e-5)
+
+
+def test_mtcnn_coarse_buckets_are_powers_of_two():
+    from videoaffect.extractors.nets.mtcnn import bucket_size
+
+    assert [bucket_size(n, fine=False) for n in (1, 16, 17, 100, 128, 129, 2000)] == [16, 16, 32, 128, 128, 256, 2048]
+    assert [bucket_size(n) for n in (17, 100, 300)] == [18, 104, 320]
+
+
 # --- pre-training -------------------------------------------------------------------------------
 
 def write_fer_csv(path, n_train=16, n_val=2, n_private=2, seed=8):

@@ -232,11 +232,18 @@ def _check_image(rgb: np.ndarray) -> None:
         raise ValueError(f"MTCNN expects an RGB uint8 image of shape (H, W, 3), got {got}")
 
 
-def bucket_size(n: int, smallest: int = 16) -> int:
+def bucket_size(n: int, smallest: int = 16, fine: bool = True) -> int:
     """The batch size ``n`` is padded to: ``smallest`` or more, with its three leading bits
-    kept and the rest rounded up (8 sizes per octave, at most 1/8 more rows)."""
+    kept and the rest rounded up (8 sizes per octave, at most 1/8 more rows); with
+    ``fine=False``, the next power of two.
+
+    Coarse buckets are for CUDA, where every new input shape costs a cuDNN execution plan
+    (about 0.1 s, pytorch/pytorch#191617; see ``PaperExpression.fixed_batch_shape``) and extra
+    rows are nearly free."""
     if n <= smallest:
         return smallest
+    if not fine:
+        return 1 << (n - 1).bit_length()
     step = 1 << max(0, n.bit_length() - 4)
     return -(-n // step) * step
 
@@ -251,7 +258,7 @@ def _bucketed(net: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
     quarter of the expression extractor's time).  Rows are computed independently, so the real
     rows' outputs do not depend on the padding beyond float rounding."""
     n = x.shape[0]
-    size = bucket_size(n)
+    size = bucket_size(n, fine=x.device.type == "cpu")
     if size != n:
         x = torch.cat([x, x.new_zeros((size - n, *x.shape[1:]))])
     return tuple(t[:n] for t in net(x))

@@ -112,14 +112,30 @@ class PaperExpression(Extractor):
         self.device = device
         return self
 
+    @property
+    def fixed_batch_shape(self) -> bool:
+        """Whether every batch is zero-padded to ``batch_size`` faces.
+
+        On CUDA, cuDNN builds an execution plan the first time it sees a convolution input
+        shape (about 0.1 s each, pytorch/pytorch#191617), and the number of faces changes from
+        batch to batch: on an H100 this network took ~0.2 s per second of film inside
+        ``extract_movie`` against 13 ms per 16 faces once its shapes were warm (BENCHMARKS.md,
+        issue 10).  One shape per network makes that a one-off.  Rows are independent (batch
+        norm in eval mode), so padding changes the real rows only by float rounding.  On the
+        CPU padding would only cost time."""
+        return torch.device(self.device).type != "cpu"
+
     @torch.no_grad()
     def face_features(self, faces: list[np.ndarray]) -> np.ndarray:
         """(n, 3072) for (face_size, face_size, 3) uint8 RGB crops, in batches."""
         out = np.empty((len(faces), xc.FEATURE_DIM), dtype=np.float32)
         for start in range(0, len(faces), self.batch_size):
             chunk = faces[start : start + self.batch_size]
-            x = xc.face_input(np.stack(chunk)).to(self.device)
-            out[start : start + len(chunk)] = self.model.net.features(x).float().cpu().numpy()
+            x = xc.face_input(np.stack(chunk))
+            if self.fixed_batch_shape and len(chunk) < self.batch_size:
+                x = torch.cat([x, x.new_zeros((self.batch_size - len(chunk), *x.shape[1:]))])
+            features = self.model.net.features(x.to(self.device))[: len(chunk)]
+            out[start : start + len(chunk)] = features.float().cpu().numpy()
         return out
 
     def extract(self, samples: Sequence[SecondSample]) -> tuple[np.ndarray, np.ndarray]:
