@@ -5,6 +5,7 @@ synthetic corpora (tiny networks, 2 epochs per stage)."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -422,7 +423,8 @@ def test_cli_dataset_hook_fast_run(tmp_path, capsys, monkeypatch):
 
 
 def test_a_fine_tune_cap_that_changes_nothing_keeps_old_run_fingerprints():
-    # 0.3.0 had no finetune_max_epochs: its runs must stay resumable with their own settings.
+    # 0.3.0 had no finetune_max_epochs nor compute_dtype: its runs must stay resumable with
+    # their own settings.
     from videoaffect.core.modality import ModalitySpec
     from videoaffect.reproduction.runs import fingerprint_inputs
     from videoaffect.reproduction.specs import RunSpec, TrainingSpec
@@ -436,8 +438,11 @@ def test_a_fine_tune_cap_that_changes_nothing_keeps_old_run_fingerprints():
         run = RunSpec("r", "table2", "valence", "row", 0, "t", {}, "final", model_cfg)
         return fingerprint_inputs(run, spec, splits)
 
-    old_style = inputs(patience=4, finetune_max_epochs=30)
-    assert "finetune_max_epochs" not in old_style["train_config"]
+    old_style = inputs(patience=4, finetune_max_epochs=30, compute_dtype="float32")
+    # exactly the keys of 0.3.0's TrainConfig: its folders resume with these two options
+    assert set(old_style["train_config"]) == {f.name for f in dataclasses.fields(TrainConfig)} - {
+        "finetune_max_epochs", "compute_dtype"}
+    assert inputs(patience=4, finetune_max_epochs=30)["train_config"]["compute_dtype"] == "auto"
     assert inputs(patience=4, max_epochs=20, finetune_max_epochs=25)["train_config"].get("finetune_max_epochs") is None
     capped = inputs(patience=4, finetune_max_epochs=3)
     assert capped["train_config"]["finetune_max_epochs"] == 3 and capped != old_style

@@ -15,6 +15,7 @@ ContextChoice = Literal["auto", "lstm", "ema", "none"]
 EmaInit = Literal["first", "zero"]
 RankMetric = Literal["pearson", "mse"]
 Stage2Init = Literal["stage1", "fresh"]
+ComputeDtype = Literal["auto", "bfloat16", "float32"]
 TASKS: tuple[str, ...] = get_args(Task)
 OUTPUTS: tuple[str, ...] = get_args(Output)
 CONTEXTS: tuple[str, ...] = get_args(ContextChoice)
@@ -208,6 +209,15 @@ class TrainConfig:
     # model together, and on the MediaEval-sized benchmark it was best after 3 (patience 2) to 5
     # (patience 4) epochs for a validation MSE within a few percent of the third's.
     finetune_max_epochs: int = _field(3, "epoch limit of the final whole-model fine-tune (at most max_epochs)")
+    # New in 0.3.2.  The training forward and backward passes run under bfloat16 autocast
+    # (float32 weights, optimiser and losses; matrix products in bfloat16 accumulating in
+    # float32): on the MediaEval-sized benchmark 1.4x faster for the same held-out r (the
+    # 3072-d expression LSTM is bound by its input products).  "auto" uses it where the device
+    # computes bfloat16 natively (x86 with AVX512-BF16 or AMX, CUDA with bfloat16 support) and
+    # float32 elsewhere, where emulated bfloat16 would be slower.  Validation, evaluation and
+    # prediction always run in float32.
+    compute_dtype: ComputeDtype = _field("auto", "training arithmetic: auto = bfloat16 autocast where the device "
+                                         "has native bfloat16, else float32; bfloat16; float32 (as before 0.3.2)")
     val_fraction: float = _field(0.2, "fraction of the training movies held out for validation")
     # Classification always ranks by accuracy.
     rank_metric: RankMetric = _field("pearson", "stage-1 ranking metric on the validation movies (pearson: "
@@ -223,6 +233,8 @@ class TrainConfig:
             raise ConfigError(f"method must be progressive, joint or average, got {self.method!r}")
         if self.rank_metric not in ("pearson", "mse"):
             raise ConfigError(f"rank_metric must be pearson or mse, got {self.rank_metric!r}")
+        if self.compute_dtype not in get_args(ComputeDtype):
+            raise ConfigError(f"compute_dtype must be auto, bfloat16 or float32, got {self.compute_dtype!r}")
         if self.stage2_init not in ("stage1", "fresh"):
             raise ConfigError(f"stage2_init must be stage1 or fresh, got {self.stage2_init!r}")
         if not 0.0 < self.val_fraction < 1.0:

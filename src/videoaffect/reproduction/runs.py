@@ -31,6 +31,9 @@ def fingerprint_inputs(run: RunSpec, spec: TrainingSpec, splits: dict) -> dict:
     # the runs of 0.3.0 (which had no such cap) resumable with the settings they were made with.
     if tc.get("finetune_max_epochs", 0) >= tc["max_epochs"]:
         tc.pop("finetune_max_epochs", None)
+    # Likewise compute_dtype (0.3.2) "float32" is how every earlier run trained.
+    if tc.get("compute_dtype") == "float32":
+        tc.pop("compute_dtype")
     return jsonable(
         {
             "model_config": run.model_config.to_dict(),

@@ -58,6 +58,24 @@ def fit(
                     max_epochs or cfg.max_epochs)
 
 
+def native_bfloat16(device: torch.device) -> bool:
+    """Whether ``device`` computes bfloat16 matrix products natively: an x86 CPU with
+    AVX512-BF16 or AMX, or a CUDA device with bfloat16 support (Ampere or newer)."""
+    if device.type == "cuda":
+        return bool(torch.cuda.is_bf16_supported(including_emulation=False))
+    if device.type == "cpu":
+        probes = [getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
+        return any(bool(probe()) for probe in probes if probe is not None)
+    return False
+
+
+def training_dtype(compute_dtype: str, device: torch.device) -> torch.dtype:
+    """The arithmetic of the training passes for ``TrainConfig.compute_dtype`` on ``device``."""
+    if compute_dtype == "auto":
+        return torch.bfloat16 if native_bfloat16(device) else torch.float32
+    return torch.bfloat16 if compute_dtype == "bfloat16" else torch.float32
+
+
 @contextmanager
 def scoped_torch_settings(run: RunSettings, device_type: str) -> Iterator[None]:
     """Deterministic kernels on CPU (same seed, same weights) and the requested thread count,
@@ -84,6 +102,10 @@ def _fit(stage, modules, params, train_items, batch_loss, val_loss, cfg: TrainCo
     best_loss, best_epoch, bad = math.inf, 0, 0
     best_state = [copy.deepcopy(m.state_dict()) for m in modules]
     epoch = 0
+    # Only the training passes: autocast records its casts in the forward pass and the backward
+    # pass follows them; validation (``val_loss``) runs outside, in float32.
+    device = params[0].device
+    bfloat16 = training_dtype(cfg.compute_dtype, device) == torch.bfloat16
     for epoch in range(1, max_epochs + 1):
         for m in modules:
             m.train()
@@ -93,7 +115,8 @@ def _fit(stage, modules, params, train_items, batch_loss, val_loss, cfg: TrainCo
         bar = tqdm(steps, desc=f"{stage} epoch {epoch}", leave=False, disable=not run.progress, unit="batch")
         for a in bar:
             idx = order[a : a + bs]
-            loss = batch_loss(idx)
+            with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=bfloat16):
+                loss = batch_loss(idx)
             if not torch.isfinite(loss):
                 raise TrainingError(
                     f"{stage}: loss became {loss.item()} at epoch {epoch}; lower the learning rate "
@@ -120,7 +143,8 @@ def _fit(stage, modules, params, train_items, batch_loss, val_loss, cfg: TrainCo
     for m, state in zip(modules, best_state):
         m.load_state_dict(state)
         m.eval()
-    log.write("stage_done", stage=stage, best_epoch=best_epoch, best_val_loss=best_loss, epochs=epoch)
+    log.write("stage_done", stage=stage, best_epoch=best_epoch, best_val_loss=best_loss, epochs=epoch,
+              compute_dtype="bfloat16" if bfloat16 else "float32")
     return FitResult(best_epoch, best_loss, epoch)
 
 
