@@ -118,9 +118,9 @@ class PaperExpression(Extractor):
 
         On CUDA, cuDNN builds an execution plan the first time it sees a convolution input
         shape (about 0.1 s each, pytorch/pytorch#191617), and the number of faces changes from
-        batch to batch: on an H100 this network took ~0.2 s per second of film inside
-        ``extract_movie`` against 13 ms per 16 faces once its shapes were warm (BENCHMARKS.md,
-        issue 10).  One shape per network makes that a one-off.  Rows are independent (batch
+        batch to batch: on an H100 the expression extractor cost 0.14-0.17 s of CPU per second
+        of film, more than on the CPU (BENCHMARKS.md, issue 10), most of it in this network's
+        batches.  One shape per network makes that a one-off (not yet measured on a GPU).  Rows are independent (batch
         norm in eval mode), so padding changes the real rows only by float rounding.  On the
         CPU padding would only cost time."""
         return torch.device(self.device).type != "cpu"
