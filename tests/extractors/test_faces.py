@@ -260,6 +260,24 @@ def test_channels_last_pooling_is_exact(mtcnn, astronaut, monkeypatch):
         torch.set_num_threads(threads)
 
 
+def test_expression_features_on_the_shared_clip_do_not_depend_on_the_pooling_path(extractor, monkeypatch):
+    """The default expression features of the real clip (a face in its last second), with the
+    channels-last pooling and with torch's plain pooling: identical."""
+    from helpers import SHARED
+    from videoaffect.decoding.media import iter_seconds
+
+    clip = SHARED / "media" / "bigbuckbunny.mp4"
+    if not clip.exists():
+        pytest.skip(f"{clip} not found (../shared is not next to the repository)")
+    samples = list(iter_seconds(clip, motion_fps=0))
+    fast, present = extractor.extract(samples)
+    with monkeypatch.context() as patch:
+        patch.setattr(mtcnn_module, "_max_pool", lambda x, k, s: torch.nn.functional.max_pool2d(x, k, s, ceil_mode=True))
+        plain, _ = extractor.extract(samples)
+    assert present.all() and fast[:, -2].any()  # some second has a face
+    np.testing.assert_array_equal(fast, plain)
+
+
 def test_mtcnn_finds_no_face_in_grey_or_noise(mtcnn):
     grey = np.full((240, 320, 3), 128, np.uint8)
     noise = np.random.default_rng(0).integers(0, 256, (240, 320, 3), dtype=np.uint8)
