@@ -15,7 +15,7 @@ import videoaffect.decoding.synthetic_media as mf  # noqa: E402
 from helpers import SHARED
 from videoaffect.decoding import media  # noqa: E402
 from videoaffect.decoding.media import DecodeError, iter_seconds, probe  # noqa: E402
-from videoaffect.decoding.samples import AUDIO_RATE, AUDIO_WINDOW_SAMPLES  # noqa: E402
+from videoaffect.decoding.samples import AUDIO_RATE, AUDIO_WINDOW_SAMPLES, VGGISH_WINDOW_SAMPLES  # noqa: E402
 
 BUNNY = SHARED / "media" / "bigbuckbunny.mp4"
 
@@ -136,10 +136,25 @@ def test_audio_is_aligned_on_the_video_clock(tmp_path):
     assert abs(first_loud - int(0.25 * AUDIO_RATE)) < 0.004 * AUDIO_RATE  # within 4 ms
 
 
+def test_audio_tail_is_the_real_audio_after_the_window(tmp_path):
+    """``audio_tail`` holds [t + 0.960, t + 0.975) of the file (VGGish's patch reaches there):
+    a tone starting at 1.965 s is absent from second 1's window and present in its tail."""
+    def onset(t):
+        return np.where(t >= 1.965, 0.5 * np.sin(2 * np.pi * 1000 * t), 0.0)
+
+    path = mf.make_video(tmp_path / "late.mp4", 3, tone=onset)
+    second_1 = list(iter_seconds(path))[1]
+    assert second_1.audio_tail.dtype == np.float32
+    assert second_1.audio_tail.shape == (VGGISH_WINDOW_SAMPLES - AUDIO_WINDOW_SAMPLES,)
+    assert np.abs(second_1.audio[: -int(0.01 * AUDIO_RATE)]).max() < 0.02
+    assert np.abs(second_1.audio_tail[:60]).max() < 0.1  # 1.960-1.964 s: before the onset
+    assert np.sqrt(np.mean(second_1.audio_tail[100:] ** 2)) == pytest.approx(0.5 / np.sqrt(2), abs=0.05)
+
+
 def test_no_audio_track_marks_audio_missing(tmp_path):
     path = mf.make_video(tmp_path / "silent.mp4", 3, audio=False)
     assert probe(path).has_audio is False
-    assert [s.audio for s in iter_seconds(path)] == [None, None, None]
+    assert [(s.audio, s.audio_tail) for s in iter_seconds(path)] == [(None, None)] * 3
 
 
 def test_audio_shorter_than_video(tmp_path):
@@ -153,6 +168,8 @@ def test_audio_shorter_than_video(tmp_path):
     assert np.abs(tail[: cut - 400]).mean() > 0.1
     assert np.abs(tail[cut + 400 :]).max() < 1e-3
     assert audio[3] is None
+    tails = [s.audio_tail for s in iter_seconds(path)]
+    assert not tails[2].any() and tails[3] is None  # past the audio's end: zeros, then nothing
 
 
 def test_audio_less_than_half_the_window_is_missing(tmp_path):

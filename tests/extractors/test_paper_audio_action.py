@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import itertools
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -14,7 +15,7 @@ import torch
 from helpers import SHARED
 from videoaffect.core.files import sha256_of, sha256_of_arrays
 from videoaffect.decoding.media import iter_seconds
-from videoaffect.decoding.samples import AUDIO_RATE, AUDIO_WINDOW_SAMPLES, SecondSample
+from videoaffect.decoding.samples import AUDIO_RATE, AUDIO_WINDOW_SAMPLES, VGGISH_WINDOW_SAMPLES, SecondSample
 from videoaffect.extractors.base import ExtractorError
 from videoaffect.extractors.logmel import vggish_patch
 from videoaffect.extractors.nets.openpose import OpenPoseBackbone, load_openpose_backbone, preprocess
@@ -169,6 +170,50 @@ def test_pca_file_formats(tmp_path):
         Postprocessor.from_file(tmp_path / "half.pth")
     with pytest.raises(ExtractorError, match=r"\(64, 128\)"):
         Postprocessor(np.zeros((64, 128)), np.zeros(128))
+
+
+def google_test_signal() -> np.ndarray:
+    """One second at 16 kHz: a 440 Hz tone, 2 kHz from 0.9 s, 5 kHz from 0.962 s (inside the
+    last 15 ms of VGGish's 975-ms patch)."""
+    t = np.arange(AUDIO_RATE) / AUDIO_RATE
+    return (0.25 * np.sin(2 * np.pi * 440 * t) + 0.15 * np.sin(2 * np.pi * 2000 * t) * (t > 0.9)
+            + 0.1 * np.sin(2 * np.pi * 5000 * t) * (t >= 0.962)).astype(np.float32)
+
+
+def test_vggish_patch_matches_googles_pipeline():
+    """tests/data/vggish_google_example.npy is the one example Google's VGGish front end
+    (``mel_features.log_mel_spectrogram`` + ``frame`` with ``vggish_params``, as
+    ``vggish_input.waveform_to_examples`` runs them; the torchvggish copy of those files) gives
+    for ``google_test_signal``: computed outside this repository, stored as data."""
+    google = np.load(Path(__file__).parents[1] / "data" / "vggish_google_example.npy")
+    x = google_test_signal()
+    window, tail = x[:AUDIO_WINDOW_SAMPLES], x[AUDIO_WINDOW_SAMPLES:VGGISH_WINDOW_SAMPLES]
+    np.testing.assert_allclose(vggish_patch(window, tail), google, atol=1e-5)
+    # zero-padding instead (version 1) gets the last two frames wrong by several log units
+    padded = vggish_patch(window)
+    np.testing.assert_allclose(padded[:94], google[:94], atol=1e-5)
+    assert np.abs(padded[94:] - google[94:]).max() > 1.0
+
+
+def test_paper_audio_takes_the_tail_into_its_patch(vggish, monkeypatch):
+    import videoaffect.extractors.paper.audio as paper_audio
+
+    pp = identity_pca()
+    ex = PaperAudio(net=vggish, postprocessor=pp)
+    x = google_test_signal()
+    window, tail = x[:AUDIO_WINDOW_SAMPLES], x[AUDIO_WINDOW_SAMPLES:VGGISH_WINDOW_SAMPLES]
+    patches = []
+    monkeypatch.setattr(paper_audio, "vggish_patch", lambda a, t=None: patches.append(vggish_patch(a, t)) or patches[-1])
+    features, present = ex.extract([SecondSample(0, None, window, audio_tail=tail), SecondSample(1, None, None),
+                                    SecondSample(2, None, window)])
+    assert present.tolist() == [True, False, True]
+    np.testing.assert_array_equal(patches[0], vggish_patch(window, tail))  # second 0: its real tail
+    np.testing.assert_array_equal(patches[1], vggish_patch(window))  # no tail given: zero-padded
+    assert not np.array_equal(patches[0], patches[1])
+    with torch.inference_mode():
+        want = pp(vggish(torch.from_numpy(np.stack(patches)[:, None])))
+    np.testing.assert_array_equal(features[present], want)
+    assert ex.version == "2" and "975 ms" in ex.params()["patch"]
 
 
 # ---------------------------------------------------------------- PaperAudio

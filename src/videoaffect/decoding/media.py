@@ -50,7 +50,7 @@ import av
 import numpy as np
 
 from videoaffect.core.errors import DataError
-from videoaffect.decoding.samples import AUDIO_RATE, AUDIO_WINDOW_SAMPLES, SecondSample
+from videoaffect.decoding.samples import AUDIO_RATE, AUDIO_WINDOW_SAMPLES, VGGISH_WINDOW_SAMPLES, SecondSample
 
 __all__ = ["DecodeError", "MediaInfo", "probe", "iter_seconds", "TRUNCATION_TOLERANCE_S", "MIN_AUDIO_FRACTION"]
 
@@ -276,7 +276,8 @@ def _samples(info: MediaInfo, motion_fps: int, motion_width: int, max_side: int 
     try:
         for index in range(info.seconds):
             frame, motion = next(video)
-            yield SecondSample(index=index, frame=frame, audio=next(audio) if audio else None, motion_frames=motion)
+            window, tail = next(audio) if audio else (None, None)
+            yield SecondSample(index=index, frame=frame, audio=window, motion_frames=motion, audio_tail=tail)
     finally:
         video.close()
         if audio is not None:
@@ -550,8 +551,9 @@ class _AudioBuffer:
         self.base += cut
 
 
-def _audio_windows(info: MediaInfo) -> Generator[np.ndarray | None, None, None]:
-    """Endless: the 960 ms window of second 0, 1, 2, ... (None once the audio is over)."""
+def _audio_windows(info: MediaInfo) -> Generator[tuple[np.ndarray | None, np.ndarray | None], None, None]:
+    """Endless: the 960 ms window of second 0, 1, 2, ... and the 15 ms that follow it (VGGish's
+    patch reaches there); (None, None) once the audio is over."""
     path = info.path
     buffer = _AudioBuffer()
     ended = False
@@ -564,7 +566,7 @@ def _audio_windows(info: MediaInfo) -> Generator[np.ndarray | None, None, None]:
         while True:
             start = second * AUDIO_RATE
             try:
-                while not ended and buffer.end < start + AUDIO_WINDOW_SAMPLES:
+                while not ended and buffer.end < start + VGGISH_WINDOW_SAMPLES:
                     item = next(chunks, None)
                     if item is None:
                         ended = True
@@ -576,7 +578,11 @@ def _audio_windows(info: MediaInfo) -> Generator[np.ndarray | None, None, None]:
                     f"the file seems truncated or corrupt; {_REENCODE}."
                 ) from exc
             window, real = buffer.window(start, AUDIO_WINDOW_SAMPLES)
-            yield window if real >= MIN_AUDIO_FRACTION * AUDIO_WINDOW_SAMPLES else None
+            if real >= MIN_AUDIO_FRACTION * AUDIO_WINDOW_SAMPLES:
+                tail, _ = buffer.window(start + AUDIO_WINDOW_SAMPLES, VGGISH_WINDOW_SAMPLES - AUDIO_WINDOW_SAMPLES)
+                yield window, tail
+            else:
+                yield None, None
             second += 1
             buffer.drop_before(second * AUDIO_RATE)
 

@@ -53,14 +53,20 @@ def log_mel(audio: np.ndarray) -> np.ndarray:
     return np.log(spectrum @ _FILTERBANK + LOG_OFFSET).astype(np.float32)
 
 
-def vggish_patch(audio: np.ndarray) -> np.ndarray:
-    """The 96 x 64 VGGish input for one second's first 960 ms (15360 samples).
+def vggish_patch(audio: np.ndarray, tail: np.ndarray | None = None) -> np.ndarray:
+    """The 96 x 64 VGGish input for one second: ``audio``, its first 960 ms (15360 samples),
+    followed by ``tail``, the 15 ms after it.
 
-    96 frames of 25 ms at a 10 ms hop span 975 ms, 15 ms more than the paper's 960 ms of audio,
-    so the signal is zero-padded at the end by 240 samples (our choice: the paper does not say).
+    96 frames of 25 ms at a 10 ms hop span 975 ms.  Google's pipeline run on the audio of
+    [t, t + 1) frames its one example from [t, t + 0.975), so the decoder hands over the 240
+    samples after the 960-ms window (``SecondSample.audio_tail``) and the patch takes them: equal
+    to Google's example to about 1e-6 (``test_vggish_patch_matches_googles_pipeline``).  Without
+    ``tail`` (or where the file ends) the patch is zero-padded, which changes its last two frames.
     """
     need = WINDOW + HOP * (PATCH_FRAMES - 1)
     x = np.asarray(audio, dtype=np.float64)
+    if tail is not None:
+        x = np.concatenate([x, np.asarray(tail, dtype=np.float64)])
     if len(x) < need:
         x = np.pad(x, (0, need - len(x)))
     return log_mel(x[:need])

@@ -1,6 +1,8 @@
 """Paper audio features (3.1.1): VGGish embeddings with Google's PCA + 8-bit quantisation.
 
-Per second: the first 960 ms of audio -> 96 x 64 log-mel patch (``logmel.vggish_patch``) ->
+Per second: the 975 ms of audio from the second's start (the 960-ms window and the 15 ms after
+it, as Google's pipeline frames its example; version 2, version 1 zero-padded the last 15 ms)
+-> 96 x 64 log-mel patch (``logmel.vggish_patch``) ->
 VGGish (Google's model: no ReLU on the 128-wide layer) -> PCA -> clip to [-2, 2] -> uint8.
 
 Output scale: the 128 values are the **quantised integers 0..255 stored as float32**, exactly
@@ -29,7 +31,7 @@ from videoaffect.weights.registry import weight_path
 class PaperAudio(Extractor):
     modality = "audio"
     name = "paper.audio.vggish"
-    version = "1"
+    version = "2"
     shape = (EMBEDDING_SIZE,)
     needs = "audio"
     batch_size = 32
@@ -70,7 +72,7 @@ class PaperAudio(Extractor):
 
     def params(self) -> dict:
         return {
-            "patch": "first 960 ms per second, 96x64 log-mel (logmel.vggish_patch)",
+            "patch": "first 975 ms per second (960-ms window + 15-ms tail), 96x64 log-mel (logmel.vggish_patch)",
             "final_relu": False,
             "postprocess": "PCA, clip [-2, 2], uint8 truncation (Google vggish_postprocess)",
             "scale": "0..255",
@@ -88,7 +90,8 @@ class PaperAudio(Extractor):
         features, _ = self.empty(len(samples))
         audios, present = audio_of(samples)
         if audios:
-            patches = np.stack([vggish_patch(a) for a in audios])[:, None]
+            tails = [s.audio_tail for s in samples if s.audio is not None]
+            patches = np.stack([vggish_patch(a, t) for a, t in zip(audios, tails)])[:, None]
             features[present] = self.postprocessor(self.embed(patches))
         return features, present
 
