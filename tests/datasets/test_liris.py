@@ -405,7 +405,10 @@ def test_fast_benchmark_on_real_data(tmp_path):
         assert ROW_FIELDS <= set(r)
         assert (r["protocol"], r["split"], r["seed"], r["n_train"], r["n_eval"]) == ("development", "validation", 0, 150, 150)
         assert math.isclose(r["mse_internal"], r["mse"] / 4.0)
-        assert 0.0 < r["mse"] < 3.0
+    for r in rows:  # no method is far worse than predicting the training mean (a scale or
+        # alignment error would be several times worse); the full benchmark has them within 5 %
+        mean_mse = next(m["mse"] for m in rows if m["task"] == r["task"] and m["method"] == "mean")
+        assert 0.0 < r["mse"] < 1.5 * mean_mse, (r["task"], r["method"], r["mse"], mean_mse)
     ridge = next(r for r in rows if r["task"] == "valence" and r["method"] == "ridge")
     assert ridge["pearson"] > 0.1  # measured 0.172 on this subsample
     assert all(math.isnan(r["pearson"]) for r in rows if r["method"] == "mean")  # constant prediction

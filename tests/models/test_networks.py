@@ -99,6 +99,19 @@ def test_inter_clip_lstm_shapes_and_range():
 def test_classification_head_gives_logits(tiny_corpus):
     c = small_model_config(tiny_corpus, output="classification", num_classes=3)
     assert c.resolved_context == "none" and c.out_dim == 3
+    # a forward pass: one unsquashed score per class (no tanh, unlike regression)
+    model = IntraClipModel(cfg(output="classification", num_classes=3, class_thresholds=c.class_thresholds))
+    with torch.no_grad():
+        model.head.fc2.weight.zero_()
+        model.head.fc2.bias.copy_(torch.tensor([5.0, -3.0, 0.5]))
+        logits = model(batch())
+    assert logits.shape == (5, 3)
+    torch.testing.assert_close(logits, torch.tensor([[5.0, -3.0, 0.5]]).expand(5, 3))
+    regression = IntraClipModel(cfg())
+    with torch.no_grad():
+        regression.head.fc2.weight.zero_()
+        regression.head.fc2.bias.fill_(5.0)
+        torch.testing.assert_close(regression(batch()), torch.full((5,), float(np.tanh(5.0))))
     with pytest.raises(ConfigError, match="no inter-clip context"):
         small_model_config(tiny_corpus, output="classification", context="lstm")
     with pytest.raises(ConfigError, match="class_thresholds"):

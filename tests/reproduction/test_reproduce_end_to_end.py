@@ -27,6 +27,13 @@ def test_reproduce_on_a_tiny_mediaeval_layout_dataset(tmp_path, capsys):
     table1 = (out / "table1.md").read_text()
     # the default set has no 'action': the paper's action row falls back to our motion modality
     assert "motion" in table1
+    # the generated films' scrolling speed follows arousal, so motion alone must predict it well
+    # (0.90 on this machine; 0.5 is far from chance on 2 test films of 40-55 s, and far below)
+    rows = {r["row"]: r for r in json.loads((out / "table1.json").read_text())["rows"]}
+    motion_arousal = rows["Action"]["arousal"]["ours"]["pearson"]["mean"]
+    assert motion_arousal > 0.5
+    run = json.loads((out / "runs" / "t1-arousal-action-s0.json").read_text())
+    assert motion_arousal == pytest.approx(run["metrics"]["pearson"])
     assert list((out / "figures").glob("*.png"))
     assert (out / "features" / "default").is_dir() and len(list((out / "features" / "default").glob("*.h5"))) == 7
     first = capsys.readouterr().out
