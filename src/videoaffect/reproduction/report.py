@@ -80,14 +80,17 @@ def table_markdown(spec: TableSpec, table: dict, plan: ExperimentPlan) -> str:
         lines += [f"*{spec.skipped}*", ""]
     seeds = ", ".join(map(str, plan.seeds))
     ours = f"mean ± std over {n} seeds ({seeds})" if n > 1 else f"seed {seeds}"
-    lines += [f"Ours: {ours}; {spec.metric_note}. Paper: published numbers.", ""]
+    # A table whose numbers are not comparable with the paper's (table 5) has no paper column.
+    with_paper = any(row[task]["paper"] for row in table["rows"] for task in TASKS)
+    paper_note = " Paper: published numbers." if with_paper else " No published numbers: see the notes below."
+    lines += [f"Ours: {ours}; {spec.metric_note}.{paper_note}", ""]
     header = [] if spec.param_names else ["Row"]
     for task in TASKS:
         if spec.param_names:
             header.append(spec.param_names[task])
         for m in spec.metrics:
             name = f"{task.capitalize()} {METRIC_NAMES[m]}"
-            header += [f"{name} (ours)", f"{name} (paper)"]
+            header += [f"{name} (ours)", f"{name} (paper)"] if with_paper else [f"{name} (ours)"]
     header.append("Modalities used")
     lines.append("| " + " | ".join(header) + " |")
     lines.append("|" + "---|" * len(header))
@@ -107,7 +110,7 @@ def table_markdown(spec: TableSpec, table: dict, plan: ExperimentPlan) -> str:
                     ours = "n/a"
                 else:
                     ours = "–"
-                cells += [ours, _fmt_paper(published)]
+                cells += [ours, _fmt_paper(published)] if with_paper else [ours]
             if cell["status"] == "run":
                 used.append((task, cell["modalities"]))
             if cell["note"] and cell["status"] in ("n/a", "run"):
@@ -138,8 +141,9 @@ def summary_markdown(plan: ExperimentPlan, markdown: dict[str, str], info: dict,
         f"the {corpus.label_scale.name} scale [{corpus.label_scale.low:g}, {corpus.label_scale.high:g}] "
         "(MSE is reported on the internal [-1, 1] scale; run files also hold it on the original scale).",
         "",
-        "The paper's numbers are its MediaEval 2018 results (tables 1–4) and MediaEval 2015 results "
-        "(table 5); on other data they are a reference, not a target.",
+        "The paper's numbers are its MediaEval 2018 results (tables 1–4); on other data they are a "
+        "reference, not a target.  Table 5 is our own classification protocol and prints no published "
+        "numbers (MediaEval 2015's are not comparable; see its notes).",
         "",
         "## Modalities",
         "",

@@ -24,6 +24,10 @@ def saved_model(task: str, paper_modality: str, seed: int) -> str:
 
 def build(plan: ExperimentPlan) -> TableSpec:
     spec = TableSpec(NAME, TITLE, ("mse", "pearson"), "intra-clip prediction, per second")
+    spec.notes.append(
+        "Each row is a one-modality model trained through the whole pipeline (stage 1, the fresh FC "
+        "head and the fine-tune), not the stage-1 model that ranks the modalities."
+    )
     for pm in paper.PAPER_MODALITIES:
         row = Row(pm.capitalize(), {})
         for task in TASKS:
