@@ -447,3 +447,28 @@ def test_benchmark_cli_on_written_root(tmp_path, capsys):
     ]._actions:
         if action.option_strings and action.dest != "help":
             assert action.help
+
+
+def test_benchmark_summary_says_plainly_whether_ours_beats_each_reference():
+    from videoaffect.reproduction.liris_benchmark import verdicts
+
+    def row(method, seed, mse, pearson):
+        return {"task": "valence", "method": method, "seed": seed, "mse": mse, "pearson": pearson,
+                "mse_internal": mse / 4, "protocol": "development", "split": "validation", "n_train": 9, "n_eval": 9}
+
+    rows = [
+        row("progressive", 0, 0.40, 0.14), row("progressive", 1, 0.38, 0.16), row("progressive", 2, 0.39, 0.15),
+        row("ridge", 0, 0.37, 0.17), row("ridge", 1, 0.37, 0.17), row("ridge", 2, 0.37, 0.17),
+        row("joint", 0, 0.41, 0.10), row("joint", 1, 0.36, 0.20), row("joint", 2, 0.40, 0.15),
+        row("mean", 0, 0.45, float("nan")),
+    ]
+    lines = verdicts(rows)
+    assert lines == [
+        # joint: MSE diffs -0.01, +0.02, -0.01 -> mean 0.000, std 0.014: a tie
+        "valence, vs Baseline 1 (joint): MSE ties with it (+0.000 ± 0.014); Pearson r ties with it (+0.000 ± 0.033) (3 seeds)",
+        # ridge: ours is worse on both, by more than the spread
+        "valence, vs ridge: MSE loses to it (+0.020 ± 0.008); Pearson r loses to it (-0.020 ± 0.008) (3 seeds)",
+        # one mean row is paired with every seed; its r is undefined
+        "valence, vs training mean: MSE beats it (-0.060 ± 0.008) (3 seeds)",
+    ]
+    assert "Does ours (progressive) beat each reference?" in format_summary(rows)

@@ -262,7 +262,57 @@ def format_summary(rows: Sequence[dict]) -> str:
             f"{_mean_std([r['mse_internal'] for r in rs])} | {_mean_std([r['pearson'] for r in rs])} | "
             f"{len(rs)} |"
         )
+    verdict = verdicts(rows)
+    if verdict:
+        lines += ["", "Does ours (progressive) beat each reference?  Difference = ours - reference, paired "
+                  "by seed, mean ± std over seeds; 'beats' / 'loses' when the mean difference favours one "
+                  "side by more than its std, else 'ties'.", ""]
+        lines += [f"- {v}" for v in verdict]
     return "\n".join(lines)
 
 
-__all__ = ["METHODS", "format_summary", "run_liris_benchmark", "neural_configs"]
+def _paired(ours: list[dict], ref: list[dict], key: str) -> np.ndarray:
+    """ours - reference per seed (a reference with one row is paired with every seed)."""
+    by_seed = {r["seed"]: r[key] for r in ref}
+    diffs = []
+    for r in ours:
+        other = by_seed.get(r["seed"], ref[0][key] if len(ref) == 1 else None)
+        if other is not None and r[key] is not None and not (math.isnan(r[key]) or math.isnan(other)):
+            diffs.append(r[key] - other)
+    return np.asarray(diffs, dtype=np.float64)
+
+
+def _judge(diff: np.ndarray, lower_is_better: bool) -> str:
+    mean, std = float(diff.mean()), float(diff.std())
+    better = -mean if lower_is_better else mean
+    word = "beats" if better > std else "loses to" if -better > std else "ties with"
+    return f"{word} it ({mean:+.3f} ± {std:.3f})"
+
+
+def verdicts(rows: Sequence[dict]) -> list[str]:
+    """One plain sentence per task and reference method: does the progressive method beat it
+    on MSE and on Pearson r, by how much, with the spread over seeds."""
+    out = []
+    for task in TASKS:
+        ours = [r for r in rows if r["task"] == task and r["method"] == "progressive"]
+        if not ours:
+            continue
+        for method in METHODS:
+            ref = [r for r in rows if r["task"] == task and r["method"] == method]
+            if method == "progressive" or not ref:
+                continue
+            parts = []
+            mse = _paired(ours, ref, "mse")
+            if mse.size:
+                parts.append(f"MSE {_judge(mse, lower_is_better=True)}")
+            r = _paired(ours, ref, "pearson")
+            if r.size:
+                parts.append(f"Pearson r {_judge(r, lower_is_better=False)}")
+            if parts:
+                n = max(mse.size, r.size)
+                out.append(f"{task}, vs {METHOD_LABELS.get(method, method)}: " + "; ".join(parts)
+                           + f" ({n} seed{'s' if n != 1 else ''})")
+    return out
+
+
+__all__ = ["METHODS", "format_summary", "run_liris_benchmark", "neural_configs", "verdicts"]
