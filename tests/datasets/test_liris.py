@@ -472,3 +472,68 @@ def test_benchmark_summary_says_plainly_whether_ours_beats_each_reference():
         "valence, vs training mean: MSE beats it (-0.060 ± 0.008) (3 seeds)",
     ]
     assert "Does ours (progressive) beat each reference?" in format_summary(rows)
+
+
+def test_the_evaluated_set_never_reaches_fitting_stopping_normalisation_clipping_or_tuning(tmp_path, monkeypatch):
+    """Poison the evaluated excerpts (set 2): ratings reversed, features scaled and shifted far
+    outside the training range.  If any of their labels or features reached training, early
+    stopping (validation carved from the training excerpts), the normaliser, the clipping
+    bounds or the references' hyper-parameter choice, the fitted models would change.  They
+    must not: every model's predictions on its own training inputs stay identical."""
+    import videoaffect.reproduction.liris_benchmark as lb
+
+    w = make_root(tmp_path, sets=(1,) * 120 + (2,) * 60, seed=4)
+    real_load, real_train, real_fit_reference = LirisDiscrete.load.__func__, lb.train_model, lb.fit_reference
+    real_matrix = LirisDiscrete.matrix
+    matrices = []
+
+    def run(poison: bool):
+        fitted = []
+
+        def load(cls, root, **kw):
+            data = real_load(cls, root, **kw)
+            if poison:
+                evaluated = data.sets == 2
+                for task in data.values:
+                    data.values[task][evaluated] = 6.0 - data.values[task][evaluated]
+                for m in data.features:
+                    data.features[m][evaluated] = 50.0 * data.features[m][evaluated] + 7.0
+            return data
+
+        def train_model(corpus, movies, *args, **kw):
+            model, trainer = real_train(corpus, movies, *args, **kw)
+            fitted.append(model.predict_clips(corpus, movies).final.copy())
+            return model, trainer
+
+        def fit_reference(kind, X, y, *args, **kw):
+            model = real_fit_reference(kind, X, y, *args, **kw)
+            fitted.append(np.asarray(model.predict(X), dtype=np.float64))
+            return model
+
+        def matrix(self, *args, **kw):
+            x = real_matrix(self, *args, **kw)
+            matrices.append((self.sets.copy(), x))
+            return x
+
+        with monkeypatch.context() as patch:
+            patch.setattr(LirisDiscrete, "load", classmethod(load))
+            patch.setattr(LirisDiscrete, "matrix", matrix)
+            patch.setattr(lb, "train_model", train_model)
+            patch.setattr(lb, "fit_reference", fit_reference)
+            rows = run_liris_benchmark(w["root"], seeds=(0,), tasks=("valence",), fast=True)
+        return fitted, rows
+
+    clean, clean_rows = run(poison=False)
+    poisoned, poisoned_rows = run(poison=True)
+    assert len(clean) == len(poisoned) == 6  # progressive, joint, average, svr, ridge, mean
+    for a, b in zip(clean, poisoned):
+        np.testing.assert_array_equal(a, b)
+    # the clipping bounds come from the training set alone: the poisoned evaluated features the
+    # models are given lie inside the training range (a widened range would not change training)
+    full = [(sets, x) for sets, x in matrices if len(x) == len(sets)]
+    assert full
+    for sets, x in full:
+        train, evaluated = x[sets == 1], x[sets == 2]
+        assert (evaluated <= train.max(0)).all() and (evaluated >= train.min(0)).all()
+    # the poison did reach the evaluation: the scores on the evaluated set changed
+    assert all(c["mse"] != p["mse"] for c, p in zip(clean_rows, poisoned_rows))
