@@ -537,3 +537,22 @@ def test_the_evaluated_set_never_reaches_fitting_stopping_normalisation_clipping
         assert (evaluated <= train.max(0)).all() and (evaluated >= train.min(0)).all()
     # the poison did reach the evaluation: the scores on the evaluated set changed
     assert all(c["mse"] != p["mse"] for c, p in zip(clean_rows, poisoned_rows))
+
+
+def test_within_set1_carves_a_held_out_fifth_of_set1_and_overrides_reach_the_configs(tmp_path):
+    from videoaffect.reproduction.liris_benchmark import FULL_SIZES, neural_configs, within_set1_data
+
+    w = make_root(tmp_path, sets=(1,) * 100 + (2,) * 40, seed=5)
+    data = LirisDiscrete.load(w["root"])
+    inner = within_set1_data(data)
+    set1 = data.indices((1,))
+    assert np.array_equal(inner.ids, data.ids[set1])  # the real set 2 is not there at all
+    assert (inner.sets == 2).sum() == 20 and set(inner.sets.tolist()) == {1, 2}
+    held = inner.ids[inner.sets == 2]
+    assert np.count_nonzero(np.diff(held) > 3) <= 1  # two contiguous blocks of ids (ids step by 3)
+    protocol = inner.protocol()
+    assert protocol.name == "development" and len(protocol.evaluate) == 20
+    corpus = inner.to_corpus()
+    model_cfg, train_cfg = neural_configs(corpus, "valence", "progressive", 0, FULL_SIZES,
+                                          model_overrides={"hidden_size": 8}, train_overrides={"weight_decay": 0.01})
+    assert model_cfg.hidden_size == 8 and train_cfg.weight_decay == 0.01
