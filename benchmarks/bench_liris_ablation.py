@@ -19,7 +19,7 @@ import time
 import numpy as np
 
 from videoaffect.core.vocabulary import TASKS
-from videoaffect.reproduction.liris_benchmark import run_liris_benchmark
+from videoaffect.reproduction.liris_benchmark import paired_differences, run_liris_benchmark
 
 # Every variant starts from the 0.3.1 neural settings (hidden 32, no weight decay), the ones the
 # ablation was run from; "hidden 64 + weight decay 1e-3" is what 0.3.2 adopted as the default.
@@ -57,12 +57,11 @@ def main() -> None:
         seconds = time.perf_counter() - t
         results[name] = rows
         for task in TASKS:
-            ours = {r["seed"]: r for r in rows if r["task"] == task}
-            ref = {r["seed"]: r for r in ridge if r["task"] == task}
-            r = np.array([ours[s]["pearson"] for s in args.seeds])
-            m = np.array([ours[s]["mse"] for s in args.seeds])
-            dr = r - np.array([ref[s]["pearson"] for s in args.seeds])
-            dm = m - np.array([ref[s]["mse"] for s in args.seeds])
+            ours = [r for r in rows if r["task"] == task]
+            ref = [r for r in ridge if r["task"] == task]
+            r = np.array([x["pearson"] for x in ours])
+            m = np.array([x["mse"] for x in ours])
+            dr, dm = paired_differences(ours, ref, "pearson"), paired_differences(ours, ref, "mse")
             print(f"{name} | {task} | {r.mean():.3f} ± {r.std():.3f} | {m.mean():.3f} ± {m.std():.3f} | "
                   f"{dr.mean():+.3f} ± {dr.std():.3f} | {dm.mean():+.3f} ± {dm.std():.3f} | {seconds:.0f}", flush=True)
     for task in TASKS:

@@ -305,7 +305,7 @@ def format_summary(rows: Sequence[dict]) -> str:
     return "\n".join(lines)
 
 
-def _paired(ours: list[dict], ref: list[dict], key: str) -> np.ndarray:
+def paired_differences(ours: list[dict], ref: list[dict], key: str) -> np.ndarray:
     """ours - reference per seed (a reference with one row is paired with every seed)."""
     by_seed = {r["seed"]: r[key] for r in ref}
     diffs = []
@@ -336,10 +336,10 @@ def verdicts(rows: Sequence[dict]) -> list[str]:
             if method == "progressive" or not ref:
                 continue
             parts = []
-            mse = _paired(ours, ref, "mse")
+            mse = paired_differences(ours, ref, "mse")
             if mse.size:
                 parts.append(f"MSE {_judge(mse, lower_is_better=True)}")
-            r = _paired(ours, ref, "pearson")
+            r = paired_differences(ours, ref, "pearson")
             if r.size:
                 parts.append(f"Pearson r {_judge(r, lower_is_better=False)}")
             if parts:
@@ -349,4 +349,5 @@ def verdicts(rows: Sequence[dict]) -> list[str]:
     return out
 
 
-__all__ = ["METHODS", "format_summary", "run_liris_benchmark", "neural_configs", "verdicts"]
+__all__ = ["METHODS", "format_summary", "neural_configs", "paired_differences", "run_liris_benchmark", "verdicts",
+           "within_set1_data"]
