@@ -68,7 +68,11 @@ def extract_command(inputs, feature_set: str, store: Path, *extra: str) -> list[
 
 
 def temporary_files(store: Path) -> list[Path]:
-    return sorted(p for p in store.rglob("*") if p.name.endswith(".tmp"))
+    """The half-written movie feature files (inside a set's folder).
+
+    ``store.json``'s own atomic-write temporary at the store's top level is left out: it lives
+    for a moment while the job starts, and waiting on it raced the movie file (a CI failure)."""
+    return sorted(p for p in store.rglob("*") if p.name.endswith(".tmp") and p.parent != store)
 
 
 def wait_for(condition, proc: subprocess.Popen, what: str, timeout: float = 60.0) -> None:
