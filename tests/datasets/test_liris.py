@@ -272,7 +272,8 @@ def test_derived_classes_are_training_tertiles(tmp_path):
 def test_class_cuts_classify_the_value_corpus(tmp_path):
     w = make_root(tmp_path, sets=(1,) * 30 + (2,) * 10, seed=4)
     d = LirisDiscrete.load(w["root"])
-    corpus, info = liris_reproduction_input(w["root"])
+    corpus, info, class_corpus = liris_reproduction_input(w["root"])
+    assert class_corpus is None  # no ACCEDEaffect.txt: classes are cut from the values
     assert (info["train_split"], info["test_split"]) == (["learning"], ["validation"])
     assert info["model_overrides"] == {"clip_seconds": 1, "context": "none"}
     assert sum(corpus.seconds(i) for i in range(corpus.n_movies)) == 40
@@ -291,6 +292,52 @@ def test_class_cuts_classify_the_value_corpus(tmp_path):
     lo, hi = d2.class_cuts("valence")
     derived = np.searchsorted([lo, hi], v, side="right") - 1
     assert np.mean(derived[:30] == official[:30]) >= 0.9
+
+
+def test_official_classes_train_and_evaluate_the_classification_variant(tmp_path):
+    """With ACCEDEaffect.txt under the root, table 5's models learn and are scored on its classes.
+
+    The planted official classes follow the audio column ``flatness`` (tertiles), while the 1-5
+    ratings follow colorfulness and globalActivity, which are independent of it: classes cut from
+    the ratings would leave the flatness classes at chance, so a high accuracy against the file's
+    classes shows they were the training and evaluation labels."""
+    from videoaffect.cli.main import main
+
+    n_train, n_eval = 240, 120
+    w = make_root(tmp_path, sets=(1,) * n_train + (2,) * n_eval, seed=5)
+    flatness = w["features"]["flatness"]
+    lo, hi = np.quantile(flatness[:n_train], [1 / 3, 2 / 3])
+    official = np.searchsorted([lo, hi], flatness, side="right") - 1
+    _write(w["root"] / "ACCEDEaffect.txt", ["id", "name", "valenceClass", "arousalClass"],
+           [[w["ids"][i], w["names"][i], official[i], -official[i]] for i in range(n_train + n_eval)])
+    corpus, info, class_corpus = liris_reproduction_input(w["root"])
+    assert class_corpus is not None and class_corpus.movie_ids == corpus.movie_ids
+    np.testing.assert_array_equal(class_corpus.labels["valence"], official.astype(np.float32))
+    np.testing.assert_array_equal(class_corpus.labels["arousal"], -official.astype(np.float32))
+    assert all(info["classification_by_task"][t]["class_thresholds"] == list(CLASS_THRESHOLDS) for t in TASKS)
+    assert "ACCEDEaffect.txt" in info["class_source"]
+    # the regression labels stay the ratings
+    np.testing.assert_allclose(corpus.labels["valence"], (w["valence"] - 3.0) / 2.0, rtol=1e-6)
+
+    out = tmp_path / "out"
+    assert main(["-q", "reproduce", "--dataset", str(w["root"]), "--out", str(out), "--tables", "5", "--fast",
+                 "--seeds", "0", "--no-figures", "--train-option", "max_epochs=40", "--train-option", "patience=8",
+                 "--model-option", "hidden_size=32", "--model-option", "head_hidden=32"]) == 0
+    runs = {p.stem: json.loads(p.read_text()) for p in (out / "runs").glob("t5-*.json")}
+    assert sorted(runs) == ["t5-arousal-final-s0", "t5-valence-final-s0"]
+    for record in runs.values():
+        assert record["fingerprint_inputs"]["class_labels"]  # the official labels are part of the run's identity
+        assert record["metrics"]["accuracy"] > 0.8, record["metrics"]  # chance is 1/3
+    md = (out / "table5.md").read_text()
+    assert "official MediaEval 2015 classes (ACCEDEaffect.txt)" in md and "(paper)" not in md
+
+    # Given cut points on the ratings replace the official classes: the flatness classes are lost.
+    out2 = tmp_path / "out2"
+    assert main(["-q", "reproduce", "--dataset", str(w["root"]), "--out", str(out2), "--tables", "5", "--fast",
+                 "--seeds", "0", "--no-figures", "--classification=-0.2,0.2", "--train-option", "max_epochs=5"]) == 0
+    md2 = (out2 / "table5.md").read_text()
+    assert "not the official MediaEval 2015 classes" in md2
+    assert "class_labels" not in json.loads((out2 / "runs" / "t5-valence-final-s0.json").read_text())["fingerprint_inputs"]
 
 
 def test_mediaeval_affect_and_videos(tmp_path):

@@ -79,9 +79,12 @@ def _run_locked(args: argparse.Namespace, seeds: list[int]) -> int:
         **_parse_options(args.train_option, "train-option"),
     }
     classification = info.classification
+    class_corpus = loaded.class_corpus
     if classification is None and info.classification_by_task:
         classification = {"by_task": info.classification_by_task}
     if args.classification is not None:
+        # the user's cut points apply to the labels, so a data set's official classes step aside
+        class_corpus = None
         try:
             cuts = [float(x) for x in _parse_csv(args.classification)]
         except ValueError:
@@ -103,6 +106,7 @@ def _run_locked(args: argparse.Namespace, seeds: list[int]) -> int:
         train_split=_parse_csv(args.train_split) or info.train_split,
         test_split=_parse_csv(args.test_split) or info.test_split,
         classification=classification,
+        class_corpus=class_corpus,
         progress=say if getattr(args, "verbosity", 0) >= 0 else None,
         figures=not args.no_figures,
         embedding=args.embedding,

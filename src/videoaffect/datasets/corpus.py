@@ -178,6 +178,16 @@ class Corpus:
         corpus._validate()
         return corpus
 
+    def relabelled(self, labels: dict[str, np.ndarray]) -> Corpus:
+        """The same movies and features (shared, not copied) with other labels on the internal
+        scale, e.g. a data set's official class labels for a classification variant."""
+        missing = [lab for lab in LABEL_NAMES if lab not in labels]
+        if missing:
+            raise CorpusError(f"relabelled corpus: labels for {missing} are missing")
+        return Corpus(list(self.specs.values()), self.movie_ids, self.offsets, self.features, self.masks,
+                      {lab: np.asarray(labels[lab], dtype=np.float32) for lab in LABEL_NAMES}, self.splits,
+                      self.label_scale)
+
     # ----------------------------------------------------------------- access
     @property
     def n_movies(self) -> int:

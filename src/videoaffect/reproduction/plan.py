@@ -7,8 +7,11 @@ table 3, table 2 and table 4.  What each table asks for lives in ``tables/``."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import fields, replace
+
+import numpy as np
 
 from videoaffect.core.vocabulary import TASKS
 from videoaffect.datasets.corpus import Corpus
@@ -46,8 +49,12 @@ class ExperimentPlan:
         model_overrides: dict,
         train_overrides: dict,
         classification: dict | None,
+        class_corpus: Corpus | None = None,
     ) -> None:
         self.corpus = corpus
+        # The corpus's movies labelled with a data set's official classes: the classification
+        # variant trains and is evaluated on it (None: classes are cut from ``corpus``'s labels).
+        self.class_corpus = class_corpus
         self.seeds = tuple(int(s) for s in seeds)
         self.tables = tuple(tables)
         self.modality_map = modality_map
@@ -70,6 +77,7 @@ class ExperimentPlan:
         model_overrides: Mapping | None = None,
         train_overrides: Mapping | None = None,
         classification: Mapping | None = None,
+        class_corpus: Corpus | None = None,
     ) -> ExperimentPlan:
         seeds = tuple(int(s) for s in seeds)
         if not seeds or len(set(seeds)) != len(seeds):
@@ -82,8 +90,11 @@ class ExperimentPlan:
             raise ReproductionError(f"unknown tables {bad}; choose among {list(ALL_TABLES)}")
         tables = tuple(t for t in ALL_TABLES if t in tables)
         mmap = resolve_modality_map(corpus.specs, modality_map)
+        if class_corpus is not None and (class_corpus.movie_ids != corpus.movie_ids
+                                         or not np.array_equal(class_corpus.offsets, corpus.offsets)):
+            raise ReproductionError("the class corpus must hold the same movies and seconds as the corpus")
         plan = cls(corpus, seeds, tables, mmap, dict(model_overrides or {}), dict(train_overrides or {}),
-                   dict(classification) if classification is not None else None)
+                   dict(classification) if classification is not None else None, class_corpus)
         plan._check_overrides()
         for t in tables:
             plan.table_specs[t] = TABLES[t].build(plan)
@@ -110,6 +121,21 @@ class ExperimentPlan:
                 self.model_config(task, (), "classification")
 
     # ------------------------------------------------------------------ for the table modules
+    def corpus_for(self, output: str) -> Corpus:
+        """The corpus a model of ``output`` trains and is evaluated on."""
+        if output == "classification" and self.class_corpus is not None:
+            return self.class_corpus
+        return self.corpus
+
+    def class_labels_digest(self) -> str | None:
+        """sha256 (16 hex) of the official class labels, None when classes are cut from the labels."""
+        if self.class_corpus is None:
+            return None
+        h = hashlib.sha256()
+        for task in TASKS:
+            h.update(np.ascontiguousarray(self.class_corpus.labels[task], dtype=np.float32).tobytes())
+        return h.hexdigest()[:16]
+
     def model_config(self, task: str, modalities: Sequence[str], output: str = "regression") -> ModelConfig:
         """The model config of ``task`` on corpus ``modalities``, with the user's overrides."""
         kw = dict(self.model_overrides)
@@ -202,6 +228,7 @@ class ExperimentPlan:
             "model_overrides": jsonable(self.model_overrides),
             "train_overrides": jsonable(self.train_overrides),
             "classification": jsonable(self.classification),
+            "class_labels": self.class_labels_digest(),
             "base_model_config": {t: self.model_config(t, ()).to_dict() for t in TASKS},
             "trainings": {
                 k: {

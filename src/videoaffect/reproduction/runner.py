@@ -42,7 +42,7 @@ class Runner:
     def __init__(self, store: RunStore, train_movies: list[int], test_movies: list[int],
                  progress: Progress, run_settings: RunSettings) -> None:
         self.store = store
-        self.corpus = store.plan.corpus
+        self.plan = store.plan
         self.out: Path = store.out
         self.train_movies = train_movies
         self.test_movies = test_movies
@@ -53,12 +53,13 @@ class Runner:
     def execute(self, spec: TrainingSpec, runs: list[RunSpec], index: int, total: int) -> None:
         """Train ``spec``, save the models it is kept as, then evaluate and write each run."""
         device = str(resolve_device(self.run_settings.device))
+        corpus = self.plan.corpus_for(spec.model_config.output)
         log_path = self.out / "logs" / f"{spec.key}.jsonl"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         log_path.unlink(missing_ok=True)  # a restarted training starts a fresh log
         self.progress(f"[{index}/{total}] training {spec.key} ({len(runs)} run(s) pending)")
         t0 = time.perf_counter()
-        model, trainer = train_model(self.corpus, self.train_movies, spec.model_config, spec.train_config,
+        model, trainer = train_model(corpus, self.train_movies, spec.model_config, spec.train_config,
                                      TrainingLog(log_path, echo=False), self.run_settings)
         train_wall = time.perf_counter() - t0
         self.trained.append(spec.key)
@@ -70,18 +71,18 @@ class Runner:
         def own_predictions() -> ClipPredictions:
             nonlocal preds
             if preds is None:
-                preds = model.predict_clips(self.corpus, self.test_movies, device=device)
+                preds = model.predict_clips(corpus, self.test_movies, device=device)
             return preds
 
         def own() -> dict:
             nonlocal own_report
             if own_report is None:
-                own_report = evaluate_model(model, self.corpus, self.test_movies, device, own_predictions())
+                own_report = evaluate_model(model, corpus, self.test_movies, device, own_predictions())
             return own_report
 
         for name in spec.save_as:
             model.save(self.out / "models" / name, metrics={"test": jsonable(own())})
-        ids = self.corpus.movie_ids
+        ids = corpus.movie_ids
         validation = [ids[m] for m in trainer.val_movies]
         for run in runs:
             t1 = time.perf_counter()
@@ -89,10 +90,10 @@ class Runner:
             if "context_clips" in run.variant:
                 variant_model = retrain_context(trainer, model, run, spec.seed)
                 extra_train = time.perf_counter() - t1
-                report = evaluate_model(variant_model, self.corpus, self.test_movies, device)
+                report = evaluate_model(variant_model, corpus, self.test_movies, device)
             elif "ema_beta" in run.variant:
                 beta_preds = with_ema(own_predictions(), run.model_config.ema_beta, run.model_config.ema_init)
-                report = evaluate_model(model, self.corpus, self.test_movies, device, beta_preds)
+                report = evaluate_model(model, corpus, self.test_movies, device, beta_preds)
             else:
                 report = own()
             wall = time.perf_counter() - t1

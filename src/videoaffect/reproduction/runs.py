@@ -25,7 +25,10 @@ RUN_FORMAT = "videoaffect-reproduce-run/1"
 VOLATILE_TRAIN_KEYS = ("progress", "device", "num_threads")
 
 
-def fingerprint_inputs(run: RunSpec, spec: TrainingSpec, splits: dict) -> dict:
+def fingerprint_inputs(run: RunSpec, spec: TrainingSpec, splits: dict, class_labels: str | None = None) -> dict:
+    """What decides a run's numbers.  ``class_labels``: the digest of the official class labels a
+    classification run trains on (``ExperimentPlan.class_labels_digest``); absent from the
+    inputs otherwise, so the runs of earlier versions stay resumable."""
     tc = {k: v for k, v in spec.train_config.to_dict().items() if k not in VOLATILE_TRAIN_KEYS}
     # finetune_max_epochs (0.3.1) at or above max_epochs changes nothing: leaving it out keeps
     # the runs of 0.3.0 (which had no such cap) resumable with the settings they were made with.
@@ -34,16 +37,17 @@ def fingerprint_inputs(run: RunSpec, spec: TrainingSpec, splits: dict) -> dict:
     # Likewise compute_dtype (0.3.2) "float32" is how every earlier run trained.
     if tc.get("compute_dtype") == "float32":
         tc.pop("compute_dtype")
-    return jsonable(
-        {
-            "model_config": run.model_config.to_dict(),
-            "train_config": tc,
-            "variant": run.variant,
-            "metric": run.metric,
-            "train_movies": splits["train"],
-            "test_movies": splits["test"],
-        }
-    )
+    inputs = {
+        "model_config": run.model_config.to_dict(),
+        "train_config": tc,
+        "variant": run.variant,
+        "metric": run.metric,
+        "train_movies": splits["train"],
+        "test_movies": splits["test"],
+    }
+    if class_labels is not None and run.model_config.output == "classification":
+        inputs["class_labels"] = class_labels
+    return jsonable(inputs)
 
 
 def fingerprint(inputs: dict) -> str:
@@ -124,7 +128,7 @@ class RunStore:
                 self.progress(f"{path} is unreadable; that run will be redone")
                 continue
             spec = self.plan.trainings[run.training]
-            expected = fingerprint_inputs(run, spec, self.splits)
+            expected = fingerprint_inputs(run, spec, self.splits, self.plan.class_labels_digest())
             if record.get("format") != RUN_FORMAT or record.get("fingerprint") != fingerprint(expected):
                 diff = differences(record.get("fingerprint_inputs", {}), expected)
                 raise ReproductionError(
@@ -150,7 +154,7 @@ class RunStore:
     def write(self, run: RunSpec, spec: TrainingSpec, *, report: dict, ranking: dict, validation: list[str],
               train_wall: float, eval_wall: float) -> dict:
         """Write the finished run's file (atomically) and return its record."""
-        inputs = fingerprint_inputs(run, spec, self.splits)
+        inputs = fingerprint_inputs(run, spec, self.splits, self.plan.class_labels_digest())
         record = jsonable(
             {
                 "format": RUN_FORMAT,

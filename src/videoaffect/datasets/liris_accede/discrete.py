@@ -540,35 +540,42 @@ def _id_blocks(sets: np.ndarray, block_size: int) -> np.ndarray:
     return np.asarray(bounds, dtype=np.int64)
 
 
-def liris_reproduction_input(root: str | Path) -> tuple[Corpus, dict]:
-    """Corpus and dataset info for ``videoaffect reproduce --dataset ROOT`` (see
-    ``reproduce.DATASET_INFO_KEYS``): the 1-5 values, excerpts grouped into id-block "films"
-    (validation carved by film proxy), features clipped to the training sets' range, one
-    clip per excerpt.  ``classification_by_task`` holds per-task thresholds on the internal
-    scale that turn the values into the 3 classes (``class_cuts``): one corpus cannot carry
-    classes that need different cut points for valence and arousal under a single
-    ``class_thresholds``."""
+def liris_reproduction_input(root: str | Path) -> tuple[Corpus, dict, Corpus | None]:
+    """Corpus, dataset info and class corpus for ``videoaffect reproduce --dataset ROOT`` (see
+    ``DatasetInfo``): the 1-5 values, excerpts grouped into id-block "films" (validation carved
+    by film proxy), features clipped to the training sets' range, one clip per excerpt.
+
+    Classes (the classification variant, table 5).  With ``ACCEDEaffect.txt`` under ROOT the
+    third item is the same corpus labelled with the official classes (encoded as internal
+    -1/0/1, cut by ``CLASS_THRESHOLDS``): the variant trains and is evaluated on them.  Without
+    it the third item is None and ``classification_by_task`` holds per-task thresholds on the
+    internal scale that turn the values into classes at the training tertiles (one corpus
+    cannot carry classes that need different cut points for valence and arousal under a single
+    ``class_thresholds``)."""
     data = LirisDiscrete.load(root)
     protocol = data.protocol()
     corpus = data.to_corpus(clip_to_sets=protocol.train_sets, group="id-blocks")
     scale = corpus.label_scale
-    by_task = {
-        task: {
-            "num_classes": 3,
-            "class_thresholds": [float(v) for v in scale.to_internal(data.class_cuts(task, protocol.train_sets))],
-        }
-        for task in TASKS
-    }
+    class_corpus = None
+    if data.affect is not None:
+        official = data.to_corpus(labels="classes", group="id-blocks")
+        class_corpus = corpus.relabelled(official.labels)
+        cuts = {task: list(CLASS_THRESHOLDS) for task in TASKS}
+        class_source = f"the official MediaEval 2015 classes of {data.affect_source}"
+    else:
+        cuts = {task: [float(v) for v in scale.to_internal(data.class_cuts(task, protocol.train_sets))]
+                for task in TASKS}
+        class_source = data.class_source
     info = {
         "name": f"LIRIS-ACCEDE discrete at {Path(root).name} (TAC2015 features, {protocol.name} protocol)",
         "train_split": [SET_NAMES[s] for s in protocol.train_sets],
         "test_split": [SET_NAMES[s] for s in protocol.eval_sets],
         "model_overrides": {"clip_seconds": 1, "context": "none"},
         "modality_map": {"action": "motion", "expression": None},
-        "classification_by_task": by_task,
-        "class_source": data.class_source,
+        "classification_by_task": {task: {"num_classes": 3, "class_thresholds": cuts[task]} for task in TASKS},
+        "class_source": class_source,
     }
-    return corpus, info
+    return corpus, info, class_corpus
 
 
 def _check_task(task: str) -> None:
