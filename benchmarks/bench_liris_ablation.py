@@ -1,13 +1,13 @@
 """Which settings help the progressive method on LIRIS-ACCEDE's real labels (issue 8), decided
 inside set 1 only: a fifth of set 1's id blocks is held out (``within_set1``), the real set 2 is
-not touched.  Each variant changes one thing from the benchmark's defaults; ridge (tuned on its
-own carve of the training part) is the reference to match.  Variants are relative to the 0.3.1
-neural settings (``BASE``), from which the ablation was made.
+not touched.  Each variant changes one thing; ridge (tuned on its own carve of the training
+part) is the reference to match.  First round: variants of the 0.3.1 neural settings (``BASE``);
+second round ("adopted + ..."): variants of the settings 0.3.2 adopted from the first.
 
     python benchmarks/bench_liris_ablation.py ../shared/data/liris-accede-discrete [--json out.json]
 
-Prints, per variant and task, the progressive method's Pearson r and MSE (1-5 scale), mean ± std
-over seeds 0, 1, 2, and the difference to ridge paired by seed.  Nothing is asserted.
+``--variants`` picks some by name.  Prints, per variant and task, the progressive method's
+Pearson r and MSE (1-5 scale), mean ± std over seeds 0, 1, 2, and the difference to ridge paired by seed.  Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -24,6 +24,14 @@ from videoaffect.reproduction.liris_benchmark import paired_differences, run_lir
 # Every variant starts from the 0.3.1 neural settings (hidden 32, no weight decay), the ones the
 # ablation was run from; "hidden 64 + weight decay 1e-3" is what 0.3.2 adopted as the default.
 BASE = {"model": {"hidden_size": 32, "head_hidden": 32}, "train": {"weight_decay": 0.0}}
+ADOPTED = {"model": {"hidden_size": 64, "head_hidden": 64}, "train": {"weight_decay": 1e-3}}
+
+
+def on_adopted(model: dict | None = None, train: dict | None = None, **rest) -> dict:
+    """A variant of the adopted 0.3.2 settings (the second round of the ablation)."""
+    return {"model": {**ADOPTED["model"], **(model or {})}, "train": {**ADOPTED["train"], **(train or {})}, **rest}
+
+
 VARIANTS: dict[str, dict] = {
     "defaults": {},
     "weight decay 1e-3": {"train": {"weight_decay": 1e-3}},
@@ -34,8 +42,14 @@ VARIANTS: dict[str, dict] = {
     "patience 12": {"train": {"patience": 12}},
     "batch 256": {"train": {"batch_size": 256}},
     "rank by mse": {"train": {"rank_metric": "mse"}},
-    # the two that helped alone, together
-    "hidden 64 + weight decay 1e-3": {"model": {"hidden_size": 64, "head_hidden": 64}, "train": {"weight_decay": 1e-3}},
+    # the two that helped alone, together (adopted in 0.3.2)
+    "hidden 64 + weight decay 1e-3": ADOPTED,
+    # second round, each one change from the adopted settings
+    "adopted + 2 LSTM layers": on_adopted(model={"num_layers": 2}),
+    "adopted + 2 LSTM layers, dropout 0.3": on_adopted(model={"num_layers": 2, "dropout": 0.3}),
+    "adopted + rank-Gauss features": on_adopted(feature_transform="rank-gauss"),
+    "adopted + ensemble of 3 seeds": on_adopted(ensemble=3),
+    "adopted + pairwise ranking term 0.2": on_adopted(train={"pairwise_rank_weight": 0.2}),
 }
 
 
@@ -51,7 +65,7 @@ def main() -> None:
     print("variant | task | progressive r | progressive MSE | r - ridge (paired) | MSE - ridge (paired) | s")
     for name in args.variants:
         t = time.perf_counter()
-        variant = {part: {**BASE[part], **VARIANTS[name].get(part, {})} for part in BASE}
+        variant = {**VARIANTS[name], **{part: {**BASE[part], **VARIANTS[name].get(part, {})} for part in BASE}}
         rows = run_liris_benchmark(args.root, seeds=args.seeds, methods=("progressive",), within_set1=True,
                                    overrides=variant)
         seconds = time.perf_counter() - t

@@ -24,7 +24,13 @@ from videoaffect.datasets.liris_accede.discrete import (
 )
 from videoaffect.models.affect_model import clip_classes
 from videoaffect.models.config import ModelConfig
-from videoaffect.reproduction.liris_benchmark import format_summary, run_liris_benchmark
+from videoaffect.reproduction.liris_benchmark import (
+    FAST_SIZES,
+    _predict_neural,
+    format_summary,
+    rank_gauss,
+    run_liris_benchmark,
+)
 from videoaffect.reproduction.references import ReferenceError, fit_reference, tuning_split
 
 LIRIS = SHARED / "data" / "liris-accede-discrete"
@@ -603,3 +609,41 @@ def test_within_set1_carves_a_held_out_fifth_of_set1_and_overrides_reach_the_con
     model_cfg, train_cfg = neural_configs(corpus, "valence", "progressive", 0, FULL_SIZES,
                                           model_overrides={"hidden_size": 8}, train_overrides={"weight_decay": 0.01})
     assert model_cfg.hidden_size == 8 and train_cfg.weight_decay == 0.01
+
+
+# ---------------------------------------------------------------------- ablation options of the benchmark
+def test_rank_gauss_maps_by_the_training_cdf_only(tmp_path):
+    w = make_root(tmp_path, sets=(1,) * 4 + (2,) * 3)
+    d = LirisDiscrete.load(w["root"])
+    col = d.features["motion"][:, 0].copy()
+    col[:4] = [1.0, 2.0, 3.0, 4.0]  # the training excerpts
+    col[4:] = [2.5, 100.0, -100.0]  # evaluated excerpts: between, above and below the training range
+    d.features["motion"][:, 0] = col
+    z = rank_gauss(d, (1,)).features["motion"][:, 0]
+    # mid-rank CDF on 4 training values: 1 -> 0.5/4 = 0.125, 2.5 -> 2/4, beyond the range -> clipped
+    q = 1.1503493803760079  # the 0.875 quantile of the standard normal
+    np.testing.assert_allclose(z, [-q, -0.31863936396437515, 0.31863936396437515, q, 0.0, q, -q], atol=1e-12)
+    # the evaluated excerpts play no part in the mapping
+    d.features["motion"][4:, 0] = [7.0, 8.0, 9.0]
+    np.testing.assert_allclose(rank_gauss(d, (1,)).features["motion"][:4, 0], z[:4])
+
+
+def test_ensemble_prediction_is_the_mean_of_its_members(tmp_path):
+    w = make_root(tmp_path, sets=(1,) * 40 + (2,) * 20, seed=1)
+    d = LirisDiscrete.load(w["root"])
+    corpus = d.to_corpus(group="id-blocks", block_size=10)
+    train, test = d.protocol().movies(corpus)
+    one, truth = _predict_neural(corpus, train, test, "valence", "joint", 3, FAST_SIZES, "cpu")
+    other, _ = _predict_neural(corpus, train, test, "valence", "joint", 1003, FAST_SIZES, "cpu")
+    both, truth2 = _predict_neural(corpus, train, test, "valence", "joint", 3, FAST_SIZES, "cpu", {"ensemble": 2})
+    assert not np.allclose(one, other)  # the members differ
+    np.testing.assert_allclose(both, (one + other) / 2, rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(truth, truth2)
+
+
+def test_unknown_benchmark_overrides_are_refused(tmp_path):
+    w = make_root(tmp_path)
+    with pytest.raises(ValueError, match="unknown overrides"):
+        run_liris_benchmark(w["root"], seeds=(0,), methods=("mean",), overrides={"modle": {}})
+    with pytest.raises(ValueError, match="feature_transform"):
+        run_liris_benchmark(w["root"], seeds=(0,), methods=("mean",), overrides={"feature_transform": "log"})

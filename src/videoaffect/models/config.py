@@ -218,6 +218,14 @@ class TrainConfig:
     # prediction always run in float32.
     compute_dtype: ComputeDtype = _field("auto", "training arithmetic: auto = bfloat16 autocast where the device "
                                          "has native bfloat16, else float32; bfloat16; float32 (as before 0.3.2)")
+    # New in 0.3.2, off by default (the paper's loss is eq. 1 alone).  Ratings such as
+    # LIRIS-ACCEDE's come from pairwise comparisons, so getting the order of two clips right may
+    # matter more than their distance: a RankNet term (logistic loss on the predicted difference
+    # of every pair of training clips in a batch whose targets differ, temperature 0.1 on the
+    # [-1, 1] scale) is added to the batch MSE of the intra-clip stages.  Validation and early
+    # stopping stay on the MSE; the inter-clip stage and classification are unaffected.
+    pairwise_rank_weight: float = _field(0.0, "weight of a pairwise ranking term added to the training MSE "
+                                         "(0 = the paper's loss)")
     val_fraction: float = _field(0.2, "fraction of the training movies held out for validation")
     # Classification always ranks by accuracy.
     rank_metric: RankMetric = _field("pearson", "stage-1 ranking metric on the validation movies (pearson: "
@@ -244,6 +252,8 @@ class TrainConfig:
             raise ConfigError(f"{', '.join(small)} must be at least 1")
         if not self.lr > 0 or not self.finetune_lr_scale > 0:
             raise ConfigError(f"lr and finetune_lr_scale must be > 0, got {self.lr} and {self.finetune_lr_scale}")
+        if not (self.pairwise_rank_weight >= 0 and math.isfinite(self.pairwise_rank_weight)):
+            raise ConfigError(f"pairwise_rank_weight must be a finite number >= 0, got {self.pairwise_rank_weight}")
         if self.weight_decay < 0 or self.min_delta < 0:
             raise ConfigError(f"weight_decay and min_delta must be >= 0, got {self.weight_decay} and {self.min_delta}")
 

@@ -59,6 +59,9 @@ METHOD_LABELS = {
     "mean": "training mean",
 }
 FAST_PER_SET = 150
+# Keys of run_liris_benchmark's ``overrides`` (ablations of the neural methods).
+OVERRIDE_KEYS = ("model", "train", "ensemble", "feature_transform")
+FEATURE_TRANSFORMS = ("standardise", "rank-gauss")
 
 
 @dataclass(frozen=True)
@@ -121,16 +124,42 @@ def neural_run_settings(sizes, device) -> RunSettings:
 
 
 def _predict_neural(corpus, train_movies, eval_movies, task, method, seed, sizes, device, overrides=None):
-    """(prediction, truth) on the 1-5 scale, one value per evaluated excerpt."""
+    """(prediction, truth) on the 1-5 scale, one value per evaluated excerpt.  With
+    ``overrides["ensemble"] = k`` the prediction is the mean of k models trained with seeds
+    seed, seed + 1000, ... (the first is the single model of that seed)."""
     overrides = overrides or {}
-    model_cfg, train_cfg = neural_configs(corpus, task, method, seed, sizes, device,
-                                          overrides.get("model"), overrides.get("train"))
-    model, _ = train_model(corpus, train_movies, model_cfg, train_cfg, TrainingLog(echo=False),
-                           neural_run_settings(sizes, device))
-    preds = model.predict_clips(corpus, eval_movies, device=device)
+    members = int(overrides.get("ensemble", 1))
+    finals = []
+    for member in range(members):
+        model_cfg, train_cfg = neural_configs(corpus, task, method, seed + 1000 * member, sizes, device,
+                                              overrides.get("model"), overrides.get("train"))
+        model, _ = train_model(corpus, train_movies, model_cfg, train_cfg, TrainingLog(echo=False),
+                               neural_run_settings(sizes, device))
+        preds = model.predict_clips(corpus, eval_movies, device=device)
+        finals.append(preds.final)
     truth = corpus.labels[task][preds.table.start]  # one-second clips: a clip is an excerpt
     scale = corpus.label_scale
-    return scale.from_internal(preds.final), scale.from_internal(truth)
+    return scale.from_internal(np.mean(finals, axis=0)), scale.from_internal(truth)
+
+
+def rank_gauss(data: LirisDiscrete, sets: Sequence[int]) -> LirisDiscrete:
+    """A copy whose every feature column is mapped to normal scores by its empirical CDF on the
+    excerpts of ``sets`` (the training sets; mid-ranks for ties, CDF kept inside
+    [0.5/n, 1 - 0.5/n]): a robust per-feature transform, fitted on training data only."""
+    from scipy.special import ndtri
+
+    rows = data.indices(sets)
+    n = len(rows)
+    out = {}
+    for m in data.modalities:
+        x = data.features[m]
+        z = np.empty_like(x, dtype=np.float64)
+        for k in range(x.shape[1]):
+            ref = np.sort(x[rows, k])
+            mid = (np.searchsorted(ref, x[:, k], "left") + np.searchsorted(ref, x[:, k], "right")) / 2.0
+            z[:, k] = ndtri(np.clip(mid / n, 0.5 / n, 1.0 - 0.5 / n))
+        out[m] = z
+    return replace(data, features=out)
 
 
 def _predict_reference(data: LirisDiscrete, protocol: Protocol, task: str, method: str, seed: int):
@@ -172,8 +201,10 @@ def run_liris_benchmark(
     ``group``: what the training pipeline's validation carve treats as a movie ("id-blocks",
     a film proxy, or "excerpt").  ``within_set1``: train and evaluate inside set 1 (a fifth of
     its id blocks held out, see :func:`within_set1`), to choose settings without the
-    real evaluation set.  ``overrides``: {"model": {...}, "train": {...}} ModelConfig and
-    TrainConfig fields for the neural methods (ablations)."""
+    real evaluation set.  ``overrides`` (ablations of the neural methods): ``"model"`` /
+    ``"train"``: ModelConfig / TrainConfig fields; ``"ensemble"``: k models per seed, their
+    predictions averaged; ``"feature_transform"``: ``"rank-gauss"`` maps each feature to normal
+    scores by its training-set CDF (``rank_gauss``) before the models' own standardisation."""
     bad = [m for m in methods if m not in METHODS]
     if bad:
         raise ValueError(f"unknown methods {bad}; choose from {list(METHODS)}")
@@ -190,7 +221,17 @@ def run_liris_benchmark(
         data, seeds, sizes = data.subsample(FAST_PER_SET, seed=0), tuple(seeds)[:1], FAST_SIZES
     protocol = data.protocol()
     data = data.clipped(protocol.train_sets)
-    corpus = data.to_corpus(group=group)
+    overrides = dict(overrides or {})
+    unknown = sorted(set(overrides) - set(OVERRIDE_KEYS))
+    if unknown:
+        raise ValueError(f"unknown overrides {unknown}; choose from {list(OVERRIDE_KEYS)}")
+    transform = overrides.get("feature_transform", "standardise")
+    if transform not in FEATURE_TRANSFORMS:
+        raise ValueError(f"feature_transform must be one of {list(FEATURE_TRANSFORMS)}, got {transform!r}")
+    # Only the neural methods see the transform (they are what an ablation varies); the
+    # references keep their own standardised features.
+    neural_data = rank_gauss(data, protocol.train_sets) if transform == "rank-gauss" else data
+    corpus = neural_data.to_corpus(group=group)
     config = {
         "root": str(root),
         "protocol": protocol.name,

@@ -37,6 +37,9 @@ def fingerprint_inputs(run: RunSpec, spec: TrainingSpec, splits: dict, class_lab
     # Likewise compute_dtype (0.3.2) "float32" is how every earlier run trained.
     if tc.get("compute_dtype") == "float32":
         tc.pop("compute_dtype")
+    # And pairwise_rank_weight (0.3.2) 0 is how every earlier run trained.
+    if tc.get("pairwise_rank_weight") == 0.0:
+        tc.pop("pairwise_rank_weight")
     inputs = {
         "model_config": run.model_config.to_dict(),
         "train_config": tc,

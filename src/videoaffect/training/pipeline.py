@@ -46,6 +46,21 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+RANK_TEMPERATURE = 0.1  # on the [-1, 1] label scale: a 0.1 predicted gap is a confident order
+
+
+def pairwise_rank_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """RankNet loss over every pair of a batch whose targets differ: mean of
+    log(1 + exp(-sign(t_i - t_j) (p_i - p_j) / T)).  Zero-weight (0) when no pair differs."""
+    p, t = pred.float().reshape(-1), target.float().reshape(-1)
+    order = torch.sign(t[:, None] - t[None, :])
+    pairs = order != 0
+    if not bool(pairs.any()):
+        return p.sum() * 0.0
+    margin = order * (p[:, None] - p[None, :]) / RANK_TEMPERATURE
+    return F.softplus(-margin[pairs]).mean()
+
+
 def split_validation(movies: list[int], fraction: float, seed: int) -> tuple[list[int], list[int]]:
     if len(movies) < 2:
         raise CorpusError(
@@ -128,9 +143,18 @@ class Trainer:
         return _Split(table, loader, target, np.arange(len(table)))
 
     def _loss(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """The validation loss, and the training loss without the optional ranking term."""
         if self.classification:
             return F.cross_entropy(pred, target)
         return F.mse_loss(pred, target)  # eq. 1
+
+    def _train_loss(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """The loss of a training batch: eq. 1, plus ``pairwise_rank_weight`` x the ranking term."""
+        loss = self._loss(pred, target)
+        weight = self.tcfg.pairwise_rank_weight
+        if weight > 0 and not self.classification:
+            loss = loss + weight * pairwise_rank_loss(pred, target)
+        return loss
 
     def new_intra(self, modalities: list[str]) -> IntraClipModel:
         return IntraClipModel(self.cfg, modalities).to(self.device)
@@ -155,7 +179,7 @@ class Trainer:
         """Train ``model`` (its trainable parameters) on clips of ``modalities``."""
 
         def batch_loss(idx):
-            return self._loss(model(self.train.loader.batch(idx, modalities)), self.train.target[idx])
+            return self._train_loss(model(self.train.loader.batch(idx, modalities)), self.train.target[idx])
 
         def val_loss():
             return self._loss(self.predict(model, self.val, modalities), self.val.target).item()
@@ -231,7 +255,7 @@ class Trainer:
 
         def batch_loss(idx):
             batch = self.train.loader.batch(idx, [name])
-            return self._loss(forward(base_train, idx, batch), self.train.target[idx])
+            return self._train_loss(forward(base_train, idx, batch), self.train.target[idx])
 
         def val_loss():
             preds = [forward(base_val, idx, b) for idx, b in self.val.loader.batches(self.val.clips, 256, [name])]
@@ -278,7 +302,7 @@ class Trainer:
             stage="stage2/head",
             modules=[model.head],
             train_items=self.train.clips,
-            batch_loss=lambda idx: self._loss(model.head(base_train[idx]), self.train.target[idx]),
+            batch_loss=lambda idx: self._train_loss(model.head(base_train[idx]), self.train.target[idx]),
             val_loss=lambda: self._loss(model.head(base_val), self.val.target).item(),
             cfg=self.tcfg,
             rng=self.rng,
