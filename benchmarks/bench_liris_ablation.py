@@ -32,9 +32,9 @@ def on_adopted(model: dict | None = None, train: dict | None = None, **rest) -> 
     return {"model": {**ADOPTED["model"], **(model or {})}, "train": {**ADOPTED["train"], **(train or {})}, **rest}
 
 
-# The benchmark's current neural settings (NeuralSizes), nothing overridden: since the end of the
-# second round, hidden 64, weight decay 1e-3, ranking term 1 on valence only.
-CURRENT = "current defaults (ranking term 1 on valence only)"
+# The benchmark's current neural settings (NeuralSizes), nothing overridden: hidden 64, weight
+# decay 1e-3, no ranking term.
+CURRENT = "current defaults"
 VARIANTS: dict[str, dict] = {
     CURRENT: {},
     "defaults": {},
