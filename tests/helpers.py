@@ -65,3 +65,20 @@ def lock_held_by_another_process(directory, command: str = "train"):
     finally:
         proc.kill()
         proc.wait()
+
+
+def per_second_ridge(corpus, task: str = "valence") -> tuple[float, float]:
+    """The simpler baseline for the learning tests: a ridge regression from one second's features
+    (all modalities, flattened) to that second's label, fitted on the 'train' movies; its Pearson r
+    and MSE over the 'test' movies' seconds, pooled as `evaluate_model`'s per-second scores are."""
+    import numpy as np
+    from sklearn.linear_model import Ridge
+
+    def rows(split: str) -> np.ndarray:
+        return np.concatenate([np.arange(corpus.offsets[m], corpus.offsets[m + 1]) for m in corpus.movies_in_split(split)])
+
+    x = np.concatenate([f.reshape(len(f), -1) for f in corpus.features.values()], axis=1)
+    y = corpus.labels[task]
+    fit, test = rows("train"), rows("test")
+    pred = Ridge(alpha=1.0).fit(x[fit], y[fit]).predict(x[test])
+    return float(np.corrcoef(pred, y[test])[0, 1]), float(np.mean((pred - y[test]) ** 2))

@@ -422,6 +422,8 @@ def test_svr_beats_the_mean_on_a_nonlinear_function():
     svr = fit_reference("svr", X[fit_pos], y[fit_pos], X[tune_pos], y[tune_pos])
     mean = fit_reference("mean", X[fit_pos], y[fit_pos], X[tune_pos], y[tune_pos])
     err = lambda m: float(np.mean((m.predict(X[450:]) - y[450:]) ** 2))  # noqa: E731
+    # the planted noise is 0.5 % of the label variance and a linear fit explains none of it (ridge /
+    # mean 0.96-1.02); SVR / mean was 0.009-0.013 over data seeds 0-7
     assert err(svr) < 0.2 * err(mean)
     np.testing.assert_allclose(mean.predict(X[450:]), y[:450].mean())  # mean of fit + tuning rows
     assert len(svr.tuning) == 27
@@ -462,8 +464,13 @@ def test_fast_benchmark_on_real_data(tmp_path):
         # alignment error would be several times worse); the full benchmark has them within 5 %
         mean_mse = next(m["mse"] for m in rows if m["task"] == r["task"] and m["method"] == "mean")
         assert 0.0 < r["mse"] < 1.5 * mean_mse, (r["task"], r["method"], r["mse"], mean_mse)
-    ridge = next(r for r in rows if r["task"] == "valence" and r["method"] == "ridge")
-    assert ridge["pearson"] > 0.1  # measured 0.172 on this subsample
+    ridge = {r["task"]: r["pearson"] for r in rows if r["method"] == "ridge"}
+    # On all 2450 + 2450 excerpts ridge reaches r 0.17 (valence) and 0.20 (arousal) (BENCHMARKS.md);
+    # on 150 the sampling error alone is +-0.08 (1/sqrt(150)).  Over subsample seeds 0-9 (benchmark
+    # seeds 0, 1) valence ranged -0.06..0.23 and arousal 0.07..0.24, their mean 0.03..0.22 (0.19 on
+    # this subsample, seed 0): only the sign of the mean is a bar these sizes support.  Learning is
+    # tested on planted data (test_benchmark_cli_on_written_root).
+    assert (ridge["valence"] + ridge["arousal"]) / 2 > 0, ridge
     assert all(math.isnan(r["pearson"]) for r in rows if r["method"] == "mean")  # constant prediction
     doc = json.loads(out.read_text())  # strict JSON: NaN written as null
     assert doc["config"]["protocol"] == "development" and len(doc["rows"]) == len(rows)

@@ -84,10 +84,25 @@ def test_stride_one_gives_a_curve_that_follows_the_labels_better(planted):
     def r(curves):
         return np.corrcoef(np.concatenate([curves[m].final for m in test]), truth)[0, 1]
 
+    def inside_clips(x):  # each 10-s clip's deviation from its own mean
+        return np.concatenate([x[a : a + 10] - x[a : a + 10].mean() for a in range(0, len(x), 10)])
+
     for m in test:
         assert len(np.unique(np.round(fine[m].final[:10], 6))) == 10  # not a step function
-    assert r(paper) > 0.8
-    assert r(fine) > r(paper) + 0.01
+    labels = {m: corpus.labels["valence"][corpus.offsets[m] : corpus.offsets[m + 1]] for m in test}
+    # The best a step curve can do is the truth's own clip means (r 0.96 here); the model's reached
+    # 0.81-0.96 of that over data seeds 1-8 (r 0.73-0.93); chance is 0.
+    best_step = np.concatenate([labels[m] - inside_clips(labels[m]) for m in test])
+    assert r(paper) > 0.7 * np.corrcoef(best_step, truth)[0, 1]
+    # Inside a clip the step curve is flat: it cannot follow the label there, the stride-1 curve
+    # must.  Within-clip r 0.54 here (0.53-0.56 over training seeds 0-3), 0.29-0.76 over data seeds
+    # 1-8; a flat or unrelated curve scores 0.
+    within = np.corrcoef(np.concatenate([inside_clips(fine[m].final) for m in test]),
+                         np.concatenate([inside_clips(labels[m]) for m in test]))[0, 1]
+    assert within > 0.15
+    # over all seconds the gain is small: 0.019-0.026 over training seeds 0-3 on this corpus, but
+    # 0.005-0.11 over data seeds 1-8, so no margin is asserted
+    assert r(fine) > r(paper)
 
 
 @pytest.mark.slow
@@ -107,6 +122,8 @@ def test_contributions_single_out_the_modality_that_drives_the_label(planted):
     test = corpus.movies_in_split("test")
     curves = model.predict_seconds(corpus, test, 1)
     size = {n: np.mean([np.abs(curves[m].contributions[n]).mean() for m in test]) for n in ("audio", "noise")}
+    # Over data (and training) seeds 1-5: audio 0.30-0.47 on the [-1, 1] scale (the labels' mean
+    # absolute deviation 0.41-0.59), noise / audio 0.012-0.061, the r below 0.83-0.93.
     assert size["audio"] > 0.2
     assert size["noise"] < 0.15 * size["audio"]
     # the contribution follows the label: it moves with the planted valence
@@ -203,13 +220,17 @@ def test_combining_overlapping_clips_mean_and_deconvolution():
     # ...which blurs; deconvolution recovers the planted curve from its clip means
     sharp = combine_clips(win, means, n, 0.01)
     err_mean, err_sharp = np.mean((mean_curve - truth) ** 2), np.mean((sharp - truth) ** 2)
-    assert err_sharp < 0.25 * err_mean
-    assert np.corrcoef(sharp, truth)[0, 1] > 0.97 > np.corrcoef(mean_curve, truth)[0, 1]
+    # against the plain mean as the baseline: MSE ratio 0.11 here, 0.10-0.30 over rng seeds 0-49;
+    # r 0.98 against 0.84 here, ahead by 0.05-0.21 over those seeds
+    assert err_sharp < 0.5 * err_mean
+    assert np.corrcoef(sharp, truth)[0, 1] > np.corrcoef(mean_curve, truth)[0, 1]
     # never beyond the label range, even from extreme clip values
     assert np.abs(combine_clips(win, np.sign(means), n, 0.01)).max() <= 1.0
     # its clip means reproduce the predictions it was given
     refit = np.array([sharp[a:b].mean() for a, b in win])
-    assert np.abs(refit - means).max() < 0.05
+    blurred = np.array([mean_curve[a:b].mean() for a, b in win])  # the mean curve's own clip means miss them
+    # worst clip 0.035 here against 0.36 for the mean curve; ratio 0.03-0.15 over rng seeds 0-49
+    assert np.abs(refit - means).max() < 0.5 * np.abs(blurred - means).max()
     # one tiling (the paper's clips): every second holds its clip's value, whatever the method
     paper = _tilings(n, c, stride=c)
     values = rng.normal(size=len(paper))

@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from helpers import fast_train_config, small_model_config
+from helpers import fast_train_config, per_second_ridge, small_model_config
 from videoaffect.core.errors import ConfigError
 from videoaffect.evaluation.evaluate import evaluate_model
 from videoaffect.models.config import TrainConfig
@@ -79,5 +79,7 @@ def test_progressive_training_in_bfloat16_learns(tiny_corpus):
     model, _ = train_model(tiny_corpus, tiny_corpus.movies_in_split("train"), cfg,
                            fast_train_config(compute_dtype="bfloat16"))
     scores = evaluate_model(model, tiny_corpus, tiny_corpus.movies_in_split("test"))
-    assert scores["final"]["per_second"]["pearson"] > 0.8  # the float32 learning test's bar
+    # the float32 learning test's bar: beat a ridge on one second's features (r 0.73 here; the
+    # float32 model 0.77-0.93 over data and training seeds 0-4); chance is 0
+    assert scores["final"]["per_second"]["pearson"] > per_second_ridge(tiny_corpus)[0]
     assert all(p.dtype == torch.float32 for p in model.intra.parameters())

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import fast_train_config, small_model_config
+from helpers import fast_train_config, per_second_ridge, small_model_config
 from videoaffect.cli.main import main
 from videoaffect.core.device import resolve_device
 from videoaffect.core.errors import ConfigError
@@ -37,7 +37,9 @@ def test_training_on_the_gpu_learns_and_the_model_loads_on_cpu(tiny_corpus, tmp_
     assert next(model.intra.parameters()).device.type == "cuda"
     assert torch.are_deterministic_algorithms_enabled() == deterministic  # process state untouched
     on_gpu = evaluate_model(model, tiny_corpus, test, device="cuda")
-    assert on_gpu["final"]["per_second"]["pearson"] > 0.8  # the same bar the CPU learning test uses
+    # the CPU learning test's bar: beat a ridge on one second's features (r 0.73 here; the CPU
+    # model 0.77-0.93 over data and training seeds 0-4); chance is 0
+    assert on_gpu["final"]["per_second"]["pearson"] > per_second_ridge(tiny_corpus)[0]
     model.save(tmp_path / "m")
     loaded = AffectModel.load(tmp_path / "m")
     on_cpu = evaluate_model(loaded, tiny_corpus, test, device="cpu")

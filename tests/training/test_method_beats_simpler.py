@@ -83,7 +83,9 @@ def test_order_inside_a_clip_needs_the_intra_clip_lstm(seed):
     model, _ = train_model(corpus, train, cfg, fast_train_config(seed=seed))
     lstm_r = evaluate_model(model, corpus, test)["final"]["clip"]["pearson"]
     # measured: ridge r -0.19 / -0.10, BiLSTM r 0.995 / 0.988 (seeds 0, 1)
-    assert abs(ridge_r) < 0.3  # the clip mean carries nothing
+    # The clip mean carries nothing, so the ridge's r is chance: 0 +- 1/sqrt(clips) (0.13 for the
+    # 60 test clips); its |r| reached 0.36 over data seeds 0-49, so the bar is 4 standard errors.
+    assert abs(ridge_r) < 4 / np.sqrt(len(y_test))
     assert lstm_r > 0.8 and lstm_r > ridge_r + 0.5
 
 
@@ -114,7 +116,8 @@ def test_complementary_modalities_progressive_beats_baseline2(seed):
     for method in ("progressive", "average"):
         model, _ = train_model(corpus, train, cfg, fast_train_config(method=method, seed=seed))
         scores[method] = evaluate_model(model, corpus, test)["final"]["per_second"]
-    # measured: MSE 0.006-0.007 against 0.077-0.081 for Baseline 2 (seeds 0, 1)
+    # measured: MSE 0.006-0.007 against 0.077-0.081 for Baseline 2 (seeds 0, 1); 0.003-0.012 against
+    # 0.086-0.096, r 0.97-0.99, on seeds 2, 3: Baseline 2 leaves about half the label unexplained
     assert scores["progressive"]["mse"] < 0.5 * scores["average"]["mse"]
     assert scores["progressive"]["pearson"] > 0.85
 
@@ -127,5 +130,6 @@ def test_progressive_then_inter_clip_stage_uses_long_range_context(seed):
     assert model.ranking["stage2_order"] and model.context is not None  # progressive + inter-clip
     report = evaluate_model(model, corpus, corpus.movies_in_split("test"))
     intra, final = report["intra"]["clip"]["pearson"], report["final"]["clip"]["pearson"]
-    # measured: intra-clip r 0.43 / 0.35, with the inter-clip stage 0.85 / 0.74 (seeds 0, 1)
+    # measured: intra-clip r 0.43 / 0.35, with the inter-clip stage 0.85 / 0.74 (seeds 0, 1); 0.32 / 0.36
+    # and 0.80 / 0.62 on seeds 2, 3.  One clip alone explains r ~ 1/sqrt(5) = 0.45 at best.
     assert final > intra + 0.15

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import videoaffect.training.pipeline as pipeline
-from helpers import context_corpus, fast_train_config, small_model_config
+from helpers import context_corpus, fast_train_config, per_second_ridge, small_model_config
 from videoaffect.datasets.corpus import CorpusError
 from videoaffect.training.pipeline import Trainer, train_model
 
@@ -133,4 +133,8 @@ def test_a_feature_map_modality_learns_through_the_real_trainer():
     head = model.intra.encoders["action"].frame_head
     assert head is not None and not same(snapshot(head), snapshot(initial))
     report = evaluate_model(model, corpus, corpus.movies_in_split("test"))
-    assert report["intra"]["per_second"]["pearson"] > 0.8  # the vector learning test's bar (0.91 here)
+    # One second of the map already holds the label at a signal-to-noise ratio of 3^2 = 9, so a
+    # ridge on the flattened seconds is near the ceiling: the model must come level with it.
+    # Over data seeds 1-3: model 0.89-0.92 (0.91 here), the ridge 0.90-0.92, model - ridge -0.011..+0.004;
+    # chance is 0.
+    assert report["intra"]["per_second"]["pearson"] > per_second_ridge(corpus)[0] - 0.1

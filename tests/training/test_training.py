@@ -5,12 +5,12 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import context_corpus, fast_train_config, small_model_config
+from helpers import context_corpus, fast_train_config, per_second_ridge, small_model_config
 from videoaffect.core.device import resolve_device
 from videoaffect.core.errors import ConfigError
 from videoaffect.datasets.corpus import CorpusError
 from videoaffect.evaluation.evaluate import evaluate_model
-from videoaffect.models.affect_model import AffectModel
+from videoaffect.models.affect_model import AffectModel, clip_classes
 from videoaffect.training.pipeline import Trainer, split_validation, train_model
 
 
@@ -30,12 +30,18 @@ def test_validation_split_is_by_movie():
         split_validation([4], 0.2, 0)
 
 
-def test_progressive_valence_learns_held_out_movies(valence_run):
+def test_progressive_valence_learns_held_out_movies(valence_run, tiny_corpus):
     _, _, report = valence_run
-    # The planted signal is strong; a model that learned nothing would score r ~ 0.
-    assert report["final"]["per_second"]["pearson"] > 0.8
-    assert report["final"]["clip"]["pearson"] > 0.85
-    assert report["intra"]["per_second"]["mse"] < 0.1
+    # The bar is the simpler baseline, a ridge regression on one second's features: the labels
+    # move on a 30-s time scale, so a model that reads 10-s clips must beat it (a model that
+    # learned nothing scores r ~ 0 and the label variance as MSE, 0.47 here).  Over data and
+    # training seeds 0-4: r 0.77-0.93 against the ridge's 0.57-0.73 (0.86 / 0.73 at seed 0);
+    # intra-clip MSE 0.066-0.099 against 0.14-0.21 (ratio 0.37-0.64).
+    ridge_r, ridge_mse = per_second_ridge(tiny_corpus)
+    assert report["final"]["per_second"]["pearson"] > ridge_r
+    assert report["intra"]["per_second"]["mse"] < ridge_mse
+    # clip r 0.87-0.96 over those seeds (a ridge on clip means: 0.83-0.89); chance is 0
+    assert report["final"]["clip"]["pearson"] > 0.75
 
 
 def test_stage1_ranks_the_planted_strongest_modality_first(valence_run):
@@ -49,7 +55,10 @@ def test_stage1_ranks_the_planted_strongest_modality_first(valence_run):
 def test_useless_modality_contributes_little(valence_run):
     model, _, _ = valence_run
     contrib = model.ranking["contributions"]
-    assert contrib["noise"] < 0.15
+    # The noise modality carries nothing (planted strength 0): what it moves is overfitting.
+    # Over data and training seeds 0-4: noise 0.01-0.11 of the prediction's spread, audio 0.46-0.71
+    # (audio / noise 5.9-57).
+    assert contrib["noise"] < 0.2
     assert contrib["audio"] > 3 * contrib["noise"]
 
 
@@ -113,7 +122,9 @@ def test_inter_clip_context_helps_valence_when_planted():
     model, _ = train_model(corpus, corpus.movies_in_split("train"), cfg, fast_train_config(method="joint"))
     report = evaluate_model(model, corpus, corpus.movies_in_split("test"))
     intra, final = report["intra"]["clip"]["pearson"], report["final"]["clip"]["pearson"]
-    # One clip carries 1/5 of its label's variance (r ~ 0.45 at best); neighbours carry the rest.
+    # One clip carries 1/5 of its label's variance (r ~ 1/sqrt(5) = 0.45 at best, +- ~0.08 on the
+    # ~125 test clips); neighbours carry the rest.  Over data and training seeds 0-4: intra
+    # 0.34-0.42, final 0.62-0.91, final - intra 0.24-0.53.
     assert intra < 0.6
     assert final > intra + 0.15
 
@@ -127,7 +138,9 @@ def test_baselines_run_through_the_same_code_paths(tiny_corpus):
     assert set(average.members) == set(tiny_corpus.specs) and average.context is None
     for model in (joint, average):
         r = evaluate_model(model, tiny_corpus, test)["final"]["per_second"]["pearson"]
-        assert r > 0.7
+        # a model that learned nothing scores r ~ 0; over data and training seeds 0-4 joint
+        # scored 0.78-0.92 and average (Baseline 2) 0.59-0.90 (0.87-0.89 on this corpus)
+        assert r > 0.5
 
 
 def test_arousal_uses_ema_of_clip_predictions(tiny_corpus):
@@ -146,8 +159,13 @@ def test_arousal_uses_ema_of_clip_predictions(tiny_corpus):
 def test_classification_variant_learns(tiny_corpus):
     cfg = small_model_config(tiny_corpus, task="valence", output="classification", num_classes=3)
     model, _ = train_model(tiny_corpus, tiny_corpus.movies_in_split("train"), cfg, fast_train_config(method="progressive"))
-    report = evaluate_model(model, tiny_corpus, tiny_corpus.movies_in_split("test"))
-    assert report["accuracy"] > 0.6  # chance is about 1/3
+    test = tiny_corpus.movies_in_split("test")
+    report = evaluate_model(model, tiny_corpus, test)
+    # A model that learned nothing predicts one class and scores at most the share of the test
+    # clips' commonest class (0.58 here, not 1/3: the classes are unbalanced).  Observed 0.68-0.81
+    # over training seeds 0-3 on this corpus, 0.79-0.83 on data seeds 1, 3, 4 (shares 0.41-0.58).
+    truth = clip_classes(model.predict_clips(tiny_corpus, test).table.targets(tiny_corpus, "valence"), cfg)
+    assert report["accuracy"] > np.bincount(truth).max() / len(truth) + 0.05
     assert model.ranking["metric"] == "accuracy" and model.ranking["order"][0] == "audio"
 
 
