@@ -433,7 +433,7 @@ def test_cli_dataset_hook_fast_run(tmp_path, capsys, monkeypatch):
 
 
 def test_a_fine_tune_cap_that_changes_nothing_keeps_old_run_fingerprints():
-    # 0.3.0 had no finetune_max_epochs nor compute_dtype: its runs must stay resumable with
+    # 0.3.0 had no finetune_max_epochs, compute_dtype nor pairwise_rank_weight: its runs must stay resumable with
     # their own settings.
     from videoaffect.core.modality import ModalitySpec
     from videoaffect.reproduction.runs import fingerprint_inputs
@@ -451,7 +451,10 @@ def test_a_fine_tune_cap_that_changes_nothing_keeps_old_run_fingerprints():
     old_style = inputs(patience=4, finetune_max_epochs=30, compute_dtype="float32")
     # exactly the keys of 0.3.0's TrainConfig: its folders resume with these two options
     assert set(old_style["train_config"]) == {f.name for f in dataclasses.fields(TrainConfig)} - {
-        "finetune_max_epochs", "compute_dtype"}
+        "finetune_max_epochs", "compute_dtype", "pairwise_rank_weight"}
+    # a ranking term changes the numbers, so it is part of the fingerprint when used
+    assert inputs(patience=4, finetune_max_epochs=30, compute_dtype="float32",
+                  pairwise_rank_weight=0.5)["train_config"]["pairwise_rank_weight"] == 0.5
     assert inputs(patience=4, finetune_max_epochs=30)["train_config"]["compute_dtype"] == "auto"
     assert inputs(patience=4, max_epochs=20, finetune_max_epochs=25)["train_config"].get("finetune_max_epochs") is None
     capped = inputs(patience=4, finetune_max_epochs=3)
