@@ -53,6 +53,7 @@ VARIANTS: dict[str, dict] = {
     "adopted + 2 LSTM layers, dropout 0.3": on_adopted(model={"num_layers": 2, "dropout": 0.3}),
     "adopted + rank-Gauss features": on_adopted(feature_transform="rank-gauss"),
     "adopted + ensemble of 3 seeds": on_adopted(ensemble=3),
+    "adopted + inverse-variance sample weights": on_adopted(sample_weights="inverse-variance"),
     "adopted + pairwise ranking term 0.05": on_adopted(train={"pairwise_rank_weight": 0.05}),
     "adopted + pairwise ranking term 0.2": on_adopted(train={"pairwise_rank_weight": 0.2}),
     "adopted + pairwise ranking term 1": on_adopted(train={"pairwise_rank_weight": 1.0}),

@@ -654,3 +654,49 @@ def test_unknown_benchmark_overrides_are_refused(tmp_path):
         run_liris_benchmark(w["root"], seeds=(0,), methods=("mean",), overrides={"modle": {}})
     with pytest.raises(ValueError, match="feature_transform"):
         run_liris_benchmark(w["root"], seeds=(0,), methods=("mean",), overrides={"feature_transform": "log"})
+
+
+def test_rating_variances_are_read_and_checked_and_weigh_the_benchmark(tmp_path):
+    w = make_root(tmp_path, sets=(1,) * 8 + (2,) * 6)
+    root = w["root"]
+    d = LirisDiscrete.load(root)
+    assert d.variances is not None and set(d.variances) == set(TASKS)
+    np.testing.assert_allclose(d.variances["valence"], 0.1)  # make_root writes 0.1
+    assert d.subset([0, 3]).variances["arousal"].shape == (2,)
+    _edit(root / "ACCEDEranking.txt", 4, "arousalVariance", "0")
+    with pytest.raises(LirisError, match=r"ACCEDEranking.txt, line 4: arousalVariance = 0; a rating variance"):
+        LirisDiscrete.load(root)
+    _drop_column(root / "ACCEDEranking.txt", "arousalVariance")
+    assert LirisDiscrete.load(root).variances is None  # optional: both columns or none
+    with pytest.raises(ValueError, match="no variance columns"):
+        run_liris_benchmark(root, seeds=(0,), methods=("joint",), fast=True,
+                            overrides={"sample_weights": "inverse-variance"})
+    with pytest.raises(ValueError, match="sample_weights must be one of"):
+        run_liris_benchmark(root, seeds=(0,), methods=("mean",), overrides={"sample_weights": "1/var"})
+
+
+def test_inverse_variance_weights_reach_the_training(tmp_path, monkeypatch):
+    import videoaffect.reproduction.liris_benchmark as bench
+
+    w = make_root(tmp_path, sets=(1,) * 130 + (2,) * 10, seed=6)  # two id-block "films" to train on
+    variances = np.linspace(0.05, 0.5, 140)
+    lines = (w["root"] / "ACCEDEranking.txt").read_text().splitlines()
+    header = lines[0].split("\t")
+    k, i_id = header.index("valenceVariance"), header.index("id")
+    by_id = dict(zip(w["ids"].tolist(), variances))
+    rows = [ln.split("\t") for ln in lines[1:]]
+    for r in rows:
+        r[k] = repr(float(by_id[int(r[i_id])]))
+    (w["root"] / "ACCEDEranking.txt").write_text("\n".join(["\t".join(header)] + ["\t".join(r) for r in rows]) + "\n")
+    seen = []
+    real = bench.train_model
+
+    def spy(*args, **kw):
+        seen.append(args[6] if len(args) > 6 else kw.get("sample_weights"))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(bench, "train_model", spy)
+    run_liris_benchmark(w["root"], seeds=(0,), methods=("joint",), tasks=("valence",), fast=True,
+                        overrides={"sample_weights": "inverse-variance"})
+    # one weight per excerpt (the corpus's seconds, in id order): 1 / its valence variance
+    np.testing.assert_allclose(seen[0], 1.0 / variances)

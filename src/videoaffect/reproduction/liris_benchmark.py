@@ -60,7 +60,8 @@ METHOD_LABELS = {
 }
 FAST_PER_SET = 150
 # Keys of run_liris_benchmark's ``overrides`` (ablations of the neural methods).
-OVERRIDE_KEYS = ("model", "train", "ensemble", "feature_transform")
+OVERRIDE_KEYS = ("model", "train", "ensemble", "feature_transform", "sample_weights")
+SAMPLE_WEIGHTS = ("equal", "inverse-variance")
 FEATURE_TRANSFORMS = ("standardise", "rank-gauss")
 
 
@@ -131,7 +132,8 @@ def neural_run_settings(sizes, device) -> RunSettings:
     return RunSettings(device=device, num_threads=sizes.threads if device == "cpu" else 0)
 
 
-def _predict_neural(corpus, train_movies, eval_movies, task, method, seed, sizes, device, overrides=None):
+def _predict_neural(corpus, train_movies, eval_movies, task, method, seed, sizes, device, overrides=None,
+                    sample_weights=None):
     """(prediction, truth) on the 1-5 scale, one value per evaluated excerpt.  With
     ``overrides["ensemble"] = k`` the prediction is the mean of k models trained with seeds
     seed, seed + 1000, ... (the first is the single model of that seed)."""
@@ -142,7 +144,7 @@ def _predict_neural(corpus, train_movies, eval_movies, task, method, seed, sizes
         model_cfg, train_cfg = neural_configs(corpus, task, method, seed + 1000 * member, sizes, device,
                                               overrides.get("model"), overrides.get("train"))
         model, _ = train_model(corpus, train_movies, model_cfg, train_cfg, TrainingLog(echo=False),
-                               neural_run_settings(sizes, device))
+                               neural_run_settings(sizes, device), sample_weights)
         preds = model.predict_clips(corpus, eval_movies, device=device)
         finals.append(preds.final)
     truth = corpus.labels[task][preds.table.start]  # one-second clips: a clip is an excerpt
@@ -209,7 +211,9 @@ def run_liris_benchmark(
     ``group``: what the training pipeline's validation carve treats as a movie ("id-blocks",
     a film proxy, or "excerpt").  ``within_set1``: train and evaluate inside set 1 (a fifth of
     its id blocks held out, see :func:`within_set1`), to choose settings without the
-    real evaluation set.  ``overrides`` (ablations of the neural methods): ``"model"`` /
+    real evaluation set.  ``overrides`` (ablations of the neural methods): ``"sample_weights":
+    "inverse-variance"`` weighs each training excerpt's loss by 1 / its rating variance
+    (ACCEDEranking.txt), the corpus's seconds being the excerpts in id order; ``"model"`` /
     ``"train"``: ModelConfig / TrainConfig fields; ``"ensemble"``: k models per seed, their
     predictions averaged; ``"feature_transform"``: ``"rank-gauss"`` maps each feature to normal
     scores by its training-set CDF (``rank_gauss``) before the models' own standardisation."""
@@ -240,6 +244,11 @@ def run_liris_benchmark(
     # references keep their own standardised features.
     neural_data = rank_gauss(data, protocol.train_sets) if transform == "rank-gauss" else data
     corpus = neural_data.to_corpus(group=group)
+    weighting = overrides.get("sample_weights", "equal")
+    if weighting not in SAMPLE_WEIGHTS:
+        raise ValueError(f"sample_weights must be one of {list(SAMPLE_WEIGHTS)}, got {weighting!r}")
+    if weighting == "inverse-variance" and data.variances is None:
+        raise ValueError(f"{root}: ACCEDEranking.txt has no variance columns; inverse-variance weights need them")
     config = {
         "root": str(root),
         "protocol": protocol.name,
@@ -277,8 +286,12 @@ def _run_all(data, protocol, corpus, config, rows, tasks, seeds, methods, sizes,
                 start = time.perf_counter()
                 extra = {}
                 if method in NEURAL_METHODS:
+                    weights = None
+                    if (overrides or {}).get("sample_weights") == "inverse-variance":
+                        assert data.variances is not None  # checked before any training
+                        weights = 1.0 / data.variances[task]
                     pred, truth = _predict_neural(corpus, train_movies, eval_movies, task, method, seed, sizes, device,
-                                                  overrides)
+                                                  overrides, weights)
                 else:
                     pred, truth, extra["hyperparameters"] = _predict_reference(data, protocol, task, method, seed)
                 err = mse(pred, truth)

@@ -61,6 +61,18 @@ def pairwise_rank_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor
     return F.softplus(-margin[pairs]).mean()
 
 
+def _checked_weights(weights: np.ndarray | None, corpus: Corpus) -> np.ndarray | None:
+    if weights is None:
+        return None
+    w = np.asarray(weights, dtype=np.float64)
+    if w.shape != (corpus.total_seconds,):
+        raise ConfigError(f"sample_weights must hold one weight per corpus second ({corpus.total_seconds}), "
+                          f"got shape {w.shape}")
+    if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
+        raise ConfigError("sample_weights must be finite, non-negative and not all zero")
+    return w
+
+
 def split_validation(movies: list[int], fraction: float, seed: int) -> tuple[list[int], list[int]]:
     if len(movies) < 2:
         raise CorpusError(
@@ -78,6 +90,7 @@ class _Split:
     loader: ClipLoader
     target: torch.Tensor  # regression: (N,) float; classification: (N,) long
     clips: np.ndarray
+    weight: torch.Tensor | None = None  # (N,) clip weights of the training loss, None: all equal
 
 
 class Trainer:
@@ -91,8 +104,14 @@ class Trainer:
         train_config: TrainConfig,
         log: TrainingLog | None = None,
         run: RunSettings | None = None,
+        sample_weights: np.ndarray | None = None,
     ) -> None:
+        """``sample_weights``: optional (corpus seconds,) weights of the training loss, e.g. the
+        inverse of each label's rating variance; a clip weighs the mean of its seconds'.  The
+        validation loss of early stopping and the inter-clip stage's losses are weighted alike;
+        stage 1's modality ranking (r on the validation movies) is not."""
         self.corpus = corpus
+        self.sample_weights = _checked_weights(sample_weights, corpus)
         self.cfg = model_config
         self.tcfg = train_config
         self.run_settings = run or RunSettings()
@@ -125,6 +144,7 @@ class Trainer:
             fit_clips=len(self.train.clips),
             val_clips=len(self.val.clips),
             clip_seconds=model_config.clip_seconds,
+            sample_weights=self.sample_weights is not None,
         )
 
     # ------------------------------------------------------------------ helpers
@@ -140,7 +160,12 @@ class Trainer:
         else:
             target = torch.from_numpy(targets).to(self.device)
         loader = ClipLoader(self.corpus, table, self.normalizer, self.names, self.device)
-        return _Split(table, loader, target, np.arange(len(table)))
+        weight = None
+        if self.sample_weights is not None:
+            cum = np.concatenate([[0.0], np.cumsum(self.sample_weights, dtype=np.float64)])
+            clip_weight = (cum[table.start + table.length] - cum[table.start]) / table.length
+            weight = torch.from_numpy(clip_weight.astype(np.float32)).to(self.device)
+        return _Split(table, loader, target, np.arange(len(table)), weight)
 
     def _loss(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """The validation loss, and the training loss without the optional ranking term."""
@@ -148,12 +173,33 @@ class Trainer:
             return F.cross_entropy(pred, target)
         return F.mse_loss(pred, target)  # eq. 1
 
-    def _train_loss(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        """The loss of a training batch: eq. 1, plus ``pairwise_rank_weight`` x the ranking term."""
-        loss = self._loss(pred, target)
-        weight = self.tcfg.pairwise_rank_weight
-        if weight > 0 and not self.classification:
-            loss = loss + weight * pairwise_rank_loss(pred, target)
+    def _weighted_loss(self, pred: torch.Tensor, target: torch.Tensor, split: _Split,
+                       idx=None) -> torch.Tensor:
+        """Eq. 1 over clips ``idx`` of ``split`` (all when None), each clip weighted by its sample
+        weight over the split's mean weight.  Normalising by the split's mean, not the batch's
+        sum, keeps a batch of low-weight clips from counting as much as any other batch."""
+        if split.weight is None:
+            return self._loss(pred, target)
+        if self.classification:
+            each = F.cross_entropy(pred, target, reduction="none")
+        else:
+            each = (pred.float() - target) ** 2
+        weight = split.weight if idx is None else split.weight[idx]
+        return (weight * each).mean() / split.weight.mean().clamp_min(1e-12)
+
+    def _val_loss(self, pred: torch.Tensor) -> float:
+        """The validation loss of early stopping: eq. 1, weighted like the training loss (a
+        sample weight says how far a label can be trusted, on validation clips too)."""
+        return float(self._weighted_loss(pred, self.val.target, self.val))
+
+    def _train_loss(self, pred: torch.Tensor, idx) -> torch.Tensor:
+        """The loss of training batch ``idx``: eq. 1 (weighted by the clips' sample weights when
+        given), plus ``pairwise_rank_weight`` x the ranking term."""
+        target = self.train.target[idx]
+        loss = self._weighted_loss(pred, target, self.train, idx)
+        rank = self.tcfg.pairwise_rank_weight
+        if rank > 0 and not self.classification:
+            loss = loss + rank * pairwise_rank_loss(pred, target)
         return loss
 
     def new_intra(self, modalities: list[str]) -> IntraClipModel:
@@ -179,10 +225,10 @@ class Trainer:
         """Train ``model`` (its trainable parameters) on clips of ``modalities``."""
 
         def batch_loss(idx):
-            return self._train_loss(model(self.train.loader.batch(idx, modalities)), self.train.target[idx])
+            return self._train_loss(model(self.train.loader.batch(idx, modalities)), idx)
 
         def val_loss():
-            return self._loss(self.predict(model, self.val, modalities), self.val.target).item()
+            return self._val_loss(self.predict(model, self.val, modalities))
 
         return fit(
             stage=stage,
@@ -255,11 +301,11 @@ class Trainer:
 
         def batch_loss(idx):
             batch = self.train.loader.batch(idx, [name])
-            return self._train_loss(forward(base_train, idx, batch), self.train.target[idx])
+            return self._train_loss(forward(base_train, idx, batch), idx)
 
         def val_loss():
             preds = [forward(base_val, idx, b) for idx, b in self.val.loader.batches(self.val.clips, 256, [name])]
-            return self._loss(torch.cat(preds), self.val.target).item()
+            return self._val_loss(torch.cat(preds))
 
         result = fit(
             stage=f"stage2/step{step + 1}/{name}",
@@ -302,8 +348,8 @@ class Trainer:
             stage="stage2/head",
             modules=[model.head],
             train_items=self.train.clips,
-            batch_loss=lambda idx: self._train_loss(model.head(base_train[idx]), self.train.target[idx]),
-            val_loss=lambda: self._loss(model.head(base_val), self.val.target).item(),
+            batch_loss=lambda idx: self._train_loss(model.head(base_train[idx]), idx),
+            val_loss=lambda: self._val_loss(model.head(base_val)),
             cfg=self.tcfg,
             rng=self.rng,
             log=self.log,
@@ -375,13 +421,16 @@ class Trainer:
                 torch.from_numpy(valid).to(self.device),
                 torch.from_numpy(sizes),
                 split.target,
+                # sample weights over their split's mean (see _weighted_loss), else all 1
+                split.weight / split.weight.mean().clamp_min(1e-12) if split.weight is not None
+                else torch.ones(len(split.target), device=self.device),
             )
 
         def window_loss(key, idx):
-            emb, rows, valid, sizes, target = data[key]
+            emb, rows, valid, sizes, target, weight = data[key]
             r, v = rows[idx], valid[idx]
             pred = context(emb[r], sizes[idx])
-            err = (pred - target[r]) ** 2 * v
+            err = (pred - target[r]) ** 2 * v * weight[r]
             return err.sum() / v.sum()  # eq. 3: mean over the L clips of each window and the batch
 
         n_val = len(data["val"][3])
@@ -510,6 +559,7 @@ def train_model(
     train_config: TrainConfig,
     log: TrainingLog | None = None,
     run: RunSettings | None = None,
+    sample_weights: np.ndarray | None = None,
 ) -> tuple[AffectModel, Trainer]:
-    trainer = Trainer(corpus, train_movies, model_config, train_config, log, run)
+    trainer = Trainer(corpus, train_movies, model_config, train_config, log, run, sample_weights)
     return trainer.run(), trainer

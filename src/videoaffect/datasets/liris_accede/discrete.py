@@ -103,6 +103,7 @@ EXTRACTOR = "liris-accede-tac2015/signed-log"
 SET_NAMES = {1: "learning", 2: "validation", 0: "test"}
 VALUE_COLUMNS = {"valence": "valenceValue", "arousal": "arousalValue"}
 CLASS_COLUMNS = {"valence": "valenceClass", "arousal": "arousalClass"}
+VARIANCE_COLUMNS = {"valence": "valenceVariance", "arousal": "arousalVariance"}
 # Internal-scale cut points that turn the class encoding (internal value = class in -1/0/1)
 # back into classes 0/1/2; pass them as ModelConfig.class_thresholds.
 CLASS_THRESHOLDS = (-1.0 / 3.0, 1.0 / 3.0)
@@ -302,6 +303,9 @@ class LirisDiscrete:
     features: dict[str, np.ndarray]  # modality -> (n, dim), signed-log compressed when `compressed`
     columns: dict[str, tuple[str, ...]]  # modality -> its feature column names
     compressed: bool = True
+    # task -> (n,) variance of the rating from ACCEDEranking.txt's regression (None when the
+    # file has no variance columns): how uncertain each excerpt's rating is.
+    variances: dict[str, np.ndarray] | None = None
     affect: dict[str, np.ndarray] | None = None  # task -> (n,) class -1/0/1 from ACCEDEaffect.txt
     affect_source: str | None = None  # file the classes came from, None when derived
     # name -> (valence, arousal) class of the extra MediaEval 2015 clips (MEDIAEVALaffect.txt)
@@ -316,7 +320,7 @@ class LirisDiscrete:
         if not root.is_dir():
             raise LirisError(f"{root} is not a folder; give the LIRIS-ACCEDE discrete root")
         ids, names, sets, sets_path = _read_sets(root)
-        values = _read_values(root, ids, names, sets_path)
+        values, variances = _read_values(root, ids, names, sets_path)
         features, columns = _read_features(root, ids, names, sets_path, signed_log_features)
         affect, affect_source = _read_affect(root, ids, names, sets_path)
         return cls(
@@ -328,6 +332,7 @@ class LirisDiscrete:
             features=features,
             columns=columns,
             compressed=signed_log_features,
+            variances=variances,
             affect=affect,
             affect_source=affect_source,
             mediaeval_classes=_read_mediaeval_affect(root),
@@ -371,6 +376,7 @@ class LirisDiscrete:
             values={k: v[rows] for k, v in self.values.items()},
             features={k: v[rows] for k, v in self.features.items()},
             columns=dict(self.columns),
+            variances=pick(self.variances),
             affect=pick(self.affect),
             videos={self.names[i]: self.videos[self.names[i]] for i in rows if self.names[i] in self.videos},
         )
@@ -603,7 +609,10 @@ def _read_sets(root: Path) -> tuple[np.ndarray, list[str], np.ndarray, Path]:
     return ids, names, set_values[order].astype(np.int64), sets_path
 
 
-def _read_values(root: Path, ids: np.ndarray, names: list[str], sets_path: Path) -> dict[str, np.ndarray]:
+def _read_values(
+    root: Path, ids: np.ndarray, names: list[str], sets_path: Path
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray] | None]:
+    """The 1-5 ratings, and their variances when the ranking file has both variance columns."""
     ranking = read_table(find_file(root, RANKING_FILE))
     rows = _row_order(ranking, ranking.ids(), ids, sets_path)
     _check_names(ranking, rows, names, sets_path)
@@ -618,7 +627,20 @@ def _read_values(root: Path, ids: np.ndarray, names: list[str], sets_path: Path)
                 "1-5 scale of LIRIS-ACCEDE ratings"
             )
         values[task] = v
-    return values
+    if not all(col in ranking.header for col in VARIANCE_COLUMNS.values()):
+        return values, None
+    variances = {}
+    for task, col in VARIANCE_COLUMNS.items():
+        v = ranking.numbers(ranking.column(col, f"{task} rating variance"))[rows]
+        bad = np.flatnonzero(~(v > 0))
+        if len(bad):
+            i = rows[bad[0]]
+            raise LirisError(
+                f"{ranking.path}, line {ranking.lines[i]}: {col} = {v[bad[0]]:g}; a rating variance must be "
+                "positive (use the official ACCEDEranking.txt)"
+            )
+        variances[task] = v
+    return values, variances
 
 
 def _read_features(root: Path, ids: np.ndarray, names: list[str], sets_path: Path, compress: bool):
