@@ -609,6 +609,15 @@ def _read_sets(root: Path) -> tuple[np.ndarray, list[str], np.ndarray, Path]:
     return ids, names, set_values[order].astype(np.int64), sets_path
 
 
+def _checked_column(table: _Table, rows: np.ndarray, col: str, purpose: str, ok, fix: str) -> np.ndarray:
+    """Column ``col`` in excerpt order; the first value failing ``ok`` is named with its line."""
+    v = table.numbers(table.column(col, purpose))[rows]
+    bad = np.flatnonzero(~ok(v))
+    if len(bad):
+        raise LirisError(f"{table.path}, line {table.lines[rows[bad[0]]]}: {col} = {v[bad[0]]:g}{fix}")
+    return v
+
+
 def _read_values(
     root: Path, ids: np.ndarray, names: list[str], sets_path: Path
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray] | None]:
@@ -616,30 +625,18 @@ def _read_values(
     ranking = read_table(find_file(root, RANKING_FILE))
     rows = _row_order(ranking, ranking.ids(), ids, sets_path)
     _check_names(ranking, rows, names, sets_path)
-    values = {}
-    for task, col in VALUE_COLUMNS.items():
-        v = ranking.numbers(ranking.column(col, f"{task} rating on 1-5"))[rows]
-        bad = np.flatnonzero((v < 1.0) | (v > 5.0))
-        if len(bad):
-            i = rows[bad[0]]
-            raise LirisError(
-                f"{ranking.path}, line {ranking.lines[i]}: {col} = {v[bad[0]]:g} lies outside the "
-                "1-5 scale of LIRIS-ACCEDE ratings"
-            )
-        values[task] = v
+    values = {
+        task: _checked_column(ranking, rows, col, f"{task} rating on 1-5", lambda v: (v >= 1.0) & (v <= 5.0),
+                              " lies outside the 1-5 scale of LIRIS-ACCEDE ratings")
+        for task, col in VALUE_COLUMNS.items()
+    }
     if not all(col in ranking.header for col in VARIANCE_COLUMNS.values()):
         return values, None
-    variances = {}
-    for task, col in VARIANCE_COLUMNS.items():
-        v = ranking.numbers(ranking.column(col, f"{task} rating variance"))[rows]
-        bad = np.flatnonzero(~(v > 0))
-        if len(bad):
-            i = rows[bad[0]]
-            raise LirisError(
-                f"{ranking.path}, line {ranking.lines[i]}: {col} = {v[bad[0]]:g}; a rating variance must be "
-                "positive (use the official ACCEDEranking.txt)"
-            )
-        variances[task] = v
+    variances = {
+        task: _checked_column(ranking, rows, col, f"{task} rating variance", lambda v: v > 0,
+                              "; a rating variance must be positive (use the official ACCEDEranking.txt)")
+        for task, col in VARIANCE_COLUMNS.items()
+    }
     return values, variances
 
 
