@@ -14,6 +14,7 @@ from helpers import SHARED
 from videoaffect.cli.benchmark import register
 from videoaffect.core.vocabulary import TASKS
 from videoaffect.datasets.clips import ClipTable
+from videoaffect.datasets.corpus import ClassLabels, CorpusError
 from videoaffect.datasets.liris_accede.discrete import (
     CLASS_THRESHOLDS,
     MODALITY_COLUMNS,
@@ -24,6 +25,7 @@ from videoaffect.datasets.liris_accede.discrete import (
 )
 from videoaffect.models.affect_model import clip_classes
 from videoaffect.models.config import ModelConfig
+from videoaffect.reproduction.common import ReproductionError
 from videoaffect.reproduction.liris_benchmark import (
     FAST_SIZES,
     _predict_neural,
@@ -31,6 +33,7 @@ from videoaffect.reproduction.liris_benchmark import (
     rank_gauss,
     run_liris_benchmark,
 )
+from videoaffect.reproduction.plan import ExperimentPlan
 from videoaffect.reproduction.references import ReferenceError, fit_reference, tuning_split
 
 LIRIS = SHARED / "data" / "liris-accede-discrete"
@@ -278,8 +281,8 @@ def test_derived_classes_are_training_tertiles(tmp_path):
 def test_class_cuts_classify_the_value_corpus(tmp_path):
     w = make_root(tmp_path, sets=(1,) * 30 + (2,) * 10, seed=4)
     d = LirisDiscrete.load(w["root"])
-    corpus, info, class_corpus = liris_reproduction_input(w["root"])
-    assert class_corpus is None  # no ACCEDEaffect.txt: classes are cut from the values
+    corpus, info, official = liris_reproduction_input(w["root"])
+    assert official is None  # no ACCEDEaffect.txt: classes are cut from the values
     assert (info["train_split"], info["test_split"]) == (["learning"], ["validation"])
     assert info["model_overrides"] == {"clip_seconds": 1, "context": "none"}
     assert sum(corpus.seconds(i) for i in range(corpus.n_movies)) == 40
@@ -288,19 +291,9 @@ def test_class_cuts_classify_the_value_corpus(tmp_path):
         cfg = ModelConfig(modalities=tuple(corpus.specs.values()), task=task, output="classification",
                           clip_seconds=1, context="none", **info["classification_by_task"][task])
         np.testing.assert_array_equal(clip_classes(targets.targets(corpus, task), cfg), d.classes(task) + 1)
-    # With official classes made by thresholding the ratings, the cut points recover them.
-    root = w["root"]
-    v = d.values["valence"]
-    official = np.where(v < 2.8, -1, np.where(v < 3.3, 0, 1))
-    _write(root / "ACCEDEaffect.txt", ["id", "name", "valenceClass", "arousalClass"],
-           [[w["ids"][i], w["names"][i], official[i], 0] for i in range(40)])
-    d2 = LirisDiscrete.load(root)
-    lo, hi = d2.class_cuts("valence")
-    derived = np.searchsorted([lo, hi], v, side="right") - 1
-    assert np.mean(derived[:30] == official[:30]) >= 0.9
 
 
-def test_official_classes_train_and_evaluate_the_classification_variant(tmp_path):
+def test_official_classes_train_and_evaluate_the_classification_variant(tmp_path, capsys):
     """With ACCEDEaffect.txt under the root, table 5's models learn and are scored on its classes.
 
     The planted official classes follow the audio column ``flatness`` (tertiles), while the 1-5
@@ -316,16 +309,27 @@ def test_official_classes_train_and_evaluate_the_classification_variant(tmp_path
     official = np.searchsorted([lo, hi], flatness, side="right") - 1
     _write(w["root"] / "ACCEDEaffect.txt", ["id", "name", "valenceClass", "arousalClass"],
            [[w["ids"][i], w["names"][i], official[i], -official[i]] for i in range(n_train + n_eval)])
-    corpus, info, class_corpus = liris_reproduction_input(w["root"])
-    assert class_corpus is not None and class_corpus.movie_ids == corpus.movie_ids
-    np.testing.assert_array_equal(class_corpus.labels["valence"], official.astype(np.float32))
-    np.testing.assert_array_equal(class_corpus.labels["arousal"], -official.astype(np.float32))
-    assert all(info["classification_by_task"][t]["class_thresholds"] == list(CLASS_THRESHOLDS) for t in TASKS)
-    assert "ACCEDEaffect.txt" in info["class_source"]
+    corpus, info, labels = liris_reproduction_input(w["root"])
+    assert labels is not None
+    np.testing.assert_array_equal(labels.labels["valence"], official.astype(np.float32))
+    np.testing.assert_array_equal(labels.labels["arousal"], -official.astype(np.float32))
+    assert labels.classification == {"num_classes": 3, "class_thresholds": list(CLASS_THRESHOLDS)}
+    assert "ACCEDEaffect.txt" in labels.source
+    # the info's cut points stay the ones for the ratings (tertiles), never the classes' +-1/3
+    lo, hi = np.quantile(w["valence"][:n_train], [1 / 3, 2 / 3])
+    np.testing.assert_allclose(info["classification_by_task"]["valence"]["class_thresholds"],
+                               [(lo - 3) / 2, (hi - 3) / 2], rtol=1e-6)  # float32 scale mapping
+    with pytest.raises(ReproductionError, match="not both"):
+        ExperimentPlan.build(corpus, tables=("5",), classification={"by_task": info["classification_by_task"]},
+                             class_labels=labels)
+    with pytest.raises(CorpusError, match="one value per second"):
+        ExperimentPlan.build(corpus, tables=("5",), class_labels=ClassLabels(
+            {t: v[:-1] for t, v in labels.labels.items()}, labels.classification, labels.source))
     # the regression labels stay the ratings
     np.testing.assert_allclose(corpus.labels["valence"], (w["valence"] - 3.0) / 2.0, rtol=1e-6)
 
     out = tmp_path / "out"
+    capsys.readouterr()
     assert main(["-q", "reproduce", "--dataset", str(w["root"]), "--out", str(out), "--tables", "5", "--fast",
                  "--seeds", "0", "--no-figures", "--train-option", "max_epochs=40", "--train-option", "patience=8",
                  "--model-option", "hidden_size=32", "--model-option", "head_hidden=32"]) == 0
@@ -335,14 +339,23 @@ def test_official_classes_train_and_evaluate_the_classification_variant(tmp_path
         assert record["fingerprint_inputs"]["class_labels"]  # the official labels are part of the run's identity
         assert record["metrics"]["accuracy"] > 0.8, record["metrics"]  # chance is 1/3
     md = (out / "table5.md").read_text()
-    assert "official MediaEval 2015 classes (ACCEDEaffect.txt)" in md and "(paper)" not in md
+    assert "Classes: the official MediaEval 2015 classes of ACCEDEaffect.txt" in md and "(paper)" not in md
+    assert "ACCEDEaffect.txt" in json.loads((out / "config.json").read_text())["dataset"]["class_source"]
+
+    # Changed official classes: the finished runs no longer match, and resuming says so.
+    _edit(w["root"] / "ACCEDEaffect.txt", 2, "valenceClass", str(1 if official[0] != 1 else 0))
+    assert main(["-q", "reproduce", "--dataset", str(w["root"]), "--out", str(out), "--tables", "5", "--fast",
+                 "--seeds", "0", "--no-figures", "--train-option", "max_epochs=40", "--train-option", "patience=8",
+                 "--model-option", "hidden_size=32", "--model-option", "head_hidden=32"]) != 0
+    assert "class_labels" in capsys.readouterr().err
 
     # Given cut points on the ratings replace the official classes: the flatness classes are lost.
     out2 = tmp_path / "out2"
     assert main(["-q", "reproduce", "--dataset", str(w["root"]), "--out", str(out2), "--tables", "5", "--fast",
                  "--seeds", "0", "--no-figures", "--classification=-0.2,0.2", "--train-option", "max_epochs=5"]) == 0
     md2 = (out2 / "table5.md").read_text()
-    assert "not the official MediaEval 2015 classes" in md2
+    assert "the labels cut at [-0.2, 0.2]" in md2 and "not the official MediaEval 2015 classes" in md2
+    assert "--classification" in json.loads((out2 / "config.json").read_text())["dataset"]["class_source"]
     assert "class_labels" not in json.loads((out2 / "runs" / "t5-valence-final-s0.json").read_text())["fingerprint_inputs"]
 
 

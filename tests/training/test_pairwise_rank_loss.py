@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import videoaffect.training.pipeline as pipeline
-from helpers import fast_train_config, small_model_config
+from helpers import fast_train_config, per_second_ridge, small_model_config
 from videoaffect.core.errors import ConfigError
 from videoaffect.evaluation.evaluate import evaluate_model
 from videoaffect.models.config import TrainConfig
@@ -69,4 +69,5 @@ def test_progressive_training_with_the_ranking_term_learns(tiny_corpus):
     model, _ = train_model(tiny_corpus, tiny_corpus.movies_in_split("train"), cfg,
                            fast_train_config(pairwise_rank_weight=0.5))
     scores = evaluate_model(model, tiny_corpus, tiny_corpus.movies_in_split("test"))
-    assert scores["final"]["per_second"]["pearson"] > 0.8  # the float32 learning test's bar
+    # the bar of the plain learning test: ahead of a per-second ridge regression
+    assert scores["final"]["per_second"]["pearson"] > per_second_ridge(tiny_corpus)[0]

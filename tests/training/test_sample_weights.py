@@ -15,11 +15,10 @@ def test_training_and_validation_losses_weigh_their_clips(tiny_corpus, monkeypat
     weights = np.random.default_rng(0).uniform(0.1, 3.0, size=tiny_corpus.total_seconds)
     trainer = Trainer(tiny_corpus, tiny_corpus.movies_in_split("train"), small_model_config(tiny_corpus),
                       fast_train_config(max_epochs=1), sample_weights=weights)
-    # a clip weighs the mean of its seconds' weights
+    # a clip weighs the mean of its seconds' weights, over the mean of the split's clips
     table = trainer.train.table
-    k = 3
-    expected_w = weights[table.start[k] : table.start[k] + table.length[k]].mean()
-    assert float(trainer.train.weight[k]) == pytest.approx(expected_w, rel=1e-6)
+    raw = np.array([weights[a : a + n].mean() for a, n in zip(table.start, table.length)])
+    np.testing.assert_allclose(trainer.train.weight.numpy(), raw / raw.mean(), rtol=1e-5)
 
     model = trainer.new_intra(["audio"])
     seen = {}
@@ -44,6 +43,22 @@ def test_training_and_validation_losses_weigh_their_clips(tiny_corpus, monkeypat
     batch, val = seen["probe"]
     assert batch == pytest.approx(expected, rel=1e-5) and abs(expected - plain) > 1e-4  # the weights count
     assert val == pytest.approx(expected_val, rel=1e-5)  # early stopping weighs the validation clips alike
+
+
+def test_classification_weighs_its_cross_entropy(tiny_corpus):
+    weights = np.random.default_rng(1).uniform(0.1, 3.0, size=tiny_corpus.total_seconds)
+    cfg = small_model_config(tiny_corpus, output="classification", num_classes=3)
+    trainer = Trainer(tiny_corpus, tiny_corpus.movies_in_split("train"), cfg, fast_train_config(max_epochs=1),
+                      sample_weights=weights)
+    model = trainer.new_intra(["audio"])
+    idx = np.arange(16)
+    with torch.no_grad():
+        logits = model(trainer.train.loader.batch(idx, ["audio"]))
+        each = torch.nn.functional.cross_entropy(logits, trainer.train.target[idx], reduction="none")
+        expected = float((trainer.train.weight[idx] * each).mean())
+        assert float(trainer._train_loss(logits, idx)) == pytest.approx(expected, rel=1e-6)
+        assert abs(expected - float(each.mean())) > 1e-4
+    assert float(trainer.train.weight.mean()) == pytest.approx(1.0, rel=1e-6)  # normalised per split
 
 
 def test_bad_weights_are_refused(tiny_corpus):

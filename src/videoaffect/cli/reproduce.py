@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Sequence
@@ -79,17 +80,22 @@ def _run_locked(args: argparse.Namespace, seeds: list[int]) -> int:
         **_parse_options(args.train_option, "train-option"),
     }
     classification = info.classification
-    class_corpus = loaded.class_corpus
-    if classification is None and info.classification_by_task:
+    class_labels = loaded.class_labels
+    if class_labels is not None:
+        # the data set's own classes, with their own cut points, replace cut labels
+        classification = None
+        info = dataclasses.replace(info, class_source=class_labels.source)
+    elif classification is None and info.classification_by_task:
         classification = {"by_task": info.classification_by_task}
     if args.classification is not None:
-        # the user's cut points apply to the labels, so a data set's official classes step aside
-        class_corpus = None
+        # the user's cut points apply to the labels, so a data set's own classes step aside
+        class_labels = None
         try:
             cuts = [float(x) for x in _parse_csv(args.classification)]
         except ValueError:
             raise ConfigError(f"--classification {args.classification!r}: give comma-separated numbers") from None
         classification = {"num_classes": len(cuts) + 1, "class_thresholds": cuts}
+        info = dataclasses.replace(info, class_source=f"the labels cut at {cuts} (--classification)")
     modality_map = {**info.modality_map, **parse_modality_map(args.modality_map)}
 
     def say(msg: str) -> None:
@@ -106,7 +112,7 @@ def _run_locked(args: argparse.Namespace, seeds: list[int]) -> int:
         train_split=_parse_csv(args.train_split) or info.train_split,
         test_split=_parse_csv(args.test_split) or info.test_split,
         classification=classification,
-        class_corpus=class_corpus,
+        class_labels=class_labels,
         progress=say if getattr(args, "verbosity", 0) >= 0 else None,
         figures=not args.no_figures,
         embedding=args.embedding,

@@ -29,6 +29,28 @@ class CorpusError(DataError):
     """Bad input data: the message names the movie/file and says how to fix it."""
 
 
+@dataclass(frozen=True, eq=False)
+class ClassLabels:
+    """A data set's own class labels (e.g. LIRIS-ACCEDE's official MediaEval 2015 classes) for
+    the classification variant: one value per corpus second on the internal scale, with the
+    ModelConfig fields that cut exactly these values into the classes.  The two travel together
+    so that the cut points can never be applied to other labels."""
+
+    labels: dict[str, np.ndarray]  # task -> (corpus seconds,) internal-scale class encoding
+    classification: dict  # ModelConfig fields, e.g. {"num_classes": 3, "class_thresholds": [...]}
+    source: str  # where the classes come from, for tables and config.json
+
+    def digest(self) -> str:
+        """sha256 (16 hex) of the labels, for run fingerprints."""
+        import hashlib
+
+        h = hashlib.sha256()
+        for task in sorted(self.labels):
+            h.update(task.encode())
+            h.update(np.ascontiguousarray(self.labels[task], dtype=np.float32).tobytes())
+        return h.hexdigest()[:16]
+
+
 @dataclass
 class Movie:
     """One movie given by a user: arrays per modality, optional masks, per-second labels.

@@ -24,7 +24,7 @@ from typing import Any
 
 from videoaffect.core.device import resolve_device
 from videoaffect.core.errors import ConfigError
-from videoaffect.datasets.corpus import Corpus, CorpusError
+from videoaffect.datasets.corpus import ClassLabels, Corpus, CorpusError
 
 Split = str | tuple[str, ...]
 
@@ -95,9 +95,9 @@ class ExtractionRequest:
 class LoadedDataset:
     corpus: Corpus
     info: DatasetInfo
-    # The same movies labelled with a data set's official classes (internal scale), for the
-    # classification variant; None when classes are cut from the corpus's own labels.
-    class_corpus: Corpus | None = None
+    # A data set's official class labels with their own cut points, for the classification
+    # variant; None when classes are cut from the corpus's own labels.
+    class_labels: ClassLabels | None = None
 
 
 def load_source(
@@ -218,7 +218,7 @@ def load_dataset(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
 def _liris(root: Path) -> LoadedDataset:
     from videoaffect.datasets.liris_accede.discrete import liris_reproduction_input
 
-    corpus, described, class_corpus = liris_reproduction_input(root)
+    corpus, described, class_labels = liris_reproduction_input(root)
     features = _provided(f"TAC2015 features distributed with LIRIS-ACCEDE at {root}")
     info = DatasetInfo.from_mapping({**described, "root": str(root), "features": features})
-    return LoadedDataset(corpus, info, class_corpus)
+    return LoadedDataset(corpus, info, class_labels)

@@ -223,7 +223,8 @@ class TrainConfig:
     # matter more than their distance: a RankNet term (logistic loss on the predicted difference
     # of every pair of training clips in a batch whose targets differ, temperature 0.1 on the
     # [-1, 1] scale) is added to the batch MSE of the intra-clip stages.  Validation and early
-    # stopping stay on the MSE; the inter-clip stage and classification are unaffected.
+    # stopping stay on the MSE; the inter-clip stage and classification are unaffected; sample
+    # weights (train_model's sample_weights) weigh the MSE, not this term.
     pairwise_rank_weight: float = _field(0.0, "weight of a pairwise ranking term added to the training MSE "
                                          "(0 = the paper's loss)")
     val_fraction: float = _field(0.2, "fraction of the training movies held out for validation")

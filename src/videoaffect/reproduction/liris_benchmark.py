@@ -79,13 +79,10 @@ class NeuralSizes:
     batch_size: int = 64
     lr: float = 1e-3
     weight_decay: float = 1e-3
-    # The pairwise ranking term (TrainConfig.pairwise_rank_weight) per task: off.  Inside set 1
-    # (second round of the ablation) weight 1 raised valence r from 0.135 to 0.173 and lowered
-    # its MSE, but on set 2 it fell from 0.176 to 0.081 (MSE 0.375 -> 0.411), so it was not kept:
-    # a decision that looked at set 2, stated in BENCHMARKS.md.  On arousal every weight tried
-    # lowered r inside set 1.
-    valence_rank_weight: float = 0.0
-    arousal_rank_weight: float = 0.0
+    # No pairwise ranking term (TrainConfig.pairwise_rank_weight): inside set 1 (second round of
+    # the ablation) weight 1 raised valence r from 0.135 to 0.173 and lowered its MSE, but on set
+    # 2 it fell from 0.176 to 0.081 (MSE 0.375 -> 0.411), so it was not kept: a decision that
+    # looked at set 2, stated in BENCHMARKS.md.  On arousal every weight tried lowered r.
     max_epochs: int = 60
     patience: int = 6
     # Networks this small run fastest on one CPU thread (and do not fight other processes).
@@ -114,7 +111,6 @@ def neural_configs(corpus: Corpus, task: Task, method: Method, seed: int, sizes:
         batch_size=sizes.batch_size,
         lr=sizes.lr,
         weight_decay=sizes.weight_decay,
-        pairwise_rank_weight=sizes.valence_rank_weight if task == "valence" else sizes.arousal_rank_weight,
         max_epochs=sizes.max_epochs,
         patience=sizes.patience,
         # The fine-tune cap that speeds up MediaEval-sized training (0.3.1) is not applied here:
@@ -139,6 +135,8 @@ def _predict_neural(corpus, train_movies, eval_movies, task, method, seed, sizes
     seed, seed + 1000, ... (the first is the single model of that seed)."""
     overrides = overrides or {}
     members = int(overrides.get("ensemble", 1))
+    if members < 1:
+        raise ValueError(f"ensemble must be at least 1 model, got {members}")
     finals = []
     for member in range(members):
         model_cfg, train_cfg = neural_configs(corpus, task, method, seed + 1000 * member, sizes, device,
@@ -263,7 +261,9 @@ def run_liris_benchmark(
         "tasks": list(tasks),
         "neural_sizes": sizes.__dict__,
         "features": {m: list(c) for m, c in data.columns.items()},
-        "feature_transform": "signed log, clipped to the training sets' range, standardised by each model",
+        "feature_transform": "signed log, clipped to the training sets' range, "
+        + ("mapped to normal scores by the training CDF (neural methods), " if transform == "rank-gauss" else "")
+        + "standardised by each model",
         "mse_scale": "mse: LIRIS-ACCEDE 1-5 ratings; mse_internal: [-1, 1]",
     }
     rows: list[dict] = []

@@ -7,14 +7,11 @@ table 3, table 2 and table 4.  What each table asks for lives in ``tables/``."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import fields, replace
 
-import numpy as np
-
 from videoaffect.core.vocabulary import TASKS
-from videoaffect.datasets.corpus import Corpus
+from videoaffect.datasets.corpus import ClassLabels, Corpus
 from videoaffect.models.config import ModelConfig, TrainConfig
 from videoaffect.reproduction import paper_results as paper
 from videoaffect.reproduction.common import ReproductionError, jsonable
@@ -49,12 +46,14 @@ class ExperimentPlan:
         model_overrides: dict,
         train_overrides: dict,
         classification: dict | None,
-        class_corpus: Corpus | None = None,
+        class_labels: ClassLabels | None = None,
     ) -> None:
         self.corpus = corpus
-        # The corpus's movies labelled with a data set's official classes: the classification
-        # variant trains and is evaluated on it (None: classes are cut from ``corpus``'s labels).
-        self.class_corpus = class_corpus
+        # A data set's official classes: the classification variant trains and is evaluated on
+        # ``class_corpus``, the corpus (same arrays) relabelled with them, cut by their own
+        # thresholds (None: classes are cut from ``corpus``'s labels).
+        self.class_labels = class_labels
+        self.class_corpus = corpus.relabelled(class_labels.labels) if class_labels is not None else None
         self.seeds = tuple(int(s) for s in seeds)
         self.tables = tuple(tables)
         self.modality_map = modality_map
@@ -77,8 +76,16 @@ class ExperimentPlan:
         model_overrides: Mapping | None = None,
         train_overrides: Mapping | None = None,
         classification: Mapping | None = None,
-        class_corpus: Corpus | None = None,
+        class_labels: ClassLabels | None = None,
     ) -> ExperimentPlan:
+        """``classification``: ModelConfig fields of the classification variant, cutting the
+        corpus's labels; ``class_labels``: a data set's own classes with their cut points
+        instead (give at most one of the two)."""
+        if classification is not None and class_labels is not None:
+            raise ReproductionError("give either classification cut points for the labels or the data set's "
+                                    "class labels, not both")
+        if class_labels is not None:
+            classification = class_labels.classification
         seeds = tuple(int(s) for s in seeds)
         if not seeds or len(set(seeds)) != len(seeds):
             raise ReproductionError(f"seeds must be distinct and at least one, got {list(seeds)}")
@@ -90,11 +97,8 @@ class ExperimentPlan:
             raise ReproductionError(f"unknown tables {bad}; choose among {list(ALL_TABLES)}")
         tables = tuple(t for t in ALL_TABLES if t in tables)
         mmap = resolve_modality_map(corpus.specs, modality_map)
-        if class_corpus is not None and (class_corpus.movie_ids != corpus.movie_ids
-                                         or not np.array_equal(class_corpus.offsets, corpus.offsets)):
-            raise ReproductionError("the class corpus must hold the same movies and seconds as the corpus")
         plan = cls(corpus, seeds, tables, mmap, dict(model_overrides or {}), dict(train_overrides or {}),
-                   dict(classification) if classification is not None else None, class_corpus)
+                   dict(classification) if classification is not None else None, class_labels)
         plan._check_overrides()
         for t in tables:
             plan.table_specs[t] = TABLES[t].build(plan)
@@ -128,13 +132,8 @@ class ExperimentPlan:
         return self.corpus
 
     def class_labels_digest(self) -> str | None:
-        """sha256 (16 hex) of the official class labels, None when classes are cut from the labels."""
-        if self.class_corpus is None:
-            return None
-        h = hashlib.sha256()
-        for task in TASKS:
-            h.update(np.ascontiguousarray(self.class_corpus.labels[task], dtype=np.float32).tobytes())
-        return h.hexdigest()[:16]
+        """Digest of the data set's class labels, None when classes are cut from the labels."""
+        return self.class_labels.digest() if self.class_labels is not None else None
 
     def model_config(self, task: str, modalities: Sequence[str], output: str = "regression") -> ModelConfig:
         """The model config of ``task`` on corpus ``modalities``, with the user's overrides."""
@@ -228,7 +227,8 @@ class ExperimentPlan:
             "model_overrides": jsonable(self.model_overrides),
             "train_overrides": jsonable(self.train_overrides),
             "classification": jsonable(self.classification),
-            "class_labels": self.class_labels_digest(),
+            "class_labels": None if self.class_labels is None else {
+                "source": self.class_labels.source, "sha256_16": self.class_labels.digest()},
             "base_model_config": {t: self.model_config(t, ()).to_dict() for t in TASKS},
             "trainings": {
                 k: {

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from videoaffect.core.files import atomic_write_text
 from videoaffect.core.locks import OutputLock
-from videoaffect.datasets.corpus import Corpus
+from videoaffect.datasets.corpus import ClassLabels, Corpus
 from videoaffect.datasets.loading import DatasetInfo
 from videoaffect.models.config import RunSettings
 from videoaffect.reproduction import paper_results as paper
@@ -87,7 +87,7 @@ def run_reproduction(
     train_split: str | Sequence[str] = "train",
     test_split: str | Sequence[str] = "test",
     classification: Mapping | None = None,
-    class_corpus: Corpus | None = None,
+    class_labels: ClassLabels | None = None,
     progress: Progress | None = None,
     figures: bool = True,
     embedding: str = "auto",
@@ -101,10 +101,10 @@ def run_reproduction(
     ``context_clips`` / ``ema_beta`` of the final models...).  ``train_overrides``: TrainConfig
     fields (epochs, device...).  ``tables``: default 1-4, plus 5 when ``classification`` (ModelConfig
     fields of the classification variant, e.g. ``{"num_classes": 3, "class_thresholds": [...]}``)
-    is given.  ``class_corpus``: the same movies labelled with a data set's official classes
-    (``LoadedDataset.class_corpus``); the classification variant then trains and is evaluated on
-    them instead of on classes cut from ``corpus``'s labels.  ``modality_map``: paper modality ->
-    corpus modality (see ``resolve_modality_map``).
+    is given.  ``class_labels``: a data set's official classes with their cut points
+    (``LoadedDataset.class_labels``), instead of ``classification``: the variant then trains and
+    is evaluated on them.  ``modality_map``: paper modality -> corpus modality (see
+    ``resolve_modality_map``).
 
     Raises ``BusyError`` when another live process is writing ``out_dir``.
     """
@@ -120,7 +120,7 @@ def run_reproduction(
         model_overrides=model_overrides,
         train_overrides=train_overrides,
         classification=classification,
-        class_corpus=class_corpus,
+        class_labels=class_labels,
     )
     train_movies, test_movies = split_movies(corpus, train_split), split_movies(corpus, test_split)
     _check_splits(corpus, plan, train_split, test_split, train_movies, test_movies)

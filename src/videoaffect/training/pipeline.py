@@ -51,14 +51,14 @@ RANK_TEMPERATURE = 0.1  # on the [-1, 1] label scale: a 0.1 predicted gap is a c
 
 def pairwise_rank_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """RankNet loss over every pair of a batch whose targets differ: mean of
-    log(1 + exp(-sign(t_i - t_j) (p_i - p_j) / T)).  Zero-weight (0) when no pair differs."""
+    log(1 + exp(-sign(t_i - t_j) (p_i - p_j) / T)); 0 when no pair differs.  Unweighted: sample
+    weights weigh the MSE term only."""
     p, t = pred.float().reshape(-1), target.float().reshape(-1)
     order = torch.sign(t[:, None] - t[None, :])
-    pairs = order != 0
-    if not bool(pairs.any()):
-        return p.sum() * 0.0
+    pairs = (order != 0).float()
     margin = order * (p[:, None] - p[None, :]) / RANK_TEMPERATURE
-    return F.softplus(-margin[pairs]).mean()
+    # masked sum instead of indexing: no host synchronisation on a GPU
+    return (F.softplus(-margin) * pairs).sum() / pairs.sum().clamp_min(1.0)
 
 
 def _checked_weights(weights: np.ndarray | None, corpus: Corpus) -> np.ndarray | None:
@@ -90,7 +90,7 @@ class _Split:
     loader: ClipLoader
     target: torch.Tensor  # regression: (N,) float; classification: (N,) long
     clips: np.ndarray
-    weight: torch.Tensor | None = None  # (N,) clip weights of the training loss, None: all equal
+    weight: torch.Tensor | None = None  # (N,) clip weights of the losses, mean 1; None: all equal
 
 
 class Trainer:
@@ -164,7 +164,9 @@ class Trainer:
         if self.sample_weights is not None:
             cum = np.concatenate([[0.0], np.cumsum(self.sample_weights, dtype=np.float64)])
             clip_weight = (cum[table.start + table.length] - cum[table.start]) / table.length
-            weight = torch.from_numpy(clip_weight.astype(np.float32)).to(self.device)
+            # over the split's mean: a batch of low-weight clips then counts less than others,
+            # which normalising by the batch's own sum would undo
+            weight = torch.from_numpy((clip_weight / max(clip_weight.mean(), 1e-12)).astype(np.float32)).to(self.device)
         return _Split(table, loader, target, np.arange(len(table)), weight)
 
     def _loss(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -175,9 +177,8 @@ class Trainer:
 
     def _weighted_loss(self, pred: torch.Tensor, target: torch.Tensor, split: _Split,
                        idx=None) -> torch.Tensor:
-        """Eq. 1 over clips ``idx`` of ``split`` (all when None), each clip weighted by its sample
-        weight over the split's mean weight.  Normalising by the split's mean, not the batch's
-        sum, keeps a batch of low-weight clips from counting as much as any other batch."""
+        """Eq. 1 over clips ``idx`` of ``split`` (all when None), each clip weighted by its
+        (mean-normalised) sample weight."""
         if split.weight is None:
             return self._loss(pred, target)
         if self.classification:
@@ -185,7 +186,7 @@ class Trainer:
         else:
             each = (pred.float() - target) ** 2
         weight = split.weight if idx is None else split.weight[idx]
-        return (weight * each).mean() / split.weight.mean().clamp_min(1e-12)
+        return (weight * each).mean()
 
     def _val_loss(self, pred: torch.Tensor) -> float:
         """The validation loss of early stopping: eq. 1, weighted like the training loss (a
@@ -421,9 +422,7 @@ class Trainer:
                 torch.from_numpy(valid).to(self.device),
                 torch.from_numpy(sizes),
                 split.target,
-                # sample weights over their split's mean (see _weighted_loss), else all 1
-                split.weight / split.weight.mean().clamp_min(1e-12) if split.weight is not None
-                else torch.ones(len(split.target), device=self.device),
+                split.weight if split.weight is not None else torch.ones(len(split.target), device=self.device),
             )
 
         def window_loss(key, idx):

@@ -62,7 +62,7 @@ import numpy as np
 from videoaffect.core.labels import LabelScale
 from videoaffect.core.modality import ModalitySpec
 from videoaffect.core.vocabulary import TASKS
-from videoaffect.datasets.corpus import Corpus, CorpusError
+from videoaffect.datasets.corpus import ClassLabels, Corpus, CorpusError
 
 RANKING_FILE = "ACCEDEranking.txt"
 SETS_FILE = "ACCEDEsets.txt"
@@ -444,21 +444,6 @@ class LirisDiscrete:
         lo, hi = np.quantile(self.values[task][rows], [1.0 / 3.0, 2.0 / 3.0])
         return float(lo), float(hi)
 
-    def class_cuts(self, task: str, train_sets: Iterable[int] | None = None) -> tuple[float, float]:
-        """Two cut points on the 1-5 scale that turn ratings into the 3 classes, from the
-        training excerpts: the tertiles when classes are derived; with ACCEDEaffect.txt, the
-        rating quantiles at its class shares (its classes were made from the ratings, so this
-        approximates the organisers' thresholds).  Pass them, mapped to the internal scale, as
-        ``class_thresholds`` to classify a corpus that carries the 1-5 values."""
-        _check_task(task)
-        sets = tuple(train_sets) if train_sets is not None else self.protocol().train_sets
-        if self.affect is None:
-            return self.tertiles(task, sets)
-        rows = self.indices(sets)
-        share = np.cumsum(np.bincount(self.affect[task][rows] + 1, minlength=3))[:2] / len(rows)
-        lo, hi = np.quantile(self.values[task][rows], share)
-        return float(lo), float(hi)
-
     def classes(self, task: str, train_sets: Iterable[int] | None = None) -> np.ndarray:
         """(n,) class -1/0/1 per excerpt: ACCEDEaffect.txt when present, else the 1-5 score cut
         at the tertiles of ``train_sets`` (default: the protocol's training sets); a score equal
@@ -546,42 +531,42 @@ def _id_blocks(sets: np.ndarray, block_size: int) -> np.ndarray:
     return np.asarray(bounds, dtype=np.int64)
 
 
-def liris_reproduction_input(root: str | Path) -> tuple[Corpus, dict, Corpus | None]:
-    """Corpus, dataset info and class corpus for ``videoaffect reproduce --dataset ROOT`` (see
-    ``DatasetInfo``): the 1-5 values, excerpts grouped into id-block "films" (validation carved
-    by film proxy), features clipped to the training sets' range, one clip per excerpt.
+def liris_reproduction_input(root: str | Path) -> tuple[Corpus, dict, ClassLabels | None]:
+    """Corpus, dataset info and official classes for ``videoaffect reproduce --dataset ROOT``
+    (see ``DatasetInfo``): the 1-5 values, excerpts grouped into id-block "films" (validation
+    carved by film proxy), features clipped to the training sets' range, one clip per excerpt.
 
-    Classes (the classification variant, table 5).  With ``ACCEDEaffect.txt`` under ROOT the
-    third item is the same corpus labelled with the official classes (encoded as internal
-    -1/0/1, cut by ``CLASS_THRESHOLDS``): the variant trains and is evaluated on them.  Without
-    it the third item is None and ``classification_by_task`` holds per-task thresholds on the
-    internal scale that turn the values into classes at the training tertiles (one corpus
-    cannot carry classes that need different cut points for valence and arousal under a single
-    ``class_thresholds``)."""
+    Classes (the classification variant, table 5).  ``classification_by_task`` holds per-task
+    thresholds on the internal scale that cut the values into classes at the training tertiles
+    (one corpus cannot carry classes that need different cut points for valence and arousal under
+    a single ``class_thresholds``).  With ``ACCEDEaffect.txt`` under ROOT the third item holds its
+    official classes (encoded as internal -1/0/1) with their own cut points
+    (``CLASS_THRESHOLDS``): ``reproduce`` then trains and evaluates the variant on them."""
     data = LirisDiscrete.load(root)
     protocol = data.protocol()
     corpus = data.to_corpus(clip_to_sets=protocol.train_sets, group="id-blocks")
     scale = corpus.label_scale
-    class_corpus = None
+    official = None
     if data.affect is not None:
-        official = data.to_corpus(labels="classes", group="id-blocks")
-        class_corpus = corpus.relabelled(official.labels)
-        cuts = {task: list(CLASS_THRESHOLDS) for task in TASKS}
-        class_source = f"the official MediaEval 2015 classes of {data.affect_source}"
-    else:
-        cuts = {task: [float(v) for v in scale.to_internal(data.class_cuts(task, protocol.train_sets))]
-                for task in TASKS}
-        class_source = data.class_source
+        official = ClassLabels(
+            {task: data.classes(task).astype(np.float32) for task in TASKS},
+            {"num_classes": 3, "class_thresholds": list(CLASS_THRESHOLDS)},
+            f"the official MediaEval 2015 classes of {data.affect_source}",
+        )
     info = {
         "name": f"LIRIS-ACCEDE discrete at {Path(root).name} (TAC2015 features, {protocol.name} protocol)",
         "train_split": [SET_NAMES[s] for s in protocol.train_sets],
         "test_split": [SET_NAMES[s] for s in protocol.eval_sets],
         "model_overrides": {"clip_seconds": 1, "context": "none"},
         "modality_map": {"action": "motion", "expression": None},
-        "classification_by_task": {task: {"num_classes": 3, "class_thresholds": cuts[task]} for task in TASKS},
-        "class_source": class_source,
+        "classification_by_task": {
+            task: {"num_classes": 3,
+                   "class_thresholds": [float(v) for v in scale.to_internal(data.tertiles(task, protocol.train_sets))]}
+            for task in TASKS
+        },
+        "class_source": "tertiles of the training excerpts' 1-5 ratings",
     }
-    return corpus, info, class_corpus
+    return corpus, info, official
 
 
 def _check_task(task: str) -> None:
