@@ -99,8 +99,10 @@ def test_predict_unseen_videos_writes_four_agreeing_files_that_follow_the_labels
         assert f"{top // 60}:{top % 60:02d}" in html
     for task in ("valence", "arousal"):
         r = np.corrcoef(np.concatenate(pred_all[task]), np.concatenate(truth_all[task]))[0, 1]
-        # reached here (2 unseen films, seed 5): valence r 0.968, arousal r 0.863
-        assert r > 0.8, (task, r)
+        # Chance is 0.  Over training seeds 0-3 (data seed 5, 2 unseen films) valence reached r
+        # 0.965-0.975 and arousal 0.776-0.842: bars well below those, as training may run in
+        # bfloat16 on other CPUs (compute_dtype "auto").
+        assert r > {"valence": 0.9, "arousal": 0.65}[task], (task, r)
 
 
 def test_second_predict_reuses_the_store(trained, tmp_path):
