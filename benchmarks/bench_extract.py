@@ -228,6 +228,9 @@ def make_real_film(source: Path, out: Path, seconds: float, fps: int = 24, size:
     with av.open(str(tmp), "w") as container:
         video = container.add_stream("libx264", rate=fps)
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        # PyAV's default (slice threads) makes libx264 cut every picture into slices; frame
+        # threads give one slice per picture, as the ffmpeg command line and most real films have
+        video.thread_type = "FRAME"
         sound = container.add_stream("aac", rate=48000, layout="stereo")
         for i in range(int(round(seconds * fps))):
             frame = av.VideoFrame.from_ndarray(frames[i % len(frames)], format="rgb24")
