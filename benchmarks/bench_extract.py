@@ -5,6 +5,7 @@
     python benchmarks/bench_extract.py speed  --minutes 3 --size 1280x720 --fps 25 --set default
     python benchmarks/bench_extract.py speed  --minutes 1 --size 640x360 --set paper
     python benchmarks/bench_extract.py memory --minutes 20 120 --size 320x180 --fps 10
+    python benchmarks/bench_extract.py budget --video /tmp/bbb720.mp4
 
 ``make-film`` makes real footage of any length without downloading anything: the Big Buck
 Bunny excerpt in ../shared/media looped and re-encoded to 1280x720 (or ``--size``), 24 fps H.264 (x264's
@@ -21,6 +22,13 @@ generated film (a scrolling random texture, a worst case for H.264, with a shot 
   the HDF5 file), start-up excluded; and its ratio to the two decode figures;
 * per extractor: CPU milliseconds per second of film, measured in the thread that runs it;
 * start-up: a fresh interpreter importing the package and building the set.
+
+``budget`` measures the CPU cost of every part of the default set alone, one thread each, nothing
+else running (decoding the pictures the samples need, the same with every picture and with only
+the reference pictures, the rest of the decoder -- conversions, audio -- and each extractor),
+and compares their sum with what two cores can give at ``--target`` x real time
+(2000 / target ms of CPU per second of film): if the sum is larger, no scheduling reaches the
+target with these features.
 
 ``memory`` extracts films of several lengths, each in a fresh process, and prints their peak
 resident memory, to show it is flat in film length.  Generated films are encoded once per size
@@ -205,6 +213,86 @@ def cmd_speed(args) -> dict:
     return figures
 
 
+def _cpu_ms_per_second(run, seconds: int, repeat: int) -> float:
+    """Median over ``repeat`` calls of ``run()``'s CPU time in this thread, ms per second of film."""
+    spent = []
+    for _ in range(repeat):
+        t = time.thread_time()
+        run()
+        spent.append(time.thread_time() - t)
+    return 1000 * statistics.median(spent) / seconds
+
+
+def _decode_only(path: Path, seconds: int, motion_fps: int, mode: str) -> int:
+    """Decode on one thread without converting anything: ``needed`` = the pictures the decoder
+    hands to the samples (unused non-reference ones left out), ``every`` = all pictures,
+    ``reference`` = only the reference pictures (FFmpeg's skip_frame=NONREF)."""
+    from videoaffect.decoding.media import _decoded_frames, _PacketSelector
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.codec_context.thread_count = 1
+        for other in container.streams:
+            if other.index != stream.index:
+                other.discard = av.stream.Discard.all
+        if mode == "reference":
+            stream.codec_context.skip_frame = "NONREF"
+        selector = _PacketSelector.for_stream(stream, seconds, motion_fps) if mode == "needed" else None
+        return sum(1 for _ in _decoded_frames(container, stream, selector))
+
+
+def cmd_budget(args) -> dict:
+    from videoaffect.features.extract import decoder_params
+
+    torch.set_num_threads(1)
+    path = Path(args.video)
+    info = probe(path)
+    n = info.seconds
+    extractors = extractors_for("default")
+    params = decoder_params(extractors)
+    motion_fps = params["motion_fps"]
+    frames = {mode: _decode_only(path, n, motion_fps, mode) for mode in ("every", "needed", "reference")}
+    decode = {mode: _cpu_ms_per_second(lambda m=mode: _decode_only(path, n, motion_fps, m), n, args.repeat)
+              for mode in frames}
+    samples = list(iter_seconds(path, motion_fps=motion_fps, max_side=params["max_side"], threads=1))
+    decoder = _cpu_ms_per_second(
+        lambda: sum(1 for _ in iter_seconds(path, motion_fps=motion_fps, max_side=params["max_side"], threads=1)),
+        n, args.repeat)
+    per_extractor = {}
+    for ex in extractors:
+        ex.start_movie()
+        ex.extract(samples[: ex.batch_size])  # first calls build buffers and import lazily
+
+        def run(ex=ex):
+            ex.start_movie()
+            for i in range(0, n, ex.batch_size):
+                ex.extract(samples[i : i + ex.batch_size])
+
+        per_extractor[ex.modality] = _cpu_ms_per_second(run, n, args.repeat)
+    total = decoder + sum(per_extractor.values())
+    budget = 2000 / args.target
+    figures = {
+        "video": str(path), "film_seconds": n, "size": f"{info.width}x{info.height}", "fps": info.fps,
+        "pictures": frames, "decode_only_cpu_ms_per_second": decode,
+        "decoder_cpu_ms_per_second": decoder, "conversions_audio_cpu_ms_per_second": decoder - decode["needed"],
+        "extractor_cpu_ms_per_second": per_extractor, "total_cpu_ms_per_second": total,
+        "target_x_realtime": args.target, "two_core_budget_ms_per_second": budget,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, one thread per part",
+    }
+    print(f"default set, CPU per second of film, each part alone on one thread, median of {args.repeat} "
+          f"({n} s of {figures['size']} @ {info.fps:g} fps, {info.video_codec}):")
+    for mode, label in (("every", "every picture"), ("needed", "the pictures the samples need"),
+                        ("reference", "reference pictures only")):
+        print(f"  decode {label} ({frames[mode]} pictures): {decode[mode]:.1f} ms")
+    print(f"  decoder as the extractors get it (needed pictures, RGB / grey conversions, audio): {decoder:.1f} ms "
+          f"(conversions and audio {decoder - decode['needed']:.1f})")
+    for m, ms in per_extractor.items():
+        print(f"  {m:10s} extractor: {ms:.1f} ms")
+    verdict = "fits" if total <= budget else "does not fit"
+    print(f"  sum: {total:.1f} ms; two cores at {args.target:g}x real time give {budget:.1f} ms: {verdict}")
+    return figures
+
+
 def cmd_make_film(args) -> dict:
     width, height = (int(x) for x in args.size.split("x"))
     out = make_real_film(Path(args.source), Path(args.out), args.seconds, size=(width, height))
@@ -312,6 +400,11 @@ def main() -> None:
     make.add_argument("--source", default=str(Path(__file__).resolve().parents[1].parent / "shared" / "media"
                                               / "bigbuckbunny.mp4"))
     make.add_argument("--json", help="write the figures here")
+    budget = sub.add_parser("budget", help="CPU cost of each part alone against the two-core budget")
+    budget.add_argument("--video", required=True)
+    budget.add_argument("--target", type=float, default=30, help="x real time to budget for (default 30)")
+    budget.add_argument("--repeat", type=int, default=3)
+    budget.add_argument("--json", help="write the figures here")
     for name in ("speed", "memory"):
         p = sub.add_parser(name)
         p.add_argument("--set", choices=["default", "paper"], default="default")
@@ -330,6 +423,8 @@ def main() -> None:
     args = ap.parse_args()
     if args.cmd == "make-film":
         figures = cmd_make_film(args)
+    elif args.cmd == "budget":
+        figures = cmd_budget(args)
     else:
         Path(args.cache).mkdir(parents=True, exist_ok=True)
         figures = cmd_speed(args) if args.cmd == "speed" else cmd_memory(args)
