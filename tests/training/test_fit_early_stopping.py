@@ -37,7 +37,7 @@ def run_fit(val_curve, cap=None, **cfg):
         log=log,
         max_epochs=cap,
     )
-    return result, log, weights, float(module.weight)
+    return result, log, weights, float(module.weight.detach())
 
 
 def test_patience_two_stops_two_epochs_after_the_best_and_keeps_its_weights():
