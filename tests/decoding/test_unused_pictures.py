@@ -146,3 +146,22 @@ def test_one_scaler_per_movie_gives_the_same_pixels(tmp_path, monkeypatch, size,
 @pytest.mark.skipif(not BUNNY.exists(), reason=f"needs the shared clip {BUNNY} (../shared absent)")
 def test_one_scaler_per_movie_gives_the_same_pixels_on_the_shared_clip(monkeypatch):
     assert assert_same_as_fresh_scalers(monkeypatch, BUNNY, motion_fps=6, max_side=1280) > 0
+
+
+def test_a_reused_scaler_follows_a_change_of_frame_size():
+    # Some broadcast recordings change resolution mid-stream; the scaler kept for the movie must
+    # then convert each frame as a fresh one would, not with the previous frame's geometry.
+    import av
+
+    convert = media._Converters()
+    rng = np.random.default_rng(0)
+    for width, height in [(320, 180), (640, 360), (320, 180), (97, 63)]:
+        picture = rng.integers(0, 255, (height, width, 3), dtype=np.uint8)
+        frame = av.VideoFrame.from_ndarray(picture, format="rgb24").reformat(format="yuv420p")
+        held = media._Held(frame, Fraction(0), convert)
+        gray_height = round(height * 160 / width)
+        np.testing.assert_array_equal(
+            held.gray(160), frame.to_ndarray(format="gray", width=160, height=gray_height, interpolation="AREA"))
+        rgb_width, rgb_height = (200, round(height * 200 / width)) if width > 200 else (width, height)
+        np.testing.assert_array_equal(
+            held.rgb(200), frame.to_ndarray(format="rgb24", width=rgb_width, height=rgb_height, interpolation="AREA"))
