@@ -403,7 +403,8 @@ class _Converters:
 
     ``VideoFrame.to_ndarray`` builds a new scaler for each frame, and setting up an area filter
     for a 1280x720 -> 160x90 grey shrink costs more than running it (0.78 against 0.30 ms a
-    frame, six motion frames a second); the output is byte-identical (``test_converters``)."""
+    frame, six motion frames a second); the output is byte-identical, also when the frame size
+    changes mid-stream (tests/decoding/test_unused_pictures.py)."""
 
     __slots__ = ("rgb", "gray")
 
