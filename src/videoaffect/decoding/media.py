@@ -402,8 +402,8 @@ class _Converters:
     """One FFmpeg scaler per output kind, reused for every frame of the movie.
 
     ``VideoFrame.to_ndarray`` builds a new scaler for each frame, and setting up an area filter
-    for a 1280x720 -> 160x90 grey shrink costs more than running it (0.78 against 0.30 ms a
-    frame, six motion frames a second); the output is byte-identical, also when the frame size
+    for a 1280x720 -> 160x90 grey shrink costs more than running it, six motion frames a second
+    (``benchmarks/bench_extract.py speed``, BENCHMARKS.md, 0.3.3); the output is byte-identical, also when the frame size
     changes mid-stream (tests/decoding/test_unused_pictures.py)."""
 
     __slots__ = ("rgb", "gray")
