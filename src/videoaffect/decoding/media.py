@@ -402,9 +402,10 @@ class _Converters:
     """One FFmpeg scaler per output kind, reused for every frame of the movie.
 
     ``VideoFrame.to_ndarray`` builds a new scaler for each frame, and setting up an area filter
-    for a 1280x720 -> 160x90 grey shrink costs more than running it, six motion frames a second
-    (``benchmarks/bench_extract.py speed``, BENCHMARKS.md, 0.3.3); the output is byte-identical, also when the frame size
-    changes mid-stream (tests/decoding/test_unused_pictures.py)."""
+    for a large shrink (1280x720 -> 160x90 grey, six motion frames a second) is a good part of
+    the conversion's cost (BENCHMARKS.md, 0.3.3: 17.8 -> 20.2x real time on 720p).  The output
+    is byte-identical, also when the frame size changes mid-stream
+    (tests/decoding/test_unused_pictures.py)."""
 
     __slots__ = ("rgb", "gray")
 
