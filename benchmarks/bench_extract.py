@@ -227,14 +227,12 @@ def _decode_only(path: Path, seconds: int, motion_fps: int, mode: str) -> int:
     """Decode on one thread without converting anything: ``needed`` = the pictures the decoder
     hands to the samples (unused non-reference ones left out), ``every`` = all pictures,
     ``reference`` = only the reference pictures (FFmpeg's skip_frame=NONREF)."""
-    from videoaffect.decoding.media import _decoded_frames, _PacketSelector
+    from videoaffect.decoding.media import _decoded_frames, _discard_others, _PacketSelector
 
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         stream.codec_context.thread_count = 1
-        for other in container.streams:
-            if other.index != stream.index:
-                other.discard = av.stream.Discard.all
+        _discard_others(container, stream)
         if mode == "reference":
             stream.codec_context.skip_frame = "NONREF"
         selector = _PacketSelector.for_stream(stream, seconds, motion_fps) if mode == "needed" else None
