@@ -40,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from videoaffect.core.locks import OutputLock
+    from videoaffect.datasets.generated import write_generated_marker
     from videoaffect.datasets.synthetic.features import generate, preset
 
     prepare(args.out, args.overwrite)
@@ -49,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
     with OutputLock(args.out, "synth"):
         corpus = generate(cfg)
         corpus.save(args.out)
+        write_generated_marker(args.out, f"videoaffect synth --preset {args.preset} --seed {args.seed}",
+                               "synthetic features with planted valence and arousal")
     print(f"wrote {corpus.n_movies} movies, {corpus.total_seconds} s, modalities "
           f"{ {n: s.shape for n, s in corpus.specs.items()} } to {args.out}")
     return 0

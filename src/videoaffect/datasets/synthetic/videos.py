@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from videoaffect.datasets.generated import write_generated_marker
 from videoaffect.decoding.synthetic_media import make_video
 
 
@@ -81,6 +82,8 @@ def write_mediaeval_like(
         lines = ["Time\tValence\tArousal"]
         lines += [f"{t}\t{v:.6f}\t{a:.6f}" for t, (v, a) in enumerate(zip(valence, arousal))]
         (root / annotations_dir / f"{movie}_Valence-Arousal.txt").write_text("\n".join(lines) + "\n")
+    write_generated_marker(root, "videoaffect.datasets.synthetic.videos.write_mediaeval_like",
+                           "generated videos whose brightness, hue, motion and sound carry planted labels")
     return root
 
 
@@ -117,4 +120,6 @@ def write_manifest_dataset(
             number += 1
     manifest = root / "manifest.csv"
     manifest.write_text("\n".join(rows) + "\n")
+    write_generated_marker(root, "videoaffect.datasets.synthetic.videos.write_manifest_dataset",
+                           "generated videos whose brightness, hue, motion and sound carry planted labels")
     return manifest
