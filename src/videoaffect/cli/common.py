@@ -86,6 +86,13 @@ def add_feature_set(p, help_extra: str = "") -> None:
                    "supply) or package.module:function returning your own extractors" + help_extra)
 
 
+def add_backend(p) -> None:
+    p.add_argument("--backend", choices=["local", "dask"], default="local",
+                   help="extraction on local processes (--workers), or on a dask.distributed cluster")
+    p.add_argument("--scheduler", help="dask scheduler address, e.g. tcp://host:8786 (default with --backend dask: "
+                   "start a local cluster of --workers workers)")
+
+
 def run_settings(args: argparse.Namespace) -> RunSettings:
     return RunSettings(device=getattr(args, "device", "cpu"), num_threads=getattr(args, "num_threads", 0),
                        progress=progress_wanted(args))
@@ -119,7 +126,15 @@ def add_data_options(p: argparse.ArgumentParser, *, split_help: str, dataset: bo
                        help="feature store for videos (resumable: finished movies are not extracted again; "
                        "default: $XDG_CACHE_HOME/videoaffect/features, else ~/.cache/videoaffect/features)")
         add_feature_set(g)
+        g.add_argument("--features", choices=["auto", "videos", "provided", "tac2015"], default="auto",
+                       help="where a --dataset's features come from: auto (default) extracts --feature-set from its "
+                       "videos when it has them, else uses the features distributed with it; videos or provided "
+                       "(tac2015: LIRIS-ACCEDE's TAC2015 files) force one")
+        g.add_argument("--skip-missing-excerpts", action="store_true",
+                       help="LIRIS-ACCEDE from videos: train on the listed excerpts whose video is in ROOT/data when "
+                       "some are missing (default: an error naming them)")
         add_workers(g)
+        add_backend(g)
 
 
 def load_data(args: argparse.Namespace, feature_set: str | None = None):
@@ -133,7 +148,9 @@ def load_data(args: argparse.Namespace, feature_set: str | None = None):
         check_dir_arg(store, "--store")
         extraction = ExtractionRequest(store=Path(store), feature_set=feature_set or args.feature_set,
                                        workers=args.workers, device=getattr(args, "device", "cpu"),
-                                       progress=progress_wanted(args))
+                                       progress=progress_wanted(args), features=args.features,
+                                       skip_missing_excerpts=args.skip_missing_excerpts, backend=args.backend,
+                                       scheduler=args.scheduler)
     return load_source(dataset=dataset, corpus=args.corpus, synthetic=args.synthetic,
                        synthetic_seed=args.synthetic_seed, extraction=extraction)
 

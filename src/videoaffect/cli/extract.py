@@ -29,9 +29,7 @@ def register(sub, parents) -> None:
                    help="default set: add openSMILE ComParE 2016 functionals (6373 values) to the audio modality")
     common.add_workers(p, "parallel movies (processes, or dask workers)")
     common.add_device(p)
-    p.add_argument("--backend", choices=["local", "dask"], default="local",
-                   help="local processes, or a dask.distributed cluster")
-    p.add_argument("--scheduler", help="dask scheduler address (default: start a local cluster)")
+    common.add_backend(p)
     p.add_argument("--force", action="store_true", help="re-extract movies that are up to date")
     common.add_progress(p)
     p.set_defaults(func=run_extract)

@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_locked(args: argparse.Namespace, seeds: list[int]) -> int:
-    from videoaffect.datasets.loading import ExtractionRequest, load_source
+    from videoaffect.datasets.loading import ExtractionRequest, is_liris_root, load_source
     from videoaffect.reproduction.reproduce import (
         FAST_MODEL_OVERRIDES,
         FAST_TRAIN_OVERRIDES,
@@ -65,8 +65,10 @@ def _run_locked(args: argparse.Namespace, seeds: list[int]) -> int:
 
     extraction = None
     if args.dataset is not None:
+        # LIRIS-ACCEDE's tables (5 included) are on the TAC2015 files' excerpt protocol, videos or not.
         extraction = ExtractionRequest(store=args.store or (Path(args.out) / "features"), feature_set=args.feature_set,
-                                       workers=args.workers, device=args.device, progress=common.progress_wanted(args))
+                                       workers=args.workers, device=args.device, progress=common.progress_wanted(args),
+                                       features="provided" if is_liris_root(args.dataset) else "auto")
     loaded = load_source(dataset=args.dataset, corpus=args.corpus, synthetic=args.synthetic, extraction=extraction)
     corpus, info = loaded.corpus, loaded.info
     model_overrides = {

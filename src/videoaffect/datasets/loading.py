@@ -22,6 +22,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from videoaffect.core.device import resolve_device
 from videoaffect.core.errors import ConfigError
 from videoaffect.datasets.corpus import ClassLabels, Corpus, CorpusError
@@ -81,6 +83,9 @@ class DatasetInfo:
         return cls(**dict(d))
 
 
+FEATURE_SOURCES = ("auto", "videos", "provided", "tac2015")
+
+
 @dataclass(frozen=True)
 class ExtractionRequest:
     """How to turn a data set's videos into features (ignored for data sets of features)."""
@@ -90,10 +95,23 @@ class ExtractionRequest:
     workers: int = 1
     device: str = "cpu"
     progress: bool = False
+    # "auto": a data set's videos win over the features distributed with it; "videos" or
+    # "provided" (the TAC2015 files of LIRIS-ACCEDE, MediaEval 2018's feature files) force one.
+    features: str = "auto"
+    # LIRIS-ACCEDE: train on the excerpts whose video is there when some are missing.
+    skip_missing_excerpts: bool = False
+    backend: str = "local"
+    scheduler: str | None = None
 
     def __post_init__(self) -> None:
         if self.workers < 1:
             raise ConfigError(f"--workers must be at least 1, got {self.workers}")
+        if self.features not in FEATURE_SOURCES:
+            raise ConfigError(f"--features {self.features!r}: choose one of {', '.join(FEATURE_SOURCES)}")
+        if self.backend not in ("local", "dask"):
+            raise ConfigError(f"--backend {self.backend!r}: choose local or dask")
+        if self.scheduler and self.backend != "dask":
+            raise ConfigError("--scheduler is a dask scheduler address; pass it with --backend dask")
         if self.store.exists() and not self.store.is_dir():
             raise ConfigError(f"--store {self.store} is a file; give a feature-store directory")
 
@@ -105,6 +123,8 @@ class LoadedDataset:
     # A data set's official class labels with their own cut points, for the classification
     # variant; None when classes are cut from the corpus's own labels.
     class_labels: ClassLabels | None = None
+    # LIRIS-ACCEDE from videos: each corpus movie's excerpts and their seconds (excerpt scores).
+    excerpts: dict[str, list[Any]] | None = None
 
 
 # ---------------------------------------------------------------------- the model card's data part
@@ -147,6 +167,13 @@ def training_data_card(loaded: LoadedDataset, movies, split: Split) -> dict[str,
     per_movie = card.pop("units_per_movie", None)
     if per_movie is not None:  # e.g. LIRIS-ACCEDE excerpts per film-movie of the corpus
         card["excerpts"] = int(sum(per_movie[corpus.movie_ids[m]] for m in movies))
+    if card.pop("one_item_per_excerpt", False):
+        # one feature vector per excerpt: the corpus's "seconds" are excerpts of 8-12 s
+        card["seconds"], card["hours"] = None, None
+        card["approx_hours"] = round(card["excerpts"] * 10 / 3600.0, 2)
+    films = card.pop("films_per_movie", None)
+    if films is not None:
+        card["films"] = int(sum(films[corpus.movie_ids[m]] for m in movies))
     return card
 
 
@@ -221,11 +248,14 @@ def _extract(videos: list[tuple[str, Path]], request: ExtractionRequest) -> Path
         workers=request.workers,
         device=str(resolve_device(request.device)),
         progress=request.progress,
+        backend=request.backend,
+        scheduler=request.scheduler,
     )
     failed = [r for r in results if r.status == "failed"]
     if failed:
         detail = "; ".join(f"{r.movie_id}: {r.error.splitlines()[0]}" for r in failed[:5])
-        raise CorpusError(f"feature extraction failed for {len(failed)} movie(s): {detail}")
+        raise CorpusError(f"feature extraction failed for {len(failed)} movie(s): {detail} (the others are kept in "
+                          f"{store}: a rerun extracts only what is missing)")
     return store
 
 
@@ -246,15 +276,18 @@ def load_dataset(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
         )
     if not root.is_dir():
         raise CorpusError(f"{root} is neither a dataset folder nor a CSV manifest")
-    if next(root.rglob("ACCEDEranking.txt"), None) is not None:
-        return _liris(root)
+    if is_liris_root(root):
+        return _liris(root, extraction)
     from videoaffect.datasets.mediaeval2018 import MediaEval2018, corpus_from_store, load_provided_features
 
     ds = MediaEval2018(root)
+    use_videos = extraction.features in ("auto", "videos")
     info = DatasetInfo(name=f"MediaEval 2018 at {root.name}", root=str(root), train_split="dev", test_split="test",
                        card=_base_card("mediaeval2018", root,
                                        "per-second MEDIAEVAL18_XX_Valence-Arousal.txt annotations"))
-    if ds.has_videos():
+    if extraction.features == "videos" and not ds.has_videos():
+        raise CorpusError(f"{root}: --features videos, but no MEDIAEVAL18_XX video was found below it")
+    if use_videos and ds.has_videos():
         videos = [(m, video) for m in ds.movie_ids if (video := ds.video(m)) is not None]
         store = _extract(videos, extraction)
         corpus = corpus_from_store(root, store, extraction.feature_set)
@@ -272,10 +305,83 @@ def load_dataset(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
     raise CorpusError(f"{root}: MediaEval 2018 layout without videos or provided features")
 
 
-def _liris(root: Path) -> LoadedDataset:
-    from videoaffect.datasets.liris_accede.discrete import liris_reproduction_input
+def is_liris_root(root: str | Path) -> bool:
+    """Whether ``root`` is a LIRIS-ACCEDE discrete root (an ACCEDEranking.txt below it)."""
+    root = Path(root)
+    return root.is_dir() and next(root.rglob("ACCEDEranking.txt"), None) is not None
 
-    corpus, described, class_labels = liris_reproduction_input(root)
-    features = _provided(f"TAC2015 features distributed with LIRIS-ACCEDE at {root}")
-    info = DatasetInfo.from_mapping({**described, "root": str(root), "features": features})
-    return LoadedDataset(corpus, info, class_labels)
+
+def _liris_root(root: Path) -> Path:
+    """The folder holding the ranking file directly or in its annotations/ or features/ folder."""
+    found = next(root.rglob("ACCEDEranking.txt"))
+    folder = found.parent
+    return folder.parent if folder.name in ("annotations", "features") else folder
+
+
+LIRIS_LABELS = ("ACCEDEranking.txt valenceValue / arousalValue: 1-5 ratings regressed from crowdsourced pairwise "
+                "comparisons (one per excerpt)")
+
+
+def _liris(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
+    """LIRIS-ACCEDE discrete: from the excerpt videos (the default when ROOT/data holds them, or
+    ``features="videos"``) or from the TAC2015 feature files (``features="provided"``/``"tac2015"``,
+    or no videos)."""
+    import logging
+
+    from videoaffect.datasets.liris_accede.discrete import (
+        SET_NAMES,
+        LirisDiscrete,
+        LirisError,
+        liris_reproduction_input,
+    )
+
+    base = _liris_root(root)
+    data = LirisDiscrete.load(base, require_features=False)
+    use_videos = extraction.features == "videos" or (extraction.features == "auto" and bool(data.videos))
+    log = logging.getLogger("videoaffect")
+    if not use_videos:
+        if not data.has_tac2015:
+            data.require_tac2015()  # the error names the files and --features videos
+        corpus, described, class_labels = liris_reproduction_input(base)
+        features = _provided(f"TAC2015 features distributed with LIRIS-ACCEDE at {root}")
+        why = "asked for with --features" if extraction.features != "auto" else "no excerpt videos in ROOT/data"
+        log.info("LIRIS-ACCEDE %s: features from the TAC2015 files (%s)", root, why)
+        card = _base_card("liris-accede-discrete", base, LIRIS_LABELS, excerpts_listed=len(data),
+                          feature_source="tac2015", one_item_per_excerpt=True,
+                          units_per_movie={m: corpus.seconds(k) for k, m in enumerate(corpus.movie_ids)})
+        info = DatasetInfo.from_mapping({**described, "root": str(root), "features": features, "card": card})
+        return LoadedDataset(corpus, info, class_labels)
+    if not data.videos:
+        raise LirisError(f"{base / 'data'} holds no excerpt video (ACCEDE*.mp4) listed in the sets file; copy "
+                         "LIRIS-ACCEDE-data.zip's data/ folder there, or use --features tac2015")
+    from videoaffect.datasets.liris_accede.videos import corpus_from_excerpts, excerpts_with_videos, film_sequences
+
+    protocol = data.protocol()
+    rows = excerpts_with_videos(data, np.arange(len(data)), extraction.skip_missing_excerpts)
+    sequences = film_sequences(data, rows)
+    log.info("LIRIS-ACCEDE %s: features %r extracted from %d excerpt videos (%s), %d films in order from %s "
+             "and %d excerpts alone", root, extraction.feature_set, len(rows),
+             "the videos win over the TAC2015 files" if data.has_tac2015 else "no TAC2015 files",
+             sum(s.film is not None for s in sequences), "ACCEDEdescription.xml" if data.description else "-",
+             sum(s.film is None for s in sequences))
+    store = _extract([(Path(data.names[r]).stem, data.videos[data.names[r]]) for r in rows], extraction)
+    corpus, spans = corpus_from_excerpts(data, sequences, store, extraction.feature_set)
+    fs = extraction.feature_set
+    info = DatasetInfo(
+        name=f"LIRIS-ACCEDE discrete at {root.name} ({fs} features extracted from the excerpt videos, "
+             f"{protocol.name} protocol)",
+        root=str(root),
+        train_split=tuple(SET_NAMES[s] for s in protocol.train_sets),
+        test_split=tuple(SET_NAMES[s] for s in protocol.eval_sets),
+        modality_map={"action": "motion"},
+        features=_feature_record(store, fs, Path(data.names[rows[0]]).stem),
+        card=_base_card(
+            "liris-accede-discrete", base, LIRIS_LABELS, excerpts_listed=len(data),
+            excerpts_missing=len(data) - len(rows), feature_source="videos",
+            film_order="ACCEDEdescription.xml" if data.description else "none (no description file): each excerpt "
+            "alone",
+            units_per_movie={seq.movie_id: len(seq.rows) for seq in sequences},
+            films_per_movie={seq.movie_id: int(seq.film is not None) for seq in sequences},
+        ),
+    )
+    return LoadedDataset(corpus, info, None, excerpts=spans)

@@ -68,6 +68,7 @@ RANKING_FILE = "ACCEDEranking.txt"
 SETS_FILE = "ACCEDEsets.txt"
 FEATURE_FILES = ("ACCEDEfeaturesValence_TAC2015.txt", "ACCEDEfeaturesArousal_TAC2015.txt")
 AFFECT_FILE = "ACCEDEaffect.txt"
+DESCRIPTION_FILE = "ACCEDEdescription.xml"
 MEDIAEVAL_AFFECT_FILE = "MEDIAEVALaffect.txt"
 SUBDIRS = ("", "annotations", "features")
 
@@ -311,17 +312,32 @@ class LirisDiscrete:
     # name -> (valence, arousal) class of the extra MediaEval 2015 clips (MEDIAEVALaffect.txt)
     mediaeval_classes: dict[str, tuple[int, int]] | None = None
     videos: dict[str, Path] = field(default_factory=dict)  # name -> excerpt video found in ROOT/data
+    # name -> where the excerpt lies in its source film (ACCEDEdescription.xml), for excerpts it describes
+    description: dict[str, ExcerptPlace] = field(default_factory=dict)
+
+    @property
+    def has_tac2015(self) -> bool:
+        """Whether the TAC2015 feature files were read (they are optional beside the videos)."""
+        return bool(self.features)
 
     @classmethod
-    def load(cls, root: str | Path, *, signed_log_features: bool = True) -> LirisDiscrete:
+    def load(
+        cls, root: str | Path, *, signed_log_features: bool = True, require_features: bool = True
+    ) -> LirisDiscrete:
         """Read and cross-check every file of a LIRIS-ACCEDE discrete root (see the module docstring);
-        ``signed_log_features=False`` keeps the raw feature values."""
+        ``signed_log_features=False`` keeps the raw feature values.  ``require_features=False``
+        accepts a root without the two TAC2015 files (features are then extracted from the
+        excerpt videos); one of the two without the other is still an error."""
         root = Path(root)
         if not root.is_dir():
             raise LirisError(f"{root} is not a folder; give the LIRIS-ACCEDE discrete root")
         ids, names, sets, sets_path = _read_sets(root)
         values, variances = _read_values(root, ids, names, sets_path)
-        features, columns = _read_features(root, ids, names, sets_path, signed_log_features)
+        present = [f for f in FEATURE_FILES if find_file(root, f, required=False) is not None]
+        if present or require_features:
+            features, columns = _read_features(root, ids, names, sets_path, signed_log_features)
+        else:
+            features, columns = {}, {}
         affect, affect_source = _read_affect(root, ids, names, sets_path)
         return cls(
             root=root,
@@ -337,6 +353,7 @@ class LirisDiscrete:
             affect_source=affect_source,
             mediaeval_classes=_read_mediaeval_affect(root),
             videos=_find_videos(root, names),
+            description=read_description(root, ids, names),
         )
 
     def __repr__(self) -> str:
@@ -349,7 +366,16 @@ class LirisDiscrete:
 
     @property
     def modalities(self) -> tuple[str, ...]:
+        self.require_tac2015()
         return tuple(MODALITY_COLUMNS)
+
+    def require_tac2015(self) -> None:
+        if not self.has_tac2015:
+            raise LirisError(
+                f"{self.root} has no {FEATURE_FILES[0]} / {FEATURE_FILES[1]}: the TAC2015 features are not "
+                "there; copy them from LIRIS-ACCEDE-features.zip, or train on the excerpt videos "
+                "(ROOT/data/ACCEDE*.mp4) with --features videos"
+            )
 
     def specs(self) -> list[ModalitySpec]:
         return [ModalitySpec(m, (len(self.columns[m]),), EXTRACTOR) for m in self.modalities]
@@ -379,6 +405,8 @@ class LirisDiscrete:
             variances=pick(self.variances),
             affect=pick(self.affect),
             videos={self.names[i]: self.videos[self.names[i]] for i in rows if self.names[i] in self.videos},
+            description={self.names[i]: self.description[self.names[i]] for i in rows
+                         if self.names[i] in self.description},
         )
 
     def subsample(self, per_set: int, seed: int = 0) -> LirisDiscrete:
@@ -481,6 +509,7 @@ class LirisDiscrete:
             raise LirisError(f"labels must be 'values' or 'classes', got {labels!r}")
         if group not in ("excerpt", "id-blocks"):
             raise LirisError(f"group must be 'excerpt' or 'id-blocks', got {group!r}")
+        self.require_tac2015()
         data = self.clipped(clip_to_sets) if clip_to_sets is not None else self
         rows = np.arange(len(self)) if task_sets is None else self.indices(task_sets)
         if not len(rows):
@@ -706,6 +735,66 @@ def _read_mediaeval_affect(root: Path) -> dict[str, tuple[int, int]] | None:
     return {n: (int(valence[i]), int(arousal[i])) for i, n in enumerate(names)}
 
 
+@dataclass(frozen=True)
+class ExcerptPlace:
+    """Where an excerpt comes from (ACCEDEdescription.xml): its source film file and frames."""
+
+    movie: str  # the source film's file name, e.g. 20_Mississippi.mp4 (The_Dabbler_2_6.mp4 for a part)
+    start: int  # first frame in the source film
+    end: int  # last frame
+
+
+def read_description(root: Path, ids: np.ndarray, names: list[str]) -> dict[str, ExcerptPlace]:
+    """name -> place of every listed excerpt that ``ACCEDEdescription.xml`` describes ({} when the
+    file is absent).  The file may describe more excerpts than the ranking file lists (a subset
+    of the release); an excerpt id whose name differs between the two files, or a description
+    that shares no excerpt with them, is an error naming both files."""
+    path = find_file(root, DESCRIPTION_FILE, required=False)
+    if path is None:
+        return {}
+    import xml.etree.ElementTree as ET
+
+    try:
+        tree = ET.parse(path)
+    except ET.ParseError as exc:
+        line, col = exc.position
+        raise LirisError(f"{path}, line {line}, column {col}: not well-formed XML ({exc}); restore the file "
+                         "from LIRIS-ACCEDE-data.zip") from None
+    ranking = find_file(root, RANKING_FILE)
+    by_id = {int(v): names[i] for i, v in enumerate(ids)}
+    out: dict[str, ExcerptPlace] = {}
+    described = 0
+    for k, media in enumerate(tree.getroot().iter("media"), start=1):
+        described += 1
+        fields = {child.tag: (child.text or "").strip() for child in media}
+        missing = [f for f in ("id", "name", "movie", "start", "end") if not fields.get(f)]
+        if missing:
+            raise LirisError(f"{path}: <media> element {k} has no {', '.join(missing)}; each excerpt needs id, name, "
+                             "movie, start and end (restore the file from LIRIS-ACCEDE-data.zip)")
+        try:
+            excerpt_id, start, end = int(fields["id"]), int(fields["start"]), int(fields["end"])
+        except ValueError:
+            raise LirisError(f"{path}: <media> element {k} (name {fields['name']!r}): id, start and end must be "
+                             "whole numbers") from None
+        name = by_id.get(excerpt_id)
+        if name is None:
+            continue  # described but not listed: this root holds a subset of the release
+        if name != fields["name"]:
+            raise LirisError(
+                f"{path} does not match {ranking}: excerpt id {excerpt_id} is {fields['name']!r} in the description "
+                f"but {name!r} in the ranking and sets files; use the description file of the same release"
+            )
+        if end < start:
+            raise LirisError(f"{path}: excerpt {name} ends (frame {end}) before it starts (frame {start})")
+        out[name] = ExcerptPlace(fields["movie"], start, end)
+    if described and not out:
+        raise LirisError(
+            f"{path} does not match {ranking}: it describes {described} excerpts, none of them listed in the "
+            "ranking file; use the description file of the same release"
+        )
+    return out
+
+
 def _find_videos(root: Path, names: list[str]) -> dict[str, Path]:
     folder = root / "data"
     if not folder.is_dir():
@@ -716,6 +805,9 @@ def _find_videos(root: Path, names: list[str]) -> dict[str, Path]:
 
 __all__ = [
     "CLASS_THRESHOLDS",
+    "DESCRIPTION_FILE",
+    "ExcerptPlace",
+    "read_description",
     "MODALITY_COLUMNS",
     "SET_NAMES",
     "UNUSED_COLUMNS",
