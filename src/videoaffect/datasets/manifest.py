@@ -25,7 +25,6 @@ feature store (``videoaffect extract``) and aligns the labels to the stored leng
 
 from __future__ import annotations
 
-import csv
 import logging
 import os
 import re
@@ -205,65 +204,38 @@ class GenericDataset:
 
 
 def _read_manifest(path: Path) -> list[ManifestEntry]:
-    if not path.is_file():
-        raise DatasetError(f"{path}: manifest not found; write a CSV with columns video,labels[,split,movie_id]")
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise DatasetError(
-                f"{path}: empty manifest; it needs a header line video,labels[,split,movie_id]"
-            ) from None
-        cols = {h.strip().lower(): i for i, h in enumerate(header)}
-        missing = [c for c in ("video", "labels") if c not in cols]
-        if missing:
-            raise DatasetError(
-                f"{path}, line 1: no column {', '.join(repr(m) for m in missing)} in the header {header}; "
-                "a manifest needs columns video,labels and optionally split,movie_id"
-            )
+    from videoaffect.core.manifest import ManifestError, movie_id_of, read_manifest
+
+    try:
+        rows = read_manifest(path, required=("labels",), usage="video,labels[,split,movie_id]")
         entries: list[ManifestEntry] = []
         seen: dict[str, int] = {}
-        for line, row in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in row):
-                continue
-            entry = _entry(path, line, row, cols)
+        for row in rows:
+            entry = _entry(path, row, movie_id_of(row, path))
             if entry.movie_id in seen:
                 raise DatasetError(
-                    f"{path}, lines {seen[entry.movie_id]} and {line}: movie id {entry.movie_id!r} is used twice; "
-                    "give one of them a distinct movie_id"
+                    f"{path}, lines {seen[entry.movie_id]} and {row.line}: movie id {entry.movie_id!r} is used "
+                    "twice; give one of them a distinct movie_id"
                 )
-            seen[entry.movie_id] = line
+            seen[entry.movie_id] = row.line
             entries.append(entry)
-    if not entries:
-        raise DatasetError(f"{path}: the manifest lists no movie; add one row per video")
+    except ManifestError as exc:
+        raise DatasetError(str(exc)) from None
     return entries
 
 
-def _cell(row: list[str], cols: dict[str, int], name: str) -> str:
-    i = cols.get(name)
-    return row[i].strip() if i is not None and i < len(row) else ""
-
-
-def _entry(path: Path, line: int, row: list[str], cols: dict[str, int]) -> ManifestEntry:
-    files = {}
-    for name in ("video", "labels"):
-        rel = _cell(row, cols, name)
-        if not rel:
-            raise DatasetError(f"{path}, line {line}: empty {name!r} cell; give the {name} file's path")
-        p = Path(rel) if Path(rel).is_absolute() else path.parent / rel
-        if not p.is_file():
-            raise DatasetError(
-                f"{path}, line {line}: {name} file {p} does not exist (paths are relative to the manifest's folder)"
-            )
-        files[name] = p
-    split = _cell(row, cols, "split") or "train"
+def _entry(path: Path, row, movie_id: str) -> ManifestEntry:
+    labels = row.path("labels", path)
+    assert labels is not None  # a required column: read_manifest refused empty cells
+    if not labels.is_file():
+        raise DatasetError(
+            f"{path}, line {row.line}: labels file {labels} does not exist (paths are relative to the manifest's "
+            "folder)"
+        )
+    split = row.get("split") or "train"
     if not _SPLIT_RE.match(split):
-        raise DatasetError(f"{path}, line {line}: split {split!r} must be letters, digits, '_' or '-'")
-    movie_id = _cell(row, cols, "movie_id") or files["video"].stem
-    if movie_id in (".", "..") or "/" in movie_id or "\\" in movie_id:
-        raise DatasetError(f"{path}, line {line}: movie_id {movie_id!r} cannot be a file name; choose another")
-    return ManifestEntry(movie_id, files["video"], files["labels"], split, line)
+        raise DatasetError(f"{path}, line {row.line}: split {split!r} must be letters, digits, '_' or '-'")
+    return ManifestEntry(movie_id, row.video, labels, split, row.line)
 
 
 def corpus_from_store(

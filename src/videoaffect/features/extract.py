@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import os
@@ -93,24 +92,14 @@ def collect_inputs(inputs: Sequence[str | Path]) -> list[VideoInput]:
 
 
 def _read_manifest(path: Path) -> list[VideoInput]:
-    with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        fields = reader.fieldnames or []
-        # "video" is the column name of the dataset manifest (datasets/generic.py): one file serves both.
-        column = "path" if "path" in fields else "video" if "video" in fields else None
-        if column is None:
-            raise InputError(f"{path}: a manifest needs a header with a 'path' (or 'video') column "
-                             "and optionally 'movie_id'")
-        out = []
-        for line, row in enumerate(reader, start=2):
-            rel = (row.get(column) or "").strip()
-            if not rel:
-                raise InputError(f"{path}, line {line}: empty path")
-            video = (path.parent / rel) if not Path(rel).is_absolute() else Path(rel)
-            if not video.exists():
-                raise InputError(f"{path}, line {line}: {video} does not exist")
-            out.append(VideoInput(str(video), (row.get("movie_id") or "").strip() or video.stem))
-    return out
+    """Videos of a manifest (columns video or path, optional movie_id), read by the reader every
+    command shares (``core/manifest.py``): a file that trains also predicts and extracts."""
+    from videoaffect.core.manifest import ManifestError, movie_id_of, read_manifest
+
+    try:
+        return [VideoInput(str(row.video), movie_id_of(row, path)) for row in read_manifest(path)]
+    except ManifestError as exc:
+        raise InputError(str(exc)) from None
 
 
 # ---------------------------------------------------------------------- one movie

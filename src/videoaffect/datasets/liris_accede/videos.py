@@ -28,7 +28,6 @@ from pathlib import Path
 import numpy as np
 
 from videoaffect.core.labels import LabelScale
-from videoaffect.core.vocabulary import TASKS
 from videoaffect.datasets.corpus import Corpus
 from videoaffect.datasets.liris_accede.discrete import SET_NAMES, SETS_FILE, LirisDiscrete, LirisError
 
@@ -120,8 +119,8 @@ def corpus_from_excerpts(
 
     def labels_of(row: int):
         n = seconds[row]
-        return lambda: SecondLabels(np.arange(n, dtype=np.float64),
-                                    *(np.full(n, data.values[t][row]) for t in TASKS))
+        return lambda: SecondLabels(np.arange(n, dtype=np.float64), np.full(n, data.values["valence"][row]),
+                                    np.full(n, data.values["arousal"][row]))
 
     items = [StoreItem(f"{Path(data.names[r]).stem}", SET_NAMES[int(data.sets[r])], labels_of(r),
                        f"videoaffect extract {data.videos[data.names[r]]} --out {store_root}")
