@@ -53,10 +53,14 @@ def test_synth_train_evaluate_predict_end_to_end(tmp_path, capsys):
     files = sorted(pred_dir.glob("*.csv"))
     assert len(files) == 3
     assert len(list(pred_dir.glob("*.png"))) == 3 and len(list(pred_dir.glob("*.html"))) == 3
-    rows = list(csv.reader(files[0].open()))
+    lines = files[0].read_text().splitlines()
+    comments = [line for line in lines if line.startswith("#")]
+    # the model card leads the file, before the header row; a spreadsheet shows it first
+    assert lines[: len(comments)] == comments and comments[0].startswith("# videoaffect model card: trained on")
+    rows = list(csv.reader(lines[len(comments):]))
     meta = json.loads((corpus / "corpus.json").read_text())
     seconds = {m["id"]: m["seconds"] for m in meta["movies"]}
-    assert rows[0][:3] == ["time_s", "valence", "valence_intra"]
+    assert rows[0][:5] == ["time_s", "valence", "valence_low", "valence_high", "valence_intra"]
     assert "valence_contrib_audio" in rows[0] and "audio_present" in rows[0]
     assert len(rows) - 1 == seconds[files[0].name.removesuffix(".csv")]
 

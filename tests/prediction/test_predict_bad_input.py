@@ -117,7 +117,7 @@ def test_video_without_audio_track_still_gets_its_curve(models, tmp_path, capsys
     assert "1 predicted, 0 failed" in stdout
     assert_outputs(out, ["silent"])
 
-    csv = pd.read_csv(out / "silent.csv", index_col="time_s")
+    csv = pd.read_csv(out / "silent.csv", index_col="time_s", comment="#")
     assert len(csv) == SECONDS and list(csv.index) == list(range(SECONDS))
     assert (csv["audio_present"] == 0).all()
     for task in ("valence", "arousal"):
@@ -141,7 +141,7 @@ def test_video_without_faces_still_gets_its_curve(models, tmp_path, capsys):
     # the face detector really found no face in any second
     stored = FeatureStore(store).read("default", "faceless")
     assert (stored.features["expression"][:, COUNT_INDEX] == 0).all()
-    csv = pd.read_csv(out / "faceless.csv", index_col="time_s")
+    csv = pd.read_csv(out / "faceless.csv", index_col="time_s", comment="#")
     assert len(csv) == SECONDS
     for task in ("valence", "arousal", "valence_intra", "arousal_intra"):
         assert np.isfinite(csv[task]).all()
@@ -154,7 +154,7 @@ def test_video_without_faces_reports_expression_missing(models, tmp_path, capsys
     rc, _, err = run(["predict", faceless, "--model", models.both, "--out", out], capsys)
     assert rc == 0, err
     assert_outputs(out, ["faceless"])
-    csv = pd.read_csv(out / "faceless.csv", index_col="time_s")
+    csv = pd.read_csv(out / "faceless.csv", index_col="time_s", comment="#")
     assert np.isfinite(csv["valence"]).all() and np.isfinite(csv["arousal"]).all()
     assert (csv["expression_present"] == 0).all()
     meta = json.loads((out / "faceless.json").read_text())
@@ -242,7 +242,7 @@ def test_model_without_a_task(models, tmp_path, capsys):
         rc, stdout, err = run(["predict", good, "--model", models.valence, "--out", out, *task_args], capsys)
         assert rc == 0, err
         assert_outputs(out, ["good"])
-        csv = pd.read_csv(out / "good.csv", index_col="time_s")
+        csv = pd.read_csv(out / "good.csv", index_col="time_s", comment="#")
         assert len(csv) == SECONDS and np.isfinite(csv["valence"]).all()
         assert not [c for c in csv.columns if "arousal" in c], list(csv.columns)
         meta = json.loads((out / "good.json").read_text())
@@ -357,7 +357,7 @@ def test_python_api_equals_the_cli_csv(models, tmp_path, capsys, stride):
     frame = videoaffect.predict(good, model, clip_stride=stride)  # its own, fresh extraction
     assert isinstance(frame, pd.DataFrame)
     assert frame.index.name == "time_s" and list(frame.index) == list(range(SECONDS))
-    csv = pd.read_csv(out / "good.csv", index_col="time_s")
+    csv = pd.read_csv(out / "good.csv", index_col="time_s", comment="#")
     assert list(frame.columns) == list(csv.columns)
     assert list(csv.index) == list(frame.index)
     np.testing.assert_allclose(frame.to_numpy(dtype=np.float64), csv.to_numpy(dtype=np.float64), rtol=0,
@@ -420,7 +420,7 @@ def test_another_video_with_the_same_id_does_not_overwrite_the_store_unless_forc
     rc, _, err = run(["predict", edited, "--model", models.both, "--out", tmp_path / "out3", "--store", store,
                       "--force"], capsys)
     assert rc == 0, err
-    assert len(pd.read_csv(tmp_path / "out3" / "film.csv")) == SECONDS - 3
+    assert len(pd.read_csv(tmp_path / "out3" / "film.csv", comment="#")) == SECONDS - 3
 
 
 def test_valence_only_annotations_train_a_valence_model(tmp_path, capsys, packaged_weights):

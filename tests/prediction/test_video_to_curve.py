@@ -63,7 +63,7 @@ def test_predict_unseen_videos_writes_four_agreeing_files_that_follow_the_labels
     truth_all, pred_all = {"valence": [], "arousal": []}, {"valence": [], "arousal": []}
     for video in videos:
         movie = video.stem
-        frame = pd.read_csv(out / f"{movie}.csv", index_col="time_s")
+        frame = pd.read_csv(out / f"{movie}.csv", index_col="time_s", comment="#")
         labels = _labels(root, movie)
         assert len(frame) == len(labels)  # one row per second of video
         assert list(frame.index) == list(range(len(labels)))
@@ -144,7 +144,7 @@ def test_paper_stride_is_recorded_as_it_ran_and_validation_scores_travel(trained
     doc = json.loads((out / "film010.json").read_text())
     assert doc["model"]["clip_stride"] == 10
     assert all("non-overlapping" in text for text in doc["model"]["combination"].values())
-    frame = pd.read_csv(out / "film010.csv", index_col="time_s")
+    frame = pd.read_csv(out / "film010.csv", index_col="time_s", comment="#")
     assert frame["valence_intra"].iloc[:10].nunique() == 1  # one value per 10-s clip
     # how good a curve is to expect: the validation scores are in the JSON and the report
     val = doc["model"]["validation"]

@@ -12,12 +12,24 @@ import argparse
 import logging
 import sys
 
-from videoaffect.cli import benchmark, demo, evaluate, expression, extract, predict, reproduce, synth, train, weights
+from videoaffect.cli import (
+    benchmark,
+    demo,
+    evaluate,
+    expression,
+    extract,
+    models,
+    predict,
+    reproduce,
+    synth,
+    train,
+    weights,
+)
 from videoaffect.cli.common import verbosity_parent
 from videoaffect.cli.options import HelpFormatter
 from videoaffect.core.errors import VideoAffectError
 
-COMMANDS = (synth, train, evaluate, predict, demo, extract, weights, expression, reproduce, benchmark)
+COMMANDS = (synth, train, evaluate, predict, models, demo, extract, weights, expression, reproduce, benchmark)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -71,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
                                       task=args.task, device=device)
             print(f"wrote per-second predictions for {len(outcomes)} movies to {args.out} "
                   f"({bundle.label_scale.name} scale)")
+            _warn_if_generated(bundle, model_path)
             return 0
         outcomes = predict_videos(
             inputs, bundle, args.out, store=args.store, clip_stride=args.clip_stride, task=args.task,
@@ -83,4 +84,15 @@ def run(args: argparse.Namespace) -> int:
     for o in failed:
         print(f"FAILED  {o.movie_id} ({o.path}): {o.error}", file=sys.stderr)
     print(f"{len(outcomes) - len(failed)} predicted, {len(failed)} failed -> {args.out}")
+    if len(failed) < len(outcomes):
+        _warn_if_generated(bundle, model_path)
     return 1 if failed else 0
+
+
+def _warn_if_generated(bundle, model_path: Path) -> None:
+    """Once per call, however many videos; after the work, so that an error stays one line."""
+    if bundle.generated:
+        from videoaffect.models.card import GENERATED_WARNING
+
+        print(f"videoaffect: warning: the model {model_path} was {GENERATED_WARNING}; every output says so",
+              file=sys.stderr)

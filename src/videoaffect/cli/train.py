@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import shutil
+import sys
 from pathlib import Path
 
 from videoaffect.cli import common
@@ -40,9 +41,22 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
                    "stride `predict` uses by default (the clip length = the paper's non-overlapping clips)")
 
 
+DEFAULT_ENSEMBLE = 3
+
+
+def add_ensemble_option(g) -> None:
+    g.add_argument("--ensemble", type=common.positive_int, default=DEFAULT_ENSEMBLE, metavar="K",
+                   help="train K members per task that differ only in their seed (same training and validation "
+                   "movies) and predict their per-second mean with a confidence band (<task>_low/_high, a "
+                   "central 80%% interval calibrated on the validation movies); costs K times the training time, "
+                   "and K times the network time of `predict` (small beside feature extraction); 1: one model, "
+                   "its band a constant width")
+
+
 def add_train_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("training (paper section 3.3)")
     add_config_options(g, TrainConfig)
+    add_ensemble_option(g)
     r = p.add_argument_group("running")
     common.add_device(r)
     common.add_threads(r)
@@ -109,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
 
     from videoaffect.cli.tables import metrics_table
     from videoaffect.core.locks import OutputLock
+    from videoaffect.datasets.loading import training_data_card
     from videoaffect.models.bundle import FeatureRecord
     from videoaffect.training.bundle import train_bundle
 
@@ -137,19 +152,24 @@ def run(args: argparse.Namespace) -> int:
                 )
         clear_out(args.out)
         record = FeatureRecord.from_dict(info.features or {"feature_set": None})
-        meta = {"dataset": info.name, "train_split": split, "tasks": tasks}
+        meta = {"dataset": info.name, "train_split": split, "tasks": tasks,
+                "training_data": training_data_card(loaded, movies, split)}
         beta = ema_value(args.ema_beta)
         try:
             bundle, metrics = train_bundle(
                 corpus, movies, mc, tc, args.out, tasks=tasks, ema="auto" if beta is None else mc.ema_beta,
                 clip_stride=args.clip_stride, features=record, info=meta, echo=getattr(args, "verbosity", 0) >= 0,
-                select_context=not args.keep_context, run=common.run_settings(args),
+                select_context=not args.keep_context, run=common.run_settings(args), ensemble=args.ensemble,
             )
         except BaseException:
             clear_out(args.out)  # no half-written model directory is left behind
             raise
     print(f"model written to {args.out} (tasks: {', '.join(bundle.tasks)}; trained on {len(movies)} movies of "
-          f"{info.name}, split {common.split_text(split)})")
+          f"{info.name}, split {common.split_text(split)}; {args.ensemble} ensemble member(s) per task)")
+    if bundle.generated:
+        from videoaffect.models.card import GENERATED_WARNING
+
+        print(f"warning: this model is {GENERATED_WARNING}", file=sys.stderr)
     rows = []
     for task, model in bundle.tasks.items():
         if model.ranking.get("order"):
@@ -160,4 +180,6 @@ def run(args: argparse.Namespace) -> int:
         if stride_key:
             rows.append((f"{task} validation, stride {args.clip_stride}", metrics[task][stride_key]))
     print(metrics_table(rows))
+    for task, band in bundle.bands.items():
+        print(f"{task}: band: {band.describe(bundle.half_range())}")
     return 0

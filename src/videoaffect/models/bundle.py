@@ -9,6 +9,15 @@ Layout::
                               so a directory without it is an interrupted save
     MODEL/valence/            one task model (config.json, weights.safetensors, ranking.json,
     MODEL/arousal/            train_log.jsonl, metrics.json), see ``AffectModel``
+    MODEL/valence/members/1/  ensemble members 1..K-1 (``train --ensemble K``), each a complete
+    MODEL/valence/members/2/  task model directory; member 0 is the task folder itself, so a
+                              directory without members (K = 1, or written before ensembles)
+                              reads as before.  model.json ``ensemble`` says how many members
+                              each task has and ``band`` how its confidence band is computed
+                              (``videoaffect.models.ensemble``).
+
+model.json ``info.training_data`` is the training-data card (data set, kind, label source,
+split, size, whether the videos were generated); older models say "not recorded".
 
 A directory written by videoaffect 0.1 (one task model at the top, ``config.json`` with format
 ``videoaffect-model/1``) still loads, as a bundle with that one task; it records no feature
@@ -26,6 +35,8 @@ from videoaffect.core.files import atomic_write_text
 from videoaffect.core.labels import LabelScale
 from videoaffect.core.vocabulary import TASKS
 from videoaffect.models.affect_model import MODEL_FORMAT, AffectModel, ModelLoadError
+from videoaffect.models.card import GENERATED_WARNING, NOT_RECORDED
+from videoaffect.models.ensemble import BandCalibration
 
 BUNDLE_FORMAT = "videoaffect-bundle/1"
 TASK_ORDER = TASKS
@@ -72,13 +83,21 @@ def _validation_summary(path: Path) -> dict:
     final = report.get("final") or {}
     if not final:
         return {}
-    return {
+    out = {
         "movies": report.get("movies"),
         "clip_stride": report.get("clip_stride", "clip length"),
         "per_second_pearson": final.get("per_second", {}).get("pearson"),
         "per_second_mse": final.get("per_second", {}).get("mse"),
         "per_movie_mean_pearson": final.get("per_movie_mean", {}).get("pearson"),
     }
+    band = metrics.get("band_calibration") or {}
+    if int(band.get("members") or 1) > 1:
+        # the scores above are member 0's; the curve a user gets is the members' mean
+        mean = band.get("validation_mean") or {}
+        out["ensemble_members"] = band["members"]
+        out["ensemble_mean_per_second_pearson"] = mean.get("pearson")
+        out["ensemble_mean_per_second_mse"] = mean.get("mse")
+    return out
 
 
 def _one_or_each(values: dict):
@@ -95,10 +114,21 @@ class ModelBundle:
         info: dict | None = None,
         path: Path | None = None,
         legacy: bool = False,
+        members: dict[str, list[AffectModel]] | None = None,
+        bands: dict[str, BandCalibration] | None = None,
     ) -> None:
+        """``members[task]``: the task's ensemble, member 0 first (default: ``[tasks[task]]``);
+        ``bands[task]``: its confidence band (none for models trained before bands)."""
         if not tasks:
             raise ModelLoadError("a model needs at least one task (valence or arousal)")
         self.tasks = {t: tasks[t] for t in TASK_ORDER if t in tasks}
+        self.members: dict[str, list[AffectModel]] = {}
+        for t, model in self.tasks.items():
+            given = (members or {}).get(t)
+            if given and given[0] is not model:
+                raise ValueError(f"members[{t!r}][0] must be the task model itself")
+            self.members[t] = list(given) if given else [model]
+        self.bands: dict[str, BandCalibration] = {t: b for t, b in (bands or {}).items() if t in self.tasks}
         self.label_scale = label_scale
         self.features = features
         self.info = info or {}
@@ -116,6 +146,22 @@ class ModelBundle:
     @property
     def clip_seconds(self) -> int:
         return min(m.config.clip_seconds for m in self.tasks.values())
+
+    @property
+    def training_data(self) -> dict | None:
+        """The training-data card (``videoaffect.datasets.loading.training_data_card``), or None
+        for a model trained before it was recorded."""
+        card = self.info.get("training_data")
+        return dict(card) if isinstance(card, dict) else None
+
+    @property
+    def generated(self) -> bool:
+        """True when the model was trained on videos (or features) videoaffect generated."""
+        card = self.training_data
+        return bool(card and card.get("generated"))
+
+    def ensemble_size(self, task: str) -> int:
+        return len(self.members[task])
 
     def task(self, name: str) -> AffectModel:
         if name not in self.tasks:
@@ -140,16 +186,27 @@ class ModelBundle:
             "smoothing": {t: m.config.smoothing_text() for t, m in self.tasks.items()},
             "combination": {t: m.config.combination_text() for t, m in self.tasks.items()},
             "trained_on": self.info.get("dataset"),
+            "training_data": self.training_data or NOT_RECORDED,
+            "generated": self.generated,
+            "warning": GENERATED_WARNING if self.generated else None,
             "validation": self.validation,
+            "ensemble": {t: len(m) for t, m in self.members.items()},
+            "band": {t: {**b.to_dict(), "description": b.describe(self.half_range())} for t, b in self.bands.items()},
             "videoaffect_version": self.info.get("videoaffect_version"),
         }
 
+    def half_range(self) -> float:
+        return (self.label_scale.high - self.label_scale.low) / 2.0
+
     # ------------------------------------------------------------------ persistence
-    def save(self, directory: str | Path, metrics: dict[str, dict] | None = None) -> Path:
+    def save(self, directory: str | Path, metrics: dict[str, dict] | None = None,
+             member_metrics: dict[str, dict[int, dict]] | None = None) -> Path:
         root = Path(directory)
         root.mkdir(parents=True, exist_ok=True)
         for name, model in self.tasks.items():
             model.save(root / name, (metrics or {}).get(name))
+            for k, member in enumerate(self.members[name][1:], start=1):
+                member.save(root / name / "members" / str(k), (member_metrics or {}).get(name, {}).get(k))
         meta = {
             "format": BUNDLE_FORMAT,
             "videoaffect_version": package_version(),
@@ -157,6 +214,11 @@ class ModelBundle:
             "label_scale": {**asdict(self.label_scale), "description": self.label_scale.describe()},
             "features": asdict(self.features),
             "info": self.info,
+            "ensemble": {
+                "members": {t: len(m) for t, m in self.members.items()},
+                "layout": "member 0 in <task>/, member k >= 1 in <task>/members/<k>/",
+            },
+            "band": {t: b.to_dict() for t, b in self.bands.items()},
         }
         atomic_write_text(root / "model.json", json.dumps(meta, indent=2))
         self.path = root
@@ -191,12 +253,23 @@ class ModelBundle:
                 f"{meta.get('videoaffect_version', 'unknown')}; this is videoaffect {package_version()}, "
                 f"which reads {BUNDLE_FORMAT!r}: install that version or retrain with this one"
             )
-        tasks = {}
+        tasks, members = {}, {}
+        counts = (meta.get("ensemble") or {}).get("members") or {}
         for name in meta["tasks"]:
             tasks[name] = AffectModel.load(root / name)
+            members[name] = [tasks[name]]
+            for k in range(1, int(counts.get(name, 1))):
+                where = root / name / "members" / str(k)
+                if not (where / "config.json").is_file():
+                    raise ModelLoadError(
+                        f"{where} is missing: {meta_path} lists {counts[name]} {name} ensemble members; the "
+                        "directory is incomplete, copy it again or retrain"
+                    )
+                members[name].append(AffectModel.load(where))
+        bands = {t: BandCalibration.from_dict(b) for t, b in (meta.get("band") or {}).items()}
         scale_d = {k: v for k, v in meta["label_scale"].items() if k in ("low", "high", "name")}
         bundle = cls(tasks, LabelScale(**scale_d), FeatureRecord.from_dict(meta["features"]), meta.get("info") or {},
-                     root)
+                     root, members=members, bands=bands)
         for name in tasks:
             bundle.validation[name] = _validation_summary(root / name / "metrics.json")
         return bundle

@@ -3,7 +3,11 @@
 The table (a pandas DataFrame indexed by ``time_s``, the start of each second) has, per task
 the model has (valence, arousal):
 
-* ``<task>``: the final prediction (after inter-clip context / smoothing) on the model's label scale;
+* ``<task>``: the final prediction (after inter-clip context / smoothing) on the model's label
+  scale; for an ensemble (``train --ensemble K``) the members' per-second mean, as are the
+  ``_intra`` and contribution columns;
+* ``<task>_low``, ``<task>_high``: the model's confidence band, a central interval calibrated on
+  the validation movies (``models/ensemble.py``; absent for models trained before bands);
 * ``<task>_intra``: the intra-clip prediction, before temporal context;
 * ``<task>_contrib_<modality>``: the modality's contribution (label-scale units; see
   ``AffectModel.contributions_doc``);
@@ -23,6 +27,8 @@ from videoaffect.core.vocabulary import TASKS
 from videoaffect.datasets.corpus import Corpus
 from videoaffect.models.affect_model import AffectModel
 from videoaffect.models.bundle import ModelBundle, package_version
+from videoaffect.models.card import csv_header
+from videoaffect.models.ensemble import member_spread
 
 SCHEMA = "videoaffect-prediction/1"
 DECIMALS = 6
@@ -36,6 +42,22 @@ COMBINATION_DOC = (
     "(the per-second curve whose clip means best match the clip predictions, with a smoothness "
     "penalty chosen on validation movies); arousal is then smoothed per second with the model's "
     "EMA time constant. With s = c every second takes its clip's value (the paper's protocol)"
+)
+
+
+ENSEMBLE_DOC = (
+    "a model trained with --ensemble K holds K members per task that differ only in the seed of initialisation "
+    "and shuffling (all fitted on the same movies and validated on the same held-out movies); <task>, <task>_intra "
+    "and the contributions are the members' per-second mean (K = 1: the one model)"
+)
+BAND_DOC = (
+    "<task>_low / <task>_high: a central interval (its share, e.g. 80 %, in band.<task>.level) meant to hold "
+    "that share of the true per-second labels. With K > 1 members it is the mean plus or minus c times the "
+    "members' standard deviation that second (floored at 1 % of the label half-range); c is chosen at training "
+    "time so that the interval covers the stated share of the validation movies' seconds. With K = 1 it is the "
+    "prediction plus or minus the stated quantile of |validation residual|. Both ends are clipped to the label "
+    "scale. The validation movies also chose the model's settings, and the band was calibrated at the clip "
+    "stride model.band.<task>.clip_stride, so on new videos it may cover somewhat less (BENCHMARKS.md)"
 )
 
 
@@ -70,12 +92,19 @@ def movie_curve(
     for task in tasks:
         model: AffectModel = bundle.task(task)
         stride = min(int(clip_stride), model.config.clip_seconds)
-        curve = model.predict_seconds(corpus, [movie], stride, device)[movie]
-        columns[task] = scale.from_internal(curve.final)
-        columns[f"{task}_intra"] = scale.from_internal(curve.intra)
-        for name, values in curve.contributions.items():
+        curves = [m.predict_seconds(corpus, [movie], stride, device)[movie] for m in bundle.members[task]]
+        final, spread = member_spread([c.final for c in curves])
+        columns[task] = scale.from_internal(final)
+        band = bundle.bands.get(task)
+        if band is not None:
+            low, high = band.interval(final, spread)
+            columns[f"{task}_low"] = scale.from_internal(low)
+            columns[f"{task}_high"] = scale.from_internal(high)
+        columns[f"{task}_intra"] = scale.from_internal(np.mean([c.intra for c in curves], axis=0))
+        for name in curves[0].contributions:
+            values = np.mean([c.contributions[name] for c in curves], axis=0)
             columns[f"{task}_contrib_{name}"] = values * half_range
-        present.update(curve.present)
+        present.update(curves[0].present)
     frame = pd.DataFrame({k: np.round(v.astype(np.float64), DECIMALS) for k, v in columns.items()},
                          index=pd.RangeIndex(n, name="time_s"))
     for name, mask in present.items():
@@ -129,7 +158,11 @@ def curve_metadata(bundle: ModelBundle, frame: pd.DataFrame, tasks: list[str], c
     summary = {}
     for task in tasks:
         v = frame[task].to_numpy()
-        summary[task] = {
+        band_width = {}
+        if f"{task}_low" in frame.columns:
+            width = frame[f"{task}_high"].to_numpy() - frame[f"{task}_low"].to_numpy()
+            band_width = {"band_mean_width": round(float(width.mean()), DECIMALS)}
+        summary[task] = {**band_width,
             "mean": round(float(v.mean()), DECIMALS),
             "std": round(float(v.std()), DECIMALS),
             "min": round(float(v.min()), DECIMALS),
@@ -146,11 +179,16 @@ def curve_metadata(bundle: ModelBundle, frame: pd.DataFrame, tasks: list[str], c
                 "seconds_missing": int((~frame[col].to_numpy()).sum()),
                 "ranges": ranges,
             }
+    model = _model_description(bundle, tasks, clip_stride)
+    band = {t: {"level": b["level"], "columns": [f"{t}_low", f"{t}_high"], "description": b["description"]}
+            for t, b in (model.get("band") or {}).items() if f"{t}_low" in frame.columns}
     return {
         "schema": SCHEMA,
         "videoaffect_version": package_version(),
         "video": video,
-        "model": _model_description(bundle, tasks, clip_stride),
+        "model": model,
+        "warning": model.get("warning"),
+        "band": band,
         "tasks": tasks,
         "label_scale": {
             "low": scale.low,
@@ -166,6 +204,9 @@ def curve_metadata(bundle: ModelBundle, frame: pd.DataFrame, tasks: list[str], c
             "Expression without a face (default set): expression_present is 0, but the model still gets the "
             "extractor's no-face vector (no face is information), so the expression contribution there is "
             "the effect of 'no face'",
+            "ensemble": ENSEMBLE_DOC,
+            "band": BAND_DOC if band else "no band: the model was trained before videoaffect calibrated confidence "
+            "bands (retrain it to get <task>_low / <task>_high)",
         },
         "missing": missing,
         "summary": summary,
@@ -188,6 +229,8 @@ def _model_description(bundle: ModelBundle, tasks: list[str], clip_stride: int) 
     described["clip_stride"] = distinct.pop() if len(distinct) == 1 else strides
     described["combination"] = {t: combination[t] for t in tasks if t in combination}
     described["smoothing"] = {t: v for t, v in (described.get("smoothing") or {}).items() if t in tasks}
+    described["ensemble"] = {t: v for t, v in (described.get("ensemble") or {}).items() if t in tasks}
+    described["band"] = {t: v for t, v in (described.get("band") or {}).items() if t in tasks}
     return described
 
 
@@ -200,9 +243,13 @@ def curve_json(frame: pd.DataFrame, meta: dict) -> dict:
     return {**meta, "curve": data}
 
 
-def curve_csv(frame: pd.DataFrame) -> str:
+def curve_csv(frame: pd.DataFrame, meta: dict | None = None) -> str:
+    """The table as CSV, after "# " comment lines (the model card, the generated-data warning,
+    the band's definition) so that someone opening it in a spreadsheet sees what it is;
+    ``pandas.read_csv(path, comment="#")`` reads it."""
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == bool:
             out[col] = out[col].astype(int)
-    return out.to_csv(float_format=f"%.{DECIMALS}f", lineterminator="\n")
+    header = "".join(line + "\n" for line in csv_header((meta or {}).get("model") or {}, (meta or {}).get("band")))
+    return header + out.to_csv(float_format=f"%.{DECIMALS}f", lineterminator="\n")

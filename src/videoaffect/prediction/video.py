@@ -161,7 +161,7 @@ def render_outputs(frame: pd.DataFrame, meta: dict, video_path: str | None) -> d
         thumbs = grab_frames(video_path, seconds)
     html = render_html(frame, meta, png, thumbs)
     return {
-        ".csv": curve_csv(frame).encode("utf-8"),
+        ".csv": curve_csv(frame, meta).encode("utf-8"),
         ".json": json.dumps(curve_json(frame, meta), indent=1).encode("utf-8"),
         ".png": png,
         ".html": html.encode("utf-8"),

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from videoaffect.core.vocabulary import TASKS
+from videoaffect.models.card import GENERATED_WARNING, NOT_RECORDED, card_rows, card_summary, is_generated
 
 NA = "n/a"
 MAX_LISTED_RANGES = 12
@@ -104,6 +105,12 @@ def row_seconds(curve: pd.DataFrame) -> np.ndarray:
         return np.arange(len(curve), dtype=float)
 
 
+def band_of(meta: Mapping | None) -> dict[str, Mapping]:
+    """``{task: {"level", "columns", "description"}}`` of the confidence bands in the metadata."""
+    bands = _get(meta, "band")
+    return {str(t): b for t, b in bands.items() if isinstance(b, Mapping)} if isinstance(bands, Mapping) else {}
+
+
 def label_scale(meta: Mapping | None) -> tuple[float | None, float | None]:
     """``(low, high)`` of the label scale; both None unless both ends are numbers and low < high."""
     scale = _get(meta, "label_scale")
@@ -151,15 +158,17 @@ def render_html(curve: pd.DataFrame, meta: Mapping | None, png: bytes,
         f"<style>{_CSS}</style>",
         "</head>",
         "<body>",
+        _warning_banner(meta),
         "<main>",
         f"<h1>Emotion curve: {_e(name)}</h1>",
         _video_section(curve, meta),
-        _plot_section(png, name),
+        _plot_section(png, name, curve, meta),
         _summary_section(curve, meta),
         _moments_section(curve, thumbnails),
         _missing_section(curve),
         _scale_section(meta),
         _model_section(meta),
+        _card_section(meta),
         _provenance_section(meta),
         _footer(meta),
         "</main>",
@@ -193,6 +202,8 @@ _CSS = (
     "ul{margin:.3em 0;padding-left:1.4em}"
     ".muted{color:#666}"
     "footer{margin-top:2em;font-size:.85em;color:#666}"
+    ".warning{background:#c00000;color:#fff;padding:.8em 1.5em;font-size:1.05em}"
+    ".warn-text{color:#c00000;font-weight:600}"
 )
 
 
@@ -212,11 +223,40 @@ def _video_section(curve: pd.DataFrame, meta: Mapping) -> str:
     return f'<section class="video">{_dl(rows)}</section>'
 
 
-def _plot_section(png: bytes, name: str) -> str:
+def _warning_banner(meta: Mapping) -> str:
+    card = _get(_get(meta, "model"), "training_data")
+    if not is_generated(card):
+        return ""
+    return (f'<div class="warning" role="alert"><strong>Warning: {_e(GENERATED_WARNING)}.</strong> '
+            f"The model learnt from videos videoaffect generated ({_e(_text(_get(card, 'generated_by')))}); "
+            "these curves show the software working, not how people feel about this video.</div>")
+
+
+def _plot_section(png: bytes, name: str, curve: pd.DataFrame | None = None, meta: Mapping | None = None) -> str:
     uri = "data:image/png;base64," + base64.b64encode(bytes(png)).decode("ascii")
+    notes = []
+    for task, band in band_of(meta).items():
+        if curve is None or f"{task}_low" not in curve.columns:
+            continue
+        level = _number(_get(band, "level"))
+        share = f"{level * 100:g} %" if level is not None else "a stated share"
+        notes.append(f"<li>The shaded band around the {_e(task)} curve is a central {share} interval: "
+                     f"{_e(_text(_get(band, 'description')))}.</li>")
+    text = f'<ul class="band">{"".join(notes)}</ul>' if notes else ""
     return ('<section class="plot"><h2>Emotion curve</h2>'
             f'<img src="{uri}" alt="{_e("valence and arousal over time for " + name)}">'
-            "</section>")
+            f"{text}</section>")
+
+
+def _card_section(meta: Mapping) -> str:
+    card = _get(_get(meta, "model"), "training_data")
+    rows = card_rows(card)
+    if not rows:
+        return f'<section class="card-model"><h2>Model card: training data</h2><p>{_e(NOT_RECORDED)}</p></section>'
+    summary = f"<p>Trained on {_e(card_summary(card))}.</p>"
+    warning = f'<p class="warn-text">{_e(GENERATED_WARNING)}.</p>' if is_generated(card) else ""
+    return (f'<section class="card-model"><h2>Model card: training data</h2>{warning}{summary}'
+            f"{_dl([(_e(k), _e(v)) for k, v in rows])}</section>")
 
 
 def _summary_section(curve: pd.DataFrame, meta: Mapping) -> str:
@@ -344,6 +384,9 @@ def _validation_html(value) -> str:
             f"{_e(str(task))}: per-second r {num(v.get('per_second_pearson'), '.2f')} (all seconds pooled), "
             f"r {num(v.get('per_movie_mean_pearson'), '.2f')} on average within a movie, MSE "
             f"{num(v.get('per_second_mse'), '.3f')}, on {_e(str(v.get('movies', NA)))} movies"
+            + (f"; mean of the {_e(str(v['ensemble_members']))} ensemble members: per-second r "
+               f"{num(v.get('ensemble_mean_per_second_pearson'), '.2f')}, MSE "
+               f"{num(v.get('ensemble_mean_per_second_mse'), '.3f')}" if v.get("ensemble_members") else "")
         )
     return "<br>".join(lines) or NA
 
@@ -365,6 +408,7 @@ def _model_section(meta: Mapping) -> str:
         ("Clip length", _e(_with_unit(clip_len, "s"))),
         ("Clip stride", _e(_with_unit(stride, "s"))),
         ("Validation scores (movies held out of training)", _validation_html(_get(model, "validation"))),
+        ("Ensemble members (curve = their mean)", _per_task_html(_get(model, "ensemble"))),
     ]
     return f'<section class="model"><h2>Model</h2>{_dl(rows)}</section>'
 

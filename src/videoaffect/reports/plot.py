@@ -7,6 +7,7 @@ keeps no global state and may run in several threads at once.
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,7 +19,12 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, MultipleLocator
 
+from videoaffect.models.card import GENERATED_WARNING, card_summary, is_generated
 from videoaffect.reports.html import (
+    NA,
+    _get,
+    _number,
+    band_of,
     contribution_columns,
     false_runs,
     format_time,
@@ -31,6 +37,7 @@ from videoaffect.reports.html import (
 )
 
 FIGSIZE = (12.0, 7.0)
+WARNING_COLOUR = "#c00000"
 TASK_COLOURS = {"valence": "#1f77b4", "arousal": "#d62728"}
 # Modality colours: distinct from the two task colours, assigned in order of appearance.
 MODALITY_COLOURS = ("#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf", "#e377c2",
@@ -73,8 +80,16 @@ def render_curve_png(curve: pd.DataFrame, meta: Mapping | None, *, dpi: int = 10
 
     # ---- top panel: final and intra-clip curves on the label scale
     handles: list = []
+    bands = band_of(meta)
     for task in tasks:
         colour = TASK_COLOURS[task]
+        low_col, high_col = f"{task}_low", f"{task}_high"
+        if low_col in curve.columns and high_col in curve.columns:
+            level = _number(_get(bands.get(task), "level"))
+            share = f"{level * 100:g} % " if level is not None else ""
+            top.fill_between(x, _values(curve, low_col), _values(curve, high_col), color=colour, alpha=0.18,
+                             linewidth=0, step=None, zorder=1)
+            handles.append(Patch(facecolor=colour, alpha=0.18, label=f"{task} {share}interval"))
         (line,) = top.plot(x, _values(curve, task), color=colour, lw=1.8, marker=marker, label=task)
         handles.append(line)
         intra = f"{task}_intra"
@@ -161,11 +176,24 @@ def render_curve_png(curve: pd.DataFrame, meta: Mapping | None, *, dpi: int = 10
     if not isinstance(video, Mapping):
         video = {}
     name = str(video.get("name") or "video")
-    fig.suptitle(name, fontsize=13, fontweight="bold")
+    model = _get(meta, "model")
+    card = _get(model, "training_data")
+    title = name
+    if is_generated(card):
+        # the first thing a reader of the image sees, in the figure's own title block
+        title = f"{name}\n{GENERATED_WARNING.upper()}"
+    suptitle = fig.suptitle(title, fontsize=13, fontweight="bold")
+    if is_generated(card):
+        suptitle.set_color(WARNING_COLOUR)
     subtitle = f"label scale: {scale_name}" if scale_name else "label scale: n/a"
     if scale_low is not None and scale_high is not None:
         subtitle += f" [{scale_low:g}, {scale_high:g}], dotted line = neutral"
-    top.set_title(subtitle, fontsize=9, color="0.3", loc="left")
+    shaded = [f"{t} {level * 100:g} % interval" for t, b in bands.items()
+              if (level := _number(_get(b, "level"))) is not None and f"{t}_low" in curve.columns]
+    if shaded:
+        subtitle += "; shaded = " + ", ".join(shaded)
+    subtitle += "\n" + textwrap.shorten(f"model trained on {card_summary(card) if model else NA}", 190)
+    top.set_title(subtitle, fontsize=8.5, color="0.3", loc="left")
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)

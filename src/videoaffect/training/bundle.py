@@ -25,6 +25,7 @@ from videoaffect.evaluation.metrics import mse, pearson
 from videoaffect.models.affect_model import AffectModel
 from videoaffect.models.bundle import TASK_ORDER, FeatureRecord, ModelBundle, package_version
 from videoaffect.models.config import ModelConfig, RunSettings, TrainConfig
+from videoaffect.models.ensemble import BAND_LEVEL, BandCalibration, calibrate_band, member_seed
 from videoaffect.training.log import TrainingLog
 from videoaffect.training.pipeline import Trainer
 
@@ -121,6 +122,61 @@ def choose_context(model: AffectModel, corpus: Corpus, movies: Sequence[int], cl
     }
 
 
+def _train_member(corpus: Corpus, train_movies: list[int], cfg: ModelConfig, train_config: TrainConfig,
+                  log: TrainingLog, run: RunSettings, *, ema: str | float, stride: int, select_context: bool,
+                  deconvolution: str | float, val_split_seed: int) -> tuple[AffectModel, dict, list[int]]:
+    """One task model: train, choose its settings on the validation movies, score them."""
+    trainer = Trainer(corpus, train_movies, cfg, train_config, log, run, val_split_seed=val_split_seed)
+    model = trainer.run()
+    task_metrics: dict = {}
+    passes = None
+    if cfg.output == "regression" and (select_context or ema == "auto" or deconvolution == "auto"):
+        passes = model.clip_passes(corpus, trainer.val_movies, stride, run.device)
+    if deconvolution == "auto" and passes is not None and len(passes) > 1:
+        task_metrics["combination_selection"] = choose_deconvolution(model, corpus, trainer.val_movies, passes)
+        log.write("combination", chosen=task_metrics["combination_selection"]["chosen"])
+    elif deconvolution != "auto":
+        model.config = replace(model.config, deconvolution=float(deconvolution))
+    if select_context and cfg.resolved_context == "lstm" and model.context is not None:
+        task_metrics["context_selection"] = choose_context(model, corpus, trainer.val_movies, stride,
+                                                           run.device, passes)
+        log.write("context", chosen=model.config.smoothing_text())
+    if ema == "auto" and cfg.resolved_context == "ema":
+        beta, zero_lag, table = choose_smoothing(model, corpus, trainer.val_movies, stride, run.device,
+                                                 passes=passes)
+        model.config = replace(model.config, ema_beta=beta, ema_zero_lag=zero_lag)
+        task_metrics["smoothing_selection"] = {
+            "criterion": f"per-second MSE on the {len(trainer.val_movies)} validation movies, clip stride {stride}",
+            "chosen": model.config.smoothing_text(),
+            "candidates": table,
+        }
+        log.write("smoothing", chosen=model.config.smoothing_text())
+    task_metrics["validation"] = evaluate_model(model, corpus, trainer.val_movies, device=run.device)
+    if stride != cfg.clip_seconds and cfg.output == "regression":
+        task_metrics[f"validation_stride{stride}"] = evaluate_model(
+            model, corpus, trainer.val_movies, device=run.device, clip_stride=stride
+        )
+    task_metrics["validation_movies"] = [corpus.movie_ids[m] for m in trainer.val_movies]
+    task_metrics["seed"] = train_config.seed
+    return model, task_metrics, trainer.val_movies
+
+
+def calibrate_members(members: Sequence[AffectModel], corpus: Corpus, val_movies: Sequence[int], stride: int,
+                      device: str = "cpu", level: float = BAND_LEVEL) -> BandCalibration:
+    """The task's confidence band, calibrated on the validation movies (``models/ensemble.py``),
+    with the per-second scores of the members and of their mean there."""
+    truth = _truth(members[0], corpus, val_movies)
+    finals = []
+    for member in members:
+        curves = member.predict_seconds(corpus, list(val_movies), stride, device)
+        finals.append(np.concatenate([curves[m].final for m in val_movies]))
+    cal = calibrate_band(finals, truth, level=level, validation_movies=len(val_movies), clip_stride=stride)
+    mean = np.mean(np.stack(finals), axis=0)
+    cal.validation_mean = {"mse": mse(mean, truth), "pearson": pearson(mean, truth)}
+    cal.validation_members = [{"mse": mse(f, truth), "pearson": pearson(f, truth)} for f in finals]
+    return cal
+
+
 def train_bundle(
     corpus: Corpus,
     train_movies: list[int],
@@ -137,66 +193,74 @@ def train_bundle(
     select_context: bool = True,
     deconvolution: str | float = "auto",
     run: RunSettings | None = None,
+    ensemble: int = 1,
+    band_level: float = BAND_LEVEL,
 ) -> tuple[ModelBundle, dict[str, dict]]:
     """Train each task on ``train_movies`` (validation carved from them by movie), choose the
     arousal smoothing when ``ema == "auto"``, keep the valence inter-clip BiLSTM only when it
     beats the intra-clip curve on the validation movies (``select_context``), score the
     validation movies, save to ``out``.  ``deconvolution="auto"`` chooses how overlapping clips
-    are combined (``ModelConfig.deconvolution``) on the validation movies too."""
+    are combined (``ModelConfig.deconvolution``) on the validation movies too.
+
+    ``ensemble`` = K trains K members per task that differ only in their seed (member k:
+    ``train_config.seed + 1000 k``; the validation carve is the one of ``train_config.seed``
+    for all), each choosing its own settings as above; predictions are their mean.  Each
+    regression task gets a confidence band calibrated on the validation movies to cover
+    ``band_level`` of their seconds (``models/ensemble.py``); it is recorded in
+    ``<task>/metrics.json`` (``band_calibration``) and ``model.json`` (``band``)."""
+    if int(ensemble) < 1:
+        raise ConfigError(f"--ensemble must be at least 1, got {ensemble}")
     out = Path(out)
     run = run or RunSettings()
     stride = min(int(clip_stride), base_config.clip_seconds)
     models: dict[str, AffectModel] = {}
+    members: dict[str, list[AffectModel]] = {}
+    bands: dict[str, BandCalibration] = {}
     metrics: dict[str, dict] = {}
+    member_metrics: dict[str, dict[int, dict]] = {}
     for task in tasks:
         if task not in TASKS:  # the same check as ModelConfig.validate; narrows task to a Task
             raise ConfigError(f"task must be one of {TASKS}, got {task!r}")
         cfg = replace(base_config, task=task)
         if ema != "auto":
             cfg = replace(cfg, ema_beta=float(ema))
-        (out / task).mkdir(parents=True, exist_ok=True)
-        log = TrainingLog(out / task / "train_log.jsonl", echo=echo)
-        trainer = Trainer(corpus, train_movies, cfg, train_config, log, run)
-        model = trainer.run()
-        task_metrics: dict = {}
-        passes = None
-        if cfg.output == "regression" and (select_context or ema == "auto" or deconvolution == "auto"):
-            passes = model.clip_passes(corpus, trainer.val_movies, stride, run.device)
-        if deconvolution == "auto" and passes is not None and len(passes) > 1:
-            task_metrics["combination_selection"] = choose_deconvolution(model, corpus, trainer.val_movies, passes)
-            log.write("combination", chosen=task_metrics["combination_selection"]["chosen"])
-        elif deconvolution != "auto":
-            model.config = replace(model.config, deconvolution=float(deconvolution))
-        if select_context and cfg.resolved_context == "lstm" and model.context is not None:
-            task_metrics["context_selection"] = choose_context(model, corpus, trainer.val_movies, stride,
-                                                               run.device, passes)
-            log.write("context", chosen=model.config.smoothing_text())
-        if ema == "auto" and cfg.resolved_context == "ema":
-            beta, zero_lag, table = choose_smoothing(model, corpus, trainer.val_movies, stride, run.device,
-                                                     passes=passes)
-            model.config = replace(model.config, ema_beta=beta, ema_zero_lag=zero_lag)
-            task_metrics["smoothing_selection"] = {
-                "criterion": f"per-second MSE on the {len(trainer.val_movies)} validation movies, clip stride {stride}",
-                "chosen": model.config.smoothing_text(),
-                "candidates": table,
-            }
-            log.write("smoothing", chosen=model.config.smoothing_text())
-        task_metrics["validation"] = evaluate_model(model, corpus, trainer.val_movies, device=run.device)
-        if stride != cfg.clip_seconds and cfg.output == "regression":
-            task_metrics[f"validation_stride{stride}"] = evaluate_model(
-                model, corpus, trainer.val_movies, device=run.device, clip_stride=stride
-            )
-        task_metrics["validation_movies"] = [corpus.movie_ids[m] for m in trainer.val_movies]
-        models[task] = model
-        metrics[task] = task_metrics
+        members[task], member_metrics[task] = [], {}
+        val_movies: list[int] = []
+        for k in range(int(ensemble)):
+            where = out / task if k == 0 else out / task / "members" / str(k)
+            where.mkdir(parents=True, exist_ok=True)
+            log = TrainingLog(where / "train_log.jsonl", echo=echo)
+            if ensemble > 1:
+                log.write("ensemble", member=k, of=int(ensemble), seed=member_seed(train_config.seed, k))
+            model, task_metrics, val_movies = _train_member(
+                corpus, train_movies, cfg, replace(train_config, seed=member_seed(train_config.seed, k)), log, run,
+                ema=ema, stride=stride, select_context=select_context, deconvolution=deconvolution,
+                val_split_seed=train_config.seed)
+            members[task].append(model)
+            if k == 0:
+                metrics[task] = task_metrics
+            else:
+                member_metrics[task][k] = task_metrics
+        models[task] = members[task][0]
+        if cfg.output == "regression":
+            bands[task] = calibrate_members(members[task], corpus, val_movies, stride, run.device, band_level)
+            metrics[task]["band_calibration"] = bands[task].to_dict()
     meta = dict(info or {})
     meta.setdefault("videoaffect_version", package_version())
     meta["training_movies"] = len(train_movies)
     meta["clip_stride"] = stride
     meta["model_config"] = {k: v for k, v in base_config.to_dict().items() if k not in ("modalities", "task")}
     meta["train_config"] = train_config.to_dict()
+    meta["ensemble"] = {
+        "members": int(ensemble),
+        "member_seeds": [member_seed(train_config.seed, k) for k in range(int(ensemble))],
+        "validation_split_seed": train_config.seed,
+        "scheme": "members differ only in the seed of initialisation and shuffling; all share one training/"
+        "validation carve of the movies; a curve is the members' per-second mean",
+    }
     meta["chosen"] = {t: {"temporal": models[t].config.smoothing_text(),
                           "combination": models[t].config.combination_text()} for t in models}
-    bundle = ModelBundle(models, corpus.label_scale, features or FeatureRecord(None), meta)
-    bundle.save(out, metrics)
+    bundle = ModelBundle(models, corpus.label_scale, features or FeatureRecord(None), meta,
+                         members=members, bands=bands)
+    bundle.save(out, metrics, member_metrics)
     return bundle, metrics

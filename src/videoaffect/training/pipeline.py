@@ -105,11 +105,16 @@ class Trainer:
         log: TrainingLog | None = None,
         run: RunSettings | None = None,
         sample_weights: np.ndarray | None = None,
+        val_split_seed: int | None = None,
     ) -> None:
         """``sample_weights``: optional (corpus seconds,) weights of the training loss, e.g. the
         inverse of each label's rating variance; a clip weighs the mean of its seconds'.  The
         validation loss of early stopping and the inter-clip stage's losses are weighted alike;
-        stage 1's modality ranking (r on the validation movies) is not."""
+        stage 1's modality ranking (r on the validation movies) is not.
+
+        ``val_split_seed``: the seed of the validation carve (default ``train_config.seed``).
+        Ensemble members pass their common one, so that every member is validated, and the
+        confidence band calibrated, on the same movies none of them was fitted on."""
         self.corpus = corpus
         self.sample_weights = _checked_weights(sample_weights, corpus)
         self.cfg = model_config
@@ -132,7 +137,8 @@ class Trainer:
                     f"(it has {[(s.name, s.shape) for s in corpus.specs.values()]})"
                 )
         self.names = names
-        fit_movies, val_movies = split_validation(list(train_movies), train_config.val_fraction, train_config.seed)
+        carve_seed = train_config.seed if val_split_seed is None else val_split_seed
+        fit_movies, val_movies = split_validation(list(train_movies), train_config.val_fraction, carve_seed)
         self.fit_movies, self.val_movies = fit_movies, val_movies
         self.normalizer = Normalizer.fit(corpus, fit_movies, names)
         self.train = self._split(fit_movies)
