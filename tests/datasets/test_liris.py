@@ -491,7 +491,7 @@ def test_fast_benchmark_on_real_data(tmp_path):
         assert written["pearson"] is None if math.isnan(row["pearson"]) else written["pearson"] == row["pearson"]
         assert (written["task"], written["method"], written["mse"]) == (row["task"], row["method"], row["mse"])
     table = format_summary(rows)
-    assert "| valence | SVR (RBF) |" in table and "| arousal | progressive (ours) |" in table
+    assert "| valence | tac2015 | SVR (RBF) |" in table and "| arousal | tac2015 | progressive (ours) |" in table
 
 
 def test_benchmark_cli_on_written_root(tmp_path, capsys):
@@ -514,7 +514,7 @@ def test_benchmark_cli_on_written_root(tmp_path, capsys):
     mean = [r for r in rows if r["method"] == "mean"]
     assert ridge[0]["mse"] < 0.2 * mean[0]["mse"]
     assert md.read_text().startswith("LIRIS-ACCEDE discrete, development protocol")
-    assert "| valence | ridge |" in capsys.readouterr().out
+    assert "| valence | tac2015 | ridge |" in capsys.readouterr().out
     for action in parser._subparsers._group_actions[0].choices["benchmark"]._subparsers._group_actions[0].choices[
         "liris-accede-discrete"
     ]._actions:

@@ -188,3 +188,32 @@ def test_model_trained_on_excerpt_videos_predicts_unseen_test_excerpts(tmp_path,
         assert np.corrcoef(p, truth[t])[0, 1] > 0.6, t
     saved = json.loads((tmp_path / "model" / "model.json").read_text())
     assert saved["features"]["feature_set"] == "default"
+
+
+@pytest.mark.slow
+def test_benchmark_rows_for_extracted_features_and_both(tmp_path, liris_root, store):
+    from videoaffect.reproduction.common import ReproductionError
+    from videoaffect.reproduction.liris_benchmark import format_summary, run_liris_benchmark
+
+    with pytest.raises(ReproductionError, match=r"--features tac2015 needs the ACCEDEfeatures\*_TAC2015.txt files"):
+        run_liris_benchmark(liris_root, features=("tac2015",), store=store)
+    root = _copy(liris_root, tmp_path / "root")
+    _write_tac2015(root, LirisDiscrete.load(root, require_features=False))
+    methods = ("progressive", "ridge", "mean")
+    rows = run_liris_benchmark(root, seeds=(0,), methods=methods, tasks=("valence",), fast=True, store=store)
+    # fast mode keeps 150 excerpts per set, i.e. all of this small root
+    by = {(r["features"], r["method"]): r for r in rows}
+    assert set(by) == {(s, m) for s in ("tac2015", "videos", "both") for m in methods}
+    data = LirisDiscrete.load(root, require_features=False)
+    n_test = int((data.sets == 0).sum())
+    assert all(r["n_eval"] == n_test and r["protocol"] == "official" for r in rows)
+    # the training mean is the same prediction whatever the features: identical MSE in every source
+    truth = data.values["valence"][data.sets == 0]
+    expected = float(np.mean((data.values["valence"][np.isin(data.sets, [1, 2])].mean() - truth) ** 2))
+    for source in ("tac2015", "videos", "both"):
+        assert by[(source, "mean")]["mse"] == pytest.approx(expected, rel=1e-6)
+    # random TAC2015 columns carry nothing; the videos carry the ratings
+    assert by[("videos", "ridge")]["mse"] < 0.5 * expected
+    table = format_summary(rows)
+    assert "| valence | videos | progressive (ours) |" in table and "| valence | both | ridge |" in table
+    assert "valence (videos features), vs ridge:" in table

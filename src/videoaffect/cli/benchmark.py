@@ -22,13 +22,14 @@ def register(sub, parents=()) -> None:
     bsub = p.add_subparsers(dest="benchmark_command", required=True, metavar="BENCHMARK")
     b = bsub.add_parser(
         "liris-accede-discrete", parents=list(parents),
-        help="LIRIS-ACCEDE discrete (TAC2015 features): our methods vs SVR, ridge and the mean",
+        help="LIRIS-ACCEDE discrete (TAC2015 features and/or features extracted from the excerpt videos): our "
+        "methods vs SVR, ridge and the mean",
         description="Train on set 1 and evaluate on set 2 (or, when ACCEDEsets.txt has a test set 0, "
         "train on sets 1+2 and test on set 0), for valence and arousal; print a Markdown table "
         "of MSE (1-5 scale) and Pearson r, mean ± std over seeds.",
     )
-    b.add_argument("root", type=Path, help="LIRIS-ACCEDE discrete root (ACCEDEranking.txt, ACCEDEsets.txt, "
-                   "ACCEDEfeatures*_TAC2015.txt)")
+    b.add_argument("root", type=Path, help="LIRIS-ACCEDE discrete root (ACCEDEranking.txt, ACCEDEsets.txt, and "
+                   "ACCEDEfeatures*_TAC2015.txt and/or data/ACCEDE*.mp4 with ACCEDEdescription.xml)")
     b.add_argument("--json", type=Path, help="write every row (task, method, split, seed, mse, pearson, ...) "
                    "to this JSON file, updated after each run")
     b.add_argument("--markdown", type=Path, help="also write the summary table to this Markdown file")
@@ -41,8 +42,16 @@ def register(sub, parents=()) -> None:
                    "3-epoch tiny networks (numbers are not meaningful)")
     common.add_device(b)
     b.add_argument("--validation-group", choices=["id-blocks", "excerpt"], default="id-blocks",
-                   help="what our training pipeline's validation carve treats as one movie: blocks of "
+                   help="TAC2015 rows: what our training pipeline's validation carve treats as one movie: blocks of "
                    "~60 consecutive excerpt ids (a film proxy) or single excerpts (leaks films)")
+    b.add_argument("--features", nargs="+", choices=["tac2015", "videos", "both"],
+                   help="rows to run: tac2015 (the feature files), videos (--feature-set extracted from the excerpt "
+                   "videos in ROOT/data, films ordered by ACCEDEdescription.xml), both (the two together); default: "
+                   "every source the root has")
+    common.add_feature_set(b)
+    b.add_argument("--store", type=Path, help="feature store for the excerpt videos (resumable; default: "
+                   "$XDG_CACHE_HOME/videoaffect/features)")
+    common.add_workers(b)
     b.set_defaults(func=run)
 
 
@@ -52,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
 
     common.check_file_arg(args.json, "--json")
     common.check_file_arg(args.markdown, "--markdown")
+    common.check_dir_arg(args.store, "--store")
     echo = None if getattr(args, "verbosity", 0) < 0 else (lambda line: print(line, file=sys.stderr, flush=True))
     start = time.perf_counter()
     rows = run_liris_benchmark(
@@ -64,6 +74,10 @@ def run(args: argparse.Namespace) -> int:
         device=common.resolved_device(args),
         progress=echo,
         group=args.validation_group,
+        features=tuple(args.features) if args.features else None,
+        store=args.store or common.default_store(),
+        feature_set=args.feature_set,
+        workers=args.workers,
     )
     table = format_summary(rows)
     print(table)

@@ -44,6 +44,7 @@ from videoaffect.datasets.corpus import Corpus
 from videoaffect.datasets.liris_accede.discrete import LirisDiscrete, Protocol
 from videoaffect.evaluation.metrics import mse, pearson
 from videoaffect.models.config import ModelConfig, RunSettings, TrainConfig
+from videoaffect.reproduction.common import ReproductionError
 from videoaffect.reproduction.references import KINDS, fit_reference, tuning_split
 from videoaffect.training.log import TrainingLog
 from videoaffect.training.pipeline import train_model
@@ -62,6 +63,9 @@ FAST_PER_SET = 150
 # Keys of run_liris_benchmark's ``overrides`` (ablations of the neural methods).
 OVERRIDE_KEYS = ("model", "train", "ensemble", "feature_transform", "sample_weights")
 SAMPLE_WEIGHTS = ("equal", "inverse-variance")
+# Where a row's features come from: the TAC2015 files, a feature set extracted from the excerpt
+# videos, or both together.
+FEATURE_SOURCES = ("tac2015", "videos", "both")
 FEATURE_TRANSFORMS = ("standardise", "rank-gauss")
 
 
@@ -203,6 +207,10 @@ def run_liris_benchmark(
     group: str = "id-blocks",
     within_set1: bool = False,
     overrides: dict | None = None,
+    features: Sequence[str] | None = None,
+    store: str | Path | None = None,
+    feature_set: str = "default",
+    workers: int = 1,
 ) -> list[dict]:
     """Train and evaluate every method x task x seed; rows as in the module docstring.
     ``fast``: 150 random excerpts per set, the first seed only, 3-epoch tiny networks.
@@ -214,7 +222,11 @@ def run_liris_benchmark(
     (ACCEDEranking.txt), the corpus's seconds being the excerpts in id order; ``"model"`` /
     ``"train"``: ModelConfig / TrainConfig fields; ``"ensemble"``: k models per seed, their
     predictions averaged; ``"feature_transform"``: ``"rank-gauss"`` maps each feature to normal
-    scores by its training-set CDF (``rank_gauss``) before the models' own standardisation."""
+    scores by its training-set CDF (``rank_gauss``) before the models' own standardisation.
+
+    ``features``: which rows — "tac2015" (the feature files), "videos" (``feature_set`` extracted
+    from the excerpt videos into ``store``, see ``liris_video_benchmark``), "both"; default:
+    every source the root has.  Overrides apply to the TAC2015 rows only."""
     bad = [m for m in methods if m not in METHODS]
     if bad:
         raise ValueError(f"unknown methods {bad}; choose from {list(METHODS)}")
@@ -223,14 +235,16 @@ def run_liris_benchmark(
         raise ValueError(f"unknown tasks {bad}; choose from {list(TASKS)}")
     if not seeds:
         raise ValueError("give at least one seed")
-    data = LirisDiscrete.load(root)
+    data = LirisDiscrete.load(root, require_features=False)
+    sources = _sources(data, features)
     if within_set1:
         data = within_set1_data(data)
     sizes = FULL_SIZES
     if fast:
         data, seeds, sizes = data.subsample(FAST_PER_SET, seed=0), tuple(seeds)[:1], FAST_SIZES
     protocol = data.protocol()
-    data = data.clipped(protocol.train_sets)
+    if data.has_tac2015:
+        data = data.clipped(protocol.train_sets)
     overrides = dict(overrides or {})
     unknown = sorted(set(overrides) - set(OVERRIDE_KEYS))
     if unknown:
@@ -241,7 +255,7 @@ def run_liris_benchmark(
     # Only the neural methods see the transform (they are what an ablation varies); the
     # references keep their own standardised features.
     neural_data = rank_gauss(data, protocol.train_sets) if transform == "rank-gauss" else data
-    corpus = neural_data.to_corpus(group=group)
+    corpus = neural_data.to_corpus(group=group) if "tac2015" in sources else None
     weighting = overrides.get("sample_weights", "equal")
     if weighting not in SAMPLE_WEIGHTS:
         raise ValueError(f"sample_weights must be one of {list(SAMPLE_WEIGHTS)}, got {weighting!r}")
@@ -261,6 +275,8 @@ def run_liris_benchmark(
         "tasks": list(tasks),
         "neural_sizes": sizes.__dict__,
         "features": {m: list(c) for m, c in data.columns.items()},
+        "feature_sources": list(sources),
+        "extracted_feature_set": feature_set if set(sources) & {"videos", "both"} else None,
         "feature_transform": "signed log, clipped to the training sets' range, "
         + ("mapped to normal scores by the training CDF (neural methods), " if transform == "rank-gauss" else "")
         + "standardised by each model",
@@ -269,11 +285,50 @@ def run_liris_benchmark(
     rows: list[dict] = []
     threads = torch.get_num_threads()
     try:
-        _run_all(data, protocol, corpus, config, rows, tasks, seeds, methods, sizes, device, progress, json_out,
-                 overrides)
+        if corpus is not None:
+            _run_all(data, protocol, corpus, config, rows, tasks, seeds, methods, sizes, device, progress, json_out,
+                     overrides)
+        for source in (s for s in sources if s != "tac2015"):
+            _run_video_source(data, protocol, source, config, rows, tasks, seeds, methods, fast, device, progress,
+                              json_out, store, feature_set, workers)
     finally:
         torch.set_num_threads(threads)  # the training configs set it process-wide
     return rows
+
+
+def _sources(data: LirisDiscrete, wanted: Sequence[str] | None) -> tuple[str, ...]:
+    have = (("tac2015",) if data.has_tac2015 else ()) + (("videos",) if data.videos else ()) + (
+        ("both",) if data.has_tac2015 and data.videos else ())
+    if wanted is None:
+        if not have:
+            data.require_tac2015()  # neither: the error names the files and the videos' folder
+        return have
+    for source in wanted:
+        if source not in FEATURE_SOURCES:
+            raise ValueError(f"unknown feature source {source!r}; choose from {list(FEATURE_SOURCES)}")
+        if source not in have:
+            needs = {"tac2015": "the ACCEDEfeatures*_TAC2015.txt files", "videos": "excerpt videos in ROOT/data",
+                     "both": "the TAC2015 files and the excerpt videos"}[source]
+            raise ReproductionError(f"{data.root}: --features {source} needs {needs}; this root has "
+                                    f"{', '.join(have) or 'neither'}")
+    return tuple(wanted)
+
+
+def _run_video_source(data, protocol, source, config, rows, tasks, seeds, methods, fast, device, progress, json_out,
+                      store, feature_set, workers) -> None:
+    from videoaffect.reproduction.liris_video_benchmark import video_corpus, video_rows
+
+    if store is None:
+        raise ReproductionError("the rows from excerpt videos need a feature store (--store)")
+    corpus, spans = video_corpus(data, source, Path(store), feature_set, workers, device)
+
+    def on_row(row: dict) -> None:
+        rows.append(row)
+        if json_out is not None:
+            _write_json(json_out, config, rows)
+
+    video_rows(data, protocol, source, corpus, spans, tasks=tasks, seeds=seeds, methods=methods,
+               neural_methods=NEURAL_METHODS, fast=fast, device=device, progress=progress, on_row=on_row)
 
 
 def _run_all(data, protocol, corpus, config, rows, tasks, seeds, methods, sizes, device, progress, json_out,
@@ -298,6 +353,7 @@ def _run_all(data, protocol, corpus, config, rows, tasks, seeds, methods, sizes,
                 row = {
                     "task": task,
                     "method": method,
+                    "features": "tac2015",
                     "split": protocol.eval_split,
                     "seed": int(seed),
                     "mse": err,
@@ -339,22 +395,25 @@ def format_summary(rows: Sequence[dict]) -> str:
     """Markdown table: one line per task x method, mean ± std (population std) over seeds."""
     if not rows:
         return "_no results_"
-    groups: dict[tuple[str, str], list[dict]] = {}
+    groups: dict[tuple[str, str, str], list[dict]] = {}
     for r in rows:
-        groups.setdefault((r["task"], r["method"]), []).append(r)
+        groups.setdefault((r["task"], _source(r), r["method"]), []).append(r)
     first = rows[0]
     lines = [
         f"LIRIS-ACCEDE discrete, {first['protocol']} protocol: train on {first['n_train']} excerpts, "
         f"evaluate on the {first['split']} set ({first['n_eval']} excerpts). MSE on the 1-5 rating scale "
-        "(internal [-1, 1] scale in brackets); mean ± std over seeds.",
+        "(internal [-1, 1] scale in brackets); mean ± std over seeds. Features: tac2015 = the files distributed "
+        "with the data set; videos = a feature set extracted from the excerpt videos; both = the two together.",
         "",
-        "| task | method | MSE (1-5) | MSE ([-1, 1]) | Pearson r | seeds |",
-        "|---|---|---|---|---|---|",
+        "| task | features | method | MSE (1-5) | MSE ([-1, 1]) | Pearson r | seeds |",
+        "|---|---|---|---|---|---|---|",
     ]
     order = {m: i for i, m in enumerate(METHODS)}
-    for (task, method), rs in sorted(groups.items(), key=lambda kv: (TASKS.index(kv[0][0]), order.get(kv[0][1], 99))):
+    source_order = {s: i for i, s in enumerate(FEATURE_SOURCES)}
+    for (task, source, method), rs in sorted(groups.items(), key=lambda kv: (
+            TASKS.index(kv[0][0]), source_order.get(kv[0][1], 99), order.get(kv[0][2], 99))):
         lines.append(
-            f"| {task} | {METHOD_LABELS.get(method, method)} | {_mean_std([r['mse'] for r in rs])} | "
+            f"| {task} | {source} | {METHOD_LABELS.get(method, method)} | {_mean_std([r['mse'] for r in rs])} | "
             f"{_mean_std([r['mse_internal'] for r in rs])} | {_mean_std([r['pearson'] for r in rs])} | "
             f"{len(rs)} |"
         )
@@ -365,6 +424,10 @@ def format_summary(rows: Sequence[dict]) -> str:
                   "side by more than its std, else 'ties'.", ""]
         lines += [f"- {v}" for v in verdict]
     return "\n".join(lines)
+
+
+def _source(row: dict) -> str:
+    return row.get("features", "tac2015")  # rows written before 0.4 came from the TAC2015 files
 
 
 def paired_differences(ours: list[dict], ref: list[dict], key: str) -> np.ndarray:
@@ -389,12 +452,13 @@ def verdicts(rows: Sequence[dict]) -> list[str]:
     """One plain sentence per task and reference method: does the progressive method beat it
     on MSE and on Pearson r, by how much, with the spread over seeds."""
     out = []
-    for task in TASKS:
-        ours = [r for r in rows if r["task"] == task and r["method"] == "progressive"]
+    sources = [s for s in FEATURE_SOURCES if any(_source(r) == s for r in rows)]
+    for task, source in ((t, s) for t in TASKS for s in sources):
+        ours = [r for r in rows if r["task"] == task and _source(r) == source and r["method"] == "progressive"]
         if not ours:
             continue
         for method in METHODS:
-            ref = [r for r in rows if r["task"] == task and r["method"] == method]
+            ref = [r for r in rows if r["task"] == task and _source(r) == source and r["method"] == method]
             if method == "progressive" or not ref:
                 continue
             parts = []
@@ -406,7 +470,8 @@ def verdicts(rows: Sequence[dict]) -> list[str]:
                 parts.append(f"Pearson r {_judge(r, lower_is_better=False)}")
             if parts:
                 n = max(mse.size, r.size)
-                out.append(f"{task}, vs {METHOD_LABELS.get(method, method)}: " + "; ".join(parts)
+                where = "" if sources == ["tac2015"] else f" ({source} features)"
+                out.append(f"{task}{where}, vs {METHOD_LABELS.get(method, method)}: " + "; ".join(parts)
                            + f" ({n} seed{'s' if n != 1 else ''})")
     return out
 

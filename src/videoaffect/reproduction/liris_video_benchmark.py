@@ -1,0 +1,161 @@
+"""The LIRIS-ACCEDE benchmark's rows for features extracted from the excerpt videos ("videos")
+and for those together with the TAC2015 files ("both"), beside the TAC2015 rows, with the same
+protocol, seeds and references.
+
+* Data: the excerpts with their videos, in film order from ``ACCEDEdescription.xml``
+  (:mod:`videoaffect.datasets.liris_accede.videos`), one corpus movie per film; the feature set
+  is extracted into a resumable store.  "both" adds the TAC2015 modalities (signed log, clipped
+  to the training sets' range) as per-second modalities, constant over each excerpt.
+* Ours: what ``videoaffect train`` makes (``train_bundle``: the method's stages, then the
+  context / smoothing / clip-combination choices on validation films carved from the training
+  films), with the model's default sizes (``fast``: the TAC rows' tiny sizes).  An excerpt's
+  prediction is the mean of its seconds' per-second predictions (clip stride 1), read inside its
+  film.
+* References: SVR, ridge and the training mean on one vector per excerpt, the mean of its
+  seconds' features (each modality over its present seconds), tuned on id blocks of the
+  training excerpts (``references.tuning_split``), as the TAC2015 rows are.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from videoaffect.core.modality import ModalitySpec
+from videoaffect.datasets.corpus import Corpus
+from videoaffect.datasets.liris_accede.discrete import EXTRACTOR, SET_NAMES, LirisDiscrete, Protocol
+from videoaffect.datasets.liris_accede.videos import (
+    ExcerptSpan,
+    corpus_from_excerpts,
+    excerpts_with_videos,
+    film_sequences,
+)
+from videoaffect.evaluation.metrics import mse, pearson
+from videoaffect.models.config import ModelConfig, RunSettings, TrainConfig
+from videoaffect.reproduction.references import fit_reference, tuning_split
+
+VIDEO_SOURCES = ("videos", "both")
+
+
+def video_corpus(data: LirisDiscrete, source: str, store: Path, feature_set: str, workers: int = 1,
+                 device: str = "cpu") -> tuple[Corpus, dict[str, list[ExcerptSpan]]]:
+    """The film corpus of ``data``'s excerpt videos (every listed excerpt needs its video), with
+    the TAC2015 modalities added when ``source == "both"``."""
+    from videoaffect.datasets.loading import ExtractionRequest, _extract
+
+    rows = excerpts_with_videos(data, np.arange(len(data)), allow_missing=False)
+    sequences = film_sequences(data, rows)
+    request = ExtractionRequest(store=Path(store), feature_set=feature_set, workers=workers, device=device)
+    _extract([(Path(data.names[r]).stem, data.videos[data.names[r]]) for r in rows], request)
+    corpus, spans = corpus_from_excerpts(data, sequences, Path(store), feature_set)
+    if source == "both":
+        corpus = _with_tac2015(corpus, spans, data)
+    return corpus, spans
+
+
+def _with_tac2015(corpus: Corpus, spans: dict[str, list[ExcerptSpan]], data: LirisDiscrete) -> Corpus:
+    specs = list(corpus.specs.values())
+    features, masks = dict(corpus.features), dict(corpus.masks)
+    for m in data.modalities:
+        name = f"tac2015_{m}"
+        values = np.zeros((corpus.total_seconds, data.features[m].shape[1]), dtype=np.float32)
+        for k, movie in enumerate(corpus.movie_ids):
+            a = int(corpus.offsets[k])
+            for span in spans[movie]:
+                values[a + span.first : a + span.end] = data.features[m][span.row]
+        specs.append(ModalitySpec(name, (values.shape[1],), EXTRACTOR))
+        features[name] = values
+        masks[name] = np.ones(corpus.total_seconds, dtype=bool)
+    return Corpus(specs, corpus.movie_ids, corpus.offsets, features, masks, corpus.labels, corpus.splits,
+                  corpus.label_scale)
+
+
+def excerpt_matrix(corpus: Corpus, spans: dict[str, list[ExcerptSpan]], n_rows: int) -> np.ndarray:
+    """One row per excerpt (indexed by its ``LirisDiscrete`` row): each modality's mean over the
+    excerpt's present seconds (0 where it has none), modalities concatenated."""
+    width = sum(int(np.prod(s.shape)) for s in corpus.specs.values())
+    X = np.zeros((n_rows, width), dtype=np.float64)
+    for k, movie in enumerate(corpus.movie_ids):
+        a = int(corpus.offsets[k])
+        for span in spans[movie]:
+            parts = []
+            for name, spec in corpus.specs.items():
+                block = corpus.features[name][a + span.first : a + span.end].reshape(span.end - span.first, -1)
+                present = corpus.masks[name][a + span.first : a + span.end]
+                parts.append(block[present].mean(0) if present.any() else np.zeros(int(np.prod(spec.shape))))
+            X[span.row] = np.concatenate(parts)
+    return X
+
+
+def _excerpt_predictions(model, corpus: Corpus, spans, movies: list[int], device: str) -> dict[int, float]:
+    curves = model.predict_seconds(corpus, movies, 1, device)
+    scale = corpus.label_scale
+    out = {}
+    for m in movies:
+        final = scale.from_internal(curves[m].final)
+        for span in spans[corpus.movie_ids[m]]:
+            out[span.row] = float(final[span.first : span.end].mean())
+    return out
+
+
+def video_rows(data: LirisDiscrete, protocol: Protocol, source: str, corpus: Corpus, spans, *, tasks, seeds,
+               methods, neural_methods, fast: bool, device: str, progress=None, on_row=None) -> list[dict]:
+    """Rows (as the TAC2015 rows, plus ``features``) of every task x seed x method."""
+    from videoaffect.training.bundle import train_bundle
+
+    train_names = {SET_NAMES[s] for s in protocol.train_sets}
+    eval_names = {SET_NAMES[s] for s in protocol.eval_sets}
+    train_movies = [m for m, s in enumerate(corpus.splits) if s in train_names]
+    eval_movies = [m for m, s in enumerate(corpus.splits) if s in eval_names]
+    train_rows = np.asarray(sorted(sp.row for m in train_movies for sp in spans[corpus.movie_ids[m]]))
+    eval_rows = np.asarray(sorted(sp.row for m in eval_movies for sp in spans[corpus.movie_ids[m]]))
+    X = excerpt_matrix(corpus, spans, len(data))
+    factor = corpus.label_scale.mse_factor()
+    rows: list[dict] = []
+    for task in tasks:
+        truth = data.values[task][eval_rows]
+        for seed in seeds:
+            for method in methods:
+                start = time.perf_counter()
+                extra: dict = {}
+                if method in neural_methods:
+                    mc = ModelConfig(modalities=tuple(corpus.specs.values()), task=task)
+                    tc = TrainConfig(method=method, seed=seed, compute_dtype="float32")
+                    if fast:
+                        mc = replace(mc, hidden_size=16, head_hidden=16)
+                        tc = replace(tc, max_epochs=3, patience=2)
+                    with tempfile.TemporaryDirectory(prefix="videoaffect-liris-") as tmp:
+                        bundle, _ = train_bundle(corpus, train_movies, mc, tc, tmp, tasks=[task], echo=False,
+                                                 run=RunSettings(device=device))
+                    by_row = _excerpt_predictions(bundle.tasks[task], corpus, spans, eval_movies, device)
+                    pred = np.asarray([by_row[r] for r in eval_rows])
+                    extra["temporal"] = bundle.tasks[task].config.smoothing_text()
+                else:
+                    fit_pos, tune_pos = tuning_split(data.ids[train_rows], seed=seed)
+                    y = data.values[task]
+                    ref = fit_reference(method, X[train_rows[fit_pos]], y[train_rows[fit_pos]],
+                                        X[train_rows[tune_pos]], y[train_rows[tune_pos]], seed=seed)
+                    pred, extra["hyperparameters"] = ref.predict(X[eval_rows]), ref.params
+                err = mse(pred, truth)
+                row = {
+                    "task": task, "method": method, "features": source, "split": protocol.eval_split,
+                    "seed": int(seed), "mse": err, "mse_internal": err / factor,
+                    "pearson": pearson(pred, truth) if np.ptp(pred) > 0 else math.nan,
+                    "protocol": protocol.name, "n_train": int(len(train_rows)), "n_eval": int(len(eval_rows)),
+                    "seconds": round(time.perf_counter() - start, 2), **extra,
+                }
+                rows.append(row)
+                if progress is not None:
+                    progress(f"{task:8s} {source:7s} {method:12s} seed {seed}: MSE {err:.4f} (1-5 scale), "
+                             f"r {row['pearson']:.3f} [{row['seconds']:.1f} s]")
+                if on_row is not None:
+                    on_row(row)
+    return rows
+
+
+__all__ = ["VIDEO_SOURCES", "excerpt_matrix", "video_corpus", "video_rows"]
