@@ -20,6 +20,10 @@ def register(sub, parents) -> None:
     p.add_argument("--context-clips", type=non_negative_int, default=0,
                    help="plant long-range valence context over +-N clips (0 = none)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing corpus in OUT")
+    p.add_argument("--layout", choices=["corpus", "liris-accede"], default="corpus",
+                   help="corpus: synthetic features (corpus.json); liris-accede: a small LIRIS-ACCEDE discrete root "
+                   "of generated excerpt videos in the official layout (data/ACCEDE*.mp4, ACCEDEdescription.xml, "
+                   "annotations/), to try `train --dataset OUT` on videos (--preset and --context-clips do not apply)")
     p.set_defaults(func=run)
 
 
@@ -43,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
     from videoaffect.datasets.generated import write_generated_marker
     from videoaffect.datasets.synthetic.features import generate, preset
 
+    if args.layout == "liris-accede":
+        return _liris(args)
     prepare(args.out, args.overwrite)
     cfg = preset(args.preset, seed=args.seed)
     if args.context_clips:
@@ -54,4 +60,19 @@ def run(args: argparse.Namespace) -> int:
                                "synthetic features with planted valence and arousal")
     print(f"wrote {corpus.n_movies} movies, {corpus.total_seconds} s, modalities "
           f"{ {n: s.shape for n, s in corpus.specs.items()} } to {args.out}")
+    return 0
+
+
+def _liris(args: argparse.Namespace) -> int:
+    from videoaffect.core.locks import LOCK_NAME, OutputLock
+    from videoaffect.datasets.synthetic.liris import write_liris_like
+
+    check_out_dir(args.out, "OUT")
+    if args.out.exists() and any(p.name != LOCK_NAME for p in args.out.iterdir()):
+        raise ConfigError(f"{args.out} exists and is not empty; choose a new or empty folder for the LIRIS-ACCEDE root")
+    with OutputLock(args.out, "synth"):
+        write_liris_like(args.out, seed=args.seed)
+    n = len(list((args.out / "data").glob("ACCEDE*.mp4")))
+    print(f"wrote a generated LIRIS-ACCEDE discrete root with {n} excerpt videos (sets 1, 2 and 0) to {args.out}; "
+          f"train on it with `videoaffect train --dataset {args.out} --out MODEL`")
     return 0
