@@ -180,6 +180,12 @@ def test_demo_walks_the_whole_path_and_a_rerun_reuses_videos_and_features(tmp_pa
     assert f"report: {report}" in text
     for suffix in (".csv", ".json", ".png", ".html"):
         assert report.with_suffix(suffix).is_file()
+    # the demo's model says it learnt from generated videos, in the model and in every output
+    meta = json.loads((out / "models" / "progressive" / "model.json").read_text())
+    assert meta["info"]["training_data"]["generated"] is True and meta["ensemble"]["members"]["valence"] == 3
+    assert report.with_suffix(".csv").read_text().splitlines()[1].startswith("# WARNING: trained on generated")
+    assert 'class="warning"' in report.read_text()
+    assert json.loads(report.with_suffix(".json").read_text())["band"]["valence"]["level"] == 0.8
     metrics = json.loads((out / "demo_metrics.json").read_text())
     assert set(metrics) == {f"{t}/{m}" for t in ("valence", "arousal") for m in ("progressive", "joint", "average")}
     video = out / "data" / "videos" / "MEDIAEVAL18_00.mp4"
