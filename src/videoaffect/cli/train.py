@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import logging
 import shutil
-import sys
 from pathlib import Path
 
 from videoaffect.cli import common
@@ -169,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
     if bundle.generated:
         from videoaffect.models.card import GENERATED_WARNING
 
-        print(f"warning: this model is {GENERATED_WARNING}", file=sys.stderr)
+        print(f"note: this model is {GENERATED_WARNING} (its card and every prediction output say so)")
     rows = []
     for task, model in bundle.tasks.items():
         if model.ranking.get("order"):
