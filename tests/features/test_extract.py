@@ -136,7 +136,7 @@ def test_inputs_folders_manifests_and_duplicate_ids(media, tmp_path):
         collect_inputs([tmp_path / "nope.mp4"])
     bad = tmp_path / "bad.csv"
     bad.write_text("file\nx.mp4\n")
-    with pytest.raises(InputError, match=r"'path' \(or 'video'\) column"):
+    with pytest.raises(InputError, match=r"no column 'video' \(or 'path'\)"):
         collect_inputs([bad])
 
 

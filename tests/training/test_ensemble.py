@@ -147,3 +147,31 @@ def test_a_single_member_model_without_band_or_card_still_loads_and_predicts(tra
     assert doc["band"] == {} and doc["method_notes"]["band"].startswith("no band")
     assert doc["model"]["training_data"] == NOT_RECORDED
     assert NOT_RECORDED in (tmp_path / "pred" / f"{stem}.csv").read_text().splitlines()[0]
+
+
+def test_evaluate_scores_the_members_mean_as_predict_shows_it(trained, corpus, tmp_path, capsys):
+    from videoaffect.cli.main import main
+    from videoaffect.evaluation.evaluate import evaluate_model
+
+    bundle, _, out = trained
+    test = corpus.movies_in_split("test")
+    scored = bundle.scored_model("valence")
+    members = bundle.members["valence"]
+    curves = scored.predict_seconds(corpus, test, 1)
+    each = [m.predict_seconds(corpus, test, 1) for m in members]
+    for movie in test:
+        np.testing.assert_allclose(curves[movie].final, np.mean([e[movie].final for e in each], axis=0), atol=1e-7)
+    clips = scored.predict_clips(corpus, test)
+    np.testing.assert_allclose(clips.final, np.mean([m.predict_clips(corpus, test).final for m in members], axis=0),
+                               atol=1e-7)
+    mean_report = evaluate_model(scored, corpus, test, clip_stride=1)
+    corpus_dir = tmp_path / "corpus"
+    corpus.save(corpus_dir)
+    report = tmp_path / "r.json"
+    assert main(["-q", "evaluate", str(out), "--corpus", str(corpus_dir), "--split", "test", "--json",
+                 str(report)]) == 0
+    written = json.loads(report.read_text())
+    assert written["ensemble_members"] == K
+    assert written["final"]["per_second"]["pearson"] == pytest.approx(mean_report["final"]["per_second"]["pearson"])
+    member0 = evaluate_model(members[0], corpus, test, clip_stride=1)["final"]["per_second"]["pearson"]
+    assert written["final"]["per_second"]["pearson"] != pytest.approx(member0, abs=1e-9)

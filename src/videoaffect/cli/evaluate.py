@@ -53,7 +53,9 @@ def run(args: argparse.Namespace) -> int:
     wanted_stride = args.clip_stride if args.clip_stride is not None else bundle.info.get("clip_stride")
     for task, model in bundle.tasks.items():
         stride = None if wanted_stride is None else min(int(wanted_stride), model.config.clip_seconds)
-        report = evaluate_model(model, corpus, movies, device=device, clip_stride=stride)
+        # an ensemble is scored as `predict` uses it: the members' mean
+        report = evaluate_model(bundle.scored_model(task), corpus, movies, device=device, clip_stride=stride)
+        report["ensemble_members"] = bundle.ensemble_size(task)
         reports[task] = report
         rows.append((f"{task} {common.split_text(split)}" + (f", stride {stride}" if stride else ""), report))
     key = f"evaluation:{common.split_text(split)}" + (f":stride{wanted_stride}" if wanted_stride else "")

@@ -163,6 +163,13 @@ class ModelBundle:
     def ensemble_size(self, task: str) -> int:
         return len(self.members[task])
 
+    def scored_model(self, task: str):
+        """What ``predict`` shows for ``task``, as one model to score (``evaluate_model``): the
+        task model itself, or its ensemble's mean."""
+        from videoaffect.models.ensemble import EnsembleMean
+
+        return self.task(task) if len(self.members[task]) == 1 else EnsembleMean(self.members[task])
+
     def task(self, name: str) -> AffectModel:
         if name not in self.tasks:
             where = self.path or "this model"

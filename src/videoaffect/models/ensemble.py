@@ -132,3 +132,45 @@ def calibrate_band(finals: list[np.ndarray], truth: np.ndarray, *, level: float 
     low, high = cal.interval(mean, spread)
     cal.calibrated_coverage = float(np.mean((truth >= low) & (truth <= high)))
     return cal
+
+
+class EnsembleMean:
+    """A task's ensemble seen as one model, for scoring what ``predict`` shows: the members'
+    mean of every regression output (clip and per-second, intra and final, contributions).
+    Classification models are scored by member 0 (a mean of class indices means nothing)."""
+
+    def __init__(self, members: list) -> None:
+        if not members:
+            raise ValueError("an ensemble needs at least one member")
+        self.members = list(members)
+        self.config = members[0].config
+        self.train_config = members[0].train_config
+
+    def predict_clips(self, corpus, movies, device="cpu", **kwargs):
+        from dataclasses import replace
+
+        runs = [m.predict_clips(corpus, movies, device=device, **kwargs) for m in self.members]
+        if self.config.output == "classification" or len(runs) == 1:
+            return runs[0]
+        contributions = runs[0].contributions
+        if contributions is not None:
+            contributions = {k: np.mean([r.contributions[k] for r in runs], axis=0) for k in contributions}
+        return replace(runs[0], intra=np.mean([r.intra for r in runs], axis=0),
+                       final=np.mean([r.final for r in runs], axis=0), contributions=contributions)
+
+    def predict_seconds(self, corpus, movies, clip_stride=None, device="cpu"):
+        from videoaffect.models.affect_model import SecondCurve
+
+        runs = [m.predict_seconds(corpus, movies, clip_stride, device) for m in self.members]
+        if len(runs) == 1:
+            return runs[0]
+        out = {}
+        for movie, first in runs[0].items():
+            curves = [r[movie] for r in runs]
+            out[movie] = SecondCurve(
+                np.mean([c.intra for c in curves], axis=0),
+                np.mean([c.final for c in curves], axis=0),
+                {k: np.mean([c.contributions[k] for c in curves], axis=0) for k in first.contributions},
+                first.present,
+            )
+        return out

@@ -240,8 +240,9 @@ def _plot_section(png: bytes, name: str, curve: pd.DataFrame | None = None, meta
             continue
         level = _number(_get(band, "level"))
         share = f"{level * 100:g} %" if level is not None else "a stated share"
+        how = _text(_get(band, "description")).removeprefix(f"central {share} interval: ")
         notes.append(f"<li>The shaded band around the {_e(task)} curve is a central {share} interval: "
-                     f"{_e(_text(_get(band, 'description')))}.</li>")
+                     f"{_e(how)}.</li>")
     text = f'<ul class="band">{"".join(notes)}</ul>' if notes else ""
     return ('<section class="plot"><h2>Emotion curve</h2>'
             f'<img src="{uri}" alt="{_e("valence and arousal over time for " + name)}">'
