@@ -217,3 +217,36 @@ def test_benchmark_rows_for_extracted_features_and_both(tmp_path, liris_root, st
     table = format_summary(rows)
     assert "| valence | videos | progressive (ours) |" in table and "| valence | both | ridge |" in table
     assert "valence (videos features), vs ridge:" in table
+
+
+@pytest.mark.slow
+def test_readme_path_liris_root_with_videos_to_a_curve_with_band_and_card(tmp_path, store):
+    """synth --layout liris-accede -> train --dataset ROOT -> predict a new video: band columns,
+    the model card, and the generated-data warning in every output."""
+    import pandas as pd
+
+    from videoaffect.cli.main import main
+    from videoaffect.decoding.synthetic_media import make_video
+
+    root, model, curves = tmp_path / "LIRIS", tmp_path / "model", tmp_path / "curves"
+    assert main(["-q", "synth", str(root), "--layout", "liris-accede", "--seed", "2"]) == 0
+    assert (root / "ACCEDEdescription.xml").is_file() and any((root / "data").glob("ACCEDE*.mp4"))
+    assert main(["-q", "train", "--dataset", str(root), "--store", str(store), "--out", str(model), "--ensemble", "2",
+                 "--max-epochs", "3", "--hidden-size", "8", "--head-hidden", "8", "--context-hidden", "4"]) == 0
+    meta = json.loads((model / "model.json").read_text())
+    card = meta["info"]["training_data"]
+    assert card["kind"] == "liris-accede-discrete" and card["feature_source"] == "videos" and card["generated"]
+    assert card["film_order"] == "ACCEDEdescription.xml" and card["split"] == "learning+validation"
+    video = make_video(tmp_path / "new film.mp4", 7, fps=5, size=(96, 64), tone=lambda t: 0.1 * np.sin(440 * t))
+    assert main(["-q", "predict", str(video), "--model", str(model), "--out", str(curves)]) == 0
+    table = pd.read_csv(curves / "new film.csv", comment="#")
+    for task in ("valence", "arousal"):
+        assert {task, f"{task}_low", f"{task}_high"} <= set(table.columns)
+        assert ((table[f"{task}_low"] <= table[task]) & (table[task] <= table[f"{task}_high"])).all()
+        assert table[task].between(1, 5).all()  # the official 1-5 scale
+    head = (curves / "new film.csv").read_text().splitlines()[:2]
+    assert "LIRIS-ACCEDE discrete" in head[0] and "not a prediction of real audience response" in head[1]
+    html = (curves / "new film.html").read_text()
+    body = html[html.index("<body"):]
+    assert body.index("not a prediction of real audience response") < body.index("<img")
+    assert "80 % interval" in html
