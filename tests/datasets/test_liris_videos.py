@@ -250,3 +250,22 @@ def test_readme_path_liris_root_with_videos_to_a_curve_with_band_and_card(tmp_pa
     body = html[html.index("<body"):]
     assert body.index("not a prediction of real audience response") < body.index("<img")
     assert "80 % interval" in html
+
+
+@pytest.mark.slow
+def test_dataset_extraction_runs_on_a_dask_cluster_and_reuses_the_store(tmp_path, liris_root):
+    from videoaffect.core.errors import ConfigError
+    from videoaffect.features.store import FeatureStore
+
+    with pytest.raises(ConfigError, match="--scheduler is a dask scheduler address; pass it with --backend dask"):
+        ExtractionRequest(store=tmp_path / "s", scheduler="tcp://127.0.0.1:8786")
+    root = tmp_path / "root"
+    write_liris_like(root, {1: 1, 2: 1}, excerpts_per_film=(2, 2), seed=9)
+    store = tmp_path / "store"
+    loaded = load_source(dataset=root, extraction=ExtractionRequest(store=store, backend="dask", workers=2))
+    stored = FeatureStore(store).movies("default")
+    assert sorted(stored) == sorted(Path(n).stem for n in LirisDiscrete.load(root, require_features=False).names)
+    before = {m: FeatureStore(store).path("default", m).stat().st_mtime_ns for m in stored}
+    again = load_source(dataset=root, extraction=ExtractionRequest(store=store))  # local: nothing redone
+    assert {m: FeatureStore(store).path("default", m).stat().st_mtime_ns for m in stored} == before
+    np.testing.assert_array_equal(again.corpus.features["scene"], loaded.corpus.features["scene"])
