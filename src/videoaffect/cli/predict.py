@@ -25,7 +25,11 @@ def register(sub, parents) -> None:
     p.add_argument("--task", choices=["both", *TASKS],
                    help="task(s) to predict (default: every task the model has; naming a task the model lacks "
                    "is an error)")
-    common.add_workers(p)
+    common.add_workers(p, "parallel videos (processes, or dask workers)")
+    common.add_backend(p)
+    p.add_argument("--viewer", action="store_true",
+                   help="also write DIR/<id>.viewer.html: the video playing above its curves, a cursor following "
+                   "playback, click a curve to seek (one file beside the video; `videoaffect view` makes one later)")
     p.add_argument("--force", action="store_true", help="re-extract features even when the store has them, and "
                    "replace stored features of another file with the same name (not those of another extraction job)")
     common.add_device(p)
@@ -73,17 +77,25 @@ def run(args: argparse.Namespace) -> int:
                   f"({bundle.label_scale.name} scale)")
             _warn_if_generated(bundle, model_path)
             return 0
+        if args.scheduler and args.backend != "dask":
+            raise ConfigError("--scheduler is a dask scheduler address; pass it with --backend dask")
         outcomes = predict_videos(
             inputs, bundle, args.out, store=args.store, clip_stride=args.clip_stride, task=args.task,
             device=device, workers=args.workers, force=args.force, progress=common.progress_wanted(args),
+            backend=args.backend, scheduler=args.scheduler, viewer=args.viewer,
         )
     failed = [o for o in outcomes if o.status != "done"]
     for o in outcomes:
         if o.status == "done":
-            print(f"done    {o.movie_id}: {o.seconds} s -> {args.out / (o.movie_id + '.html')}")
+            state = "kept   " if o.up_to_date else "done   "
+            print(f"{state} {o.movie_id}: {o.seconds} s -> {args.out / (o.movie_id + '.html')}"
+                  + (" (up to date)" if o.up_to_date else ""))
     for o in failed:
         print(f"FAILED  {o.movie_id} ({o.path}): {o.error}", file=sys.stderr)
-    print(f"{len(outcomes) - len(failed)} predicted, {len(failed)} failed -> {args.out}")
+    kept = sum(o.up_to_date for o in outcomes)
+    print(f"{len(outcomes) - len(failed) - kept} predicted, {len(failed)} failed"
+          + (f", {kept} up to date (kept from an earlier run)" if kept else "")
+          + f" -> {args.out} (summary.csv, index.json)")
     if len(failed) < len(outcomes):
         _warn_if_generated(bundle, model_path)
     return 1 if failed else 0

@@ -364,7 +364,11 @@ def run_extraction(
     modalities: tuple[str, ...] | None = None,
     options: dict | None = None,
     progress: bool = True,
+    on_result: Callable[[MovieResult], None] | None = None,
 ) -> list[MovieResult]:
+    """Extract every video into the store.  ``on_result`` is called in this process as each
+    movie finishes (in completion order), so a caller can use a movie's features at once (and a
+    killed job keeps what the callback made of the finished ones)."""
     store_root = str(store_root)
     if backend not in ("local", "dask"):
         raise ValueError(f"unknown backend {backend!r}; use local or dask")
@@ -377,21 +381,22 @@ def run_extraction(
                         store_root, lock.took_over.get("pid", "?"))
         return _run_locked(videos, feature_set, store_root, workers=workers, device=device, backend=backend,
                            scheduler=scheduler, force=force, modalities=modalities, options=options,
-                           progress=progress)
+                           progress=progress, on_result=on_result or (lambda r: None))
 
 
 def _run_locked(videos, feature_set, store_root, *, workers, device, backend, scheduler, force, modalities, options,
-                progress) -> list[MovieResult]:
+                progress, on_result) -> list[MovieResult]:
     store = FeatureStore(store_root)  # create / validate before spawning anything
     store.remove_temporary()
     # Build the extractors once here: missing weights fail the whole job with one clear error.
     options_json = json.dumps(options or {}, sort_keys=True)
     extractors = _extractors(feature_set, device, modalities, options_json)
     args = [(v, feature_set, store_root, device, force, modalities, options_json) for v in videos]
+    order = {v.movie_id: i for i, v in enumerate(videos)}
     if backend == "dask":
-        return _run_dask(args, workers, scheduler)
+        return sorted(_run_dask(args, workers, scheduler, on_result), key=lambda r: order[r.movie_id])
     if workers <= 1:
-        return _run_serial(args, extractors, progress)
+        return _run_serial(args, extractors, progress, on_result)
     threads = max(1, (os.cpu_count() or 1) // workers)
     results = []
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_worker_init,
@@ -401,13 +406,13 @@ def _run_locked(videos, feature_set, store_root, *, workers, device, backend, sc
             task = bar.add_task("movies", total=len(futures)) if bar else None
             for fut in as_completed(futures):
                 results.append(MovieResult(**fut.result()))
+                on_result(results[-1])
                 if bar:
                     bar.advance(task)
-    order = {v.movie_id: i for i, v in enumerate(videos)}
     return sorted(results, key=lambda r: order[r.movie_id])
 
 
-def _run_serial(args, extractors, progress: bool) -> list[MovieResult]:
+def _run_serial(args, extractors, progress: bool, on_result) -> list[MovieResult]:
     results = []
     with _progress(progress) as bar:
         movies = bar.add_task("movies", total=len(args)) if bar else None
@@ -421,14 +426,15 @@ def _run_serial(args, extractors, progress: bool) -> list[MovieResult]:
             video, feature_set, store_root, device, force, modalities, options = a
             results.append(extract_movie(video, feature_set, store_root, device, force, modalities, options,
                                          on_second=on_second, extractors=extractors))
+            on_result(results[-1])
             if bar:
                 bar.remove_task(sec)
                 bar.advance(movies)
     return results
 
 
-def _run_dask(args, workers: int, scheduler: str | None) -> list[MovieResult]:
-    from dask.distributed import Client, LocalCluster
+def _run_dask(args, workers: int, scheduler: str | None, on_result) -> list[MovieResult]:
+    from dask.distributed import Client, LocalCluster, as_completed
 
     cluster = None
     if scheduler:
@@ -439,7 +445,11 @@ def _run_dask(args, workers: int, scheduler: str | None) -> list[MovieResult]:
         client = Client(cluster)
     try:
         futures = client.map(_extract_task, args, pure=False)
-        return [MovieResult(**r) for r in client.gather(futures)]
+        results = []
+        for fut in as_completed(futures):
+            results.append(MovieResult(**fut.result()))
+            on_result(results[-1])
+        return results
     finally:
         client.close()
         if cluster is not None:

@@ -43,6 +43,9 @@ from videoaffect.prediction.curves import (
     tasks_to_predict,
 )
 
+VIEWER_SUFFIX = ".viewer.html"
+OUTPUT_SUFFIXES = (".csv", ".json", ".png", ".html")
+
 
 class PredictionError(DataError):
     """A video or model that cannot be predicted; the message names the file and the fix."""
@@ -56,6 +59,10 @@ class VideoOutcome:
     error: str = ""
     files: list[str] = field(default_factory=list)
     seconds: int = 0
+    # True when the outputs of an earlier call were current and kept (nothing redone)
+    up_to_date: bool = False
+    # per task: mean, std, min, min_at_s, max, max_at_s (the JSON's "summary"), for summary.csv
+    summary: dict = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------- feature job
@@ -151,7 +158,10 @@ def predict_stored(bundle: ModelBundle, stored, tasks: list[str], clip_stride: i
 
 
 # ---------------------------------------------------------------------- outputs
-def render_outputs(frame: pd.DataFrame, meta: dict, video_path: str | None) -> dict[str, bytes]:
+def render_outputs(frame: pd.DataFrame, meta: dict, video_path: str | None, viewer_page: Path | None = None
+                   ) -> dict[str, bytes]:
+    """The CSV, JSON, PNG and HTML of one video (and, with ``viewer_page``, the interactive
+    ``<id>.viewer.html`` whose <video> points at ``video_path`` relative to that page)."""
     from videoaffect.reports import grab_frames, render_curve_png, render_html, select_moments
 
     png = render_curve_png(frame, meta)
@@ -160,12 +170,18 @@ def render_outputs(frame: pd.DataFrame, meta: dict, video_path: str | None) -> d
         seconds = sorted({m["second"] for m in select_moments(frame)})
         thumbs = grab_frames(video_path, seconds)
     html = render_html(frame, meta, png, thumbs)
-    return {
+    files = {
         ".csv": curve_csv(frame, meta).encode("utf-8"),
         ".json": json.dumps(curve_json(frame, meta), indent=1).encode("utf-8"),
         ".png": png,
         ".html": html.encode("utf-8"),
     }
+    if viewer_page is not None and video_path is not None:
+        from videoaffect.reports.viewer import render_viewer, viewer_video_src
+
+        page = render_viewer(curve_json(frame, meta), viewer_video_src(Path(video_path), viewer_page))
+        files[VIEWER_SUFFIX] = page.encode("utf-8")
+    return files
 
 
 def write_together(out_dir: Path, stem: str, files: dict[str, bytes]) -> list[str]:
@@ -213,9 +229,11 @@ def _store_for(store: str | Path | None):
 
 
 def _extract_for_model(videos, bundle: ModelBundle, store_root: Path, *, device: str, workers: int = 1,
-                       progress: bool = False, force: bool = False):
+                       progress: bool = False, force: bool = False, backend: str = "local",
+                       scheduler: str | None = None, on_result=None):
     """Extract the model's features for ``videos`` into ``store_root`` (skipping up-to-date
-    ones).  Returns (feature set, extraction results, {movie id: reason} of refused videos)."""
+    ones).  Returns (feature set, extraction results, {movie id: reason} of refused videos);
+    ``on_result`` sees each movie as it finishes."""
     from videoaffect.features.extract import decoder_params, job_provenance, run_extraction
 
     feature_set, modalities, options, extractors = extraction_job(bundle, device)
@@ -228,10 +246,46 @@ def _extract_for_model(videos, bundle: ModelBundle, store_root: Path, *, device:
         except PredictionError as exc:
             refused[v.movie_id] = str(exc)
     results = run_extraction(
-        runnable, feature_set, store_root, workers=workers, device=device,
-        modalities=modalities, options=json.loads(options), progress=progress, force=force,
+        runnable, feature_set, store_root, workers=workers, device=device, backend=backend, scheduler=scheduler,
+        modalities=modalities, options=json.loads(options), progress=progress, force=force, on_result=on_result,
     ) if runnable else []
     return feature_set, results, refused
+
+
+def run_fingerprint(bundle: ModelBundle, tasks: list[str], clip_stride: int, viewer: bool) -> dict | None:
+    """What makes a video's outputs current besides the video itself: the model (its
+    ``model.json``, written last and naming every member and weight), the tasks, the stride and
+    whether a viewer page is wanted.  None for a model not loaded from a directory."""
+    from videoaffect.weights.registry import sha256_of
+
+    if bundle.path is None or not (Path(bundle.path) / "model.json").is_file():
+        return None
+    return {"model_json_sha256": sha256_of(Path(bundle.path) / "model.json"), "tasks": list(tasks),
+            "clip_stride": int(clip_stride), "viewer": bool(viewer)}
+
+
+def _current_outputs(out_dir: Path, video, fingerprint: dict | None) -> VideoOutcome | None:
+    """The outcome of an earlier call whose outputs for ``video`` are complete and current (same
+    run fingerprint, same video file by sha256), else None."""
+    from videoaffect.weights.registry import sha256_of
+
+    if fingerprint is None:
+        return None
+    suffixes = OUTPUT_SUFFIXES + ((VIEWER_SUFFIX,) if fingerprint["viewer"] else ())
+    files = [out_dir / f"{video.movie_id}{suffix}" for suffix in suffixes]
+    if not all(f.is_file() for f in files):
+        return None
+    try:
+        doc = json.loads(files[1].read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if doc.get("run") != fingerprint or not Path(video.path).is_file():
+        return None
+    if (doc.get("video") or {}).get("sha256") != sha256_of(Path(video.path)):
+        return None
+    return VideoOutcome(video.movie_id, video.path, "done", files=[str(f) for f in files],
+                        seconds=int((doc.get("video") or {}).get("seconds") or 0), up_to_date=True,
+                        summary=doc.get("summary") or {})
 
 
 def predict_videos(
@@ -246,9 +300,15 @@ def predict_videos(
     workers: int = 1,
     progress: bool = False,
     force: bool = False,
+    backend: str = "local",
+    scheduler: str | None = None,
+    viewer: bool = False,
 ) -> list[VideoOutcome]:
-    """Extract (or reuse) features and write the four outputs of each video.  A failing video
-    is reported in its outcome; the others are still done."""
+    """Extract (or reuse) features and write the outputs of each video as soon as its features
+    are ready, so a killed batch keeps every finished video; a rerun keeps outputs that are
+    current (same model, tasks, stride and video file) and redoes nothing for them (``force``
+    redoes everything).  A failing video is reported in its outcome; the others are still done.
+    ``DIR/index.json`` and ``DIR/summary.csv`` list every input."""
     from videoaffect.features.extract import collect_inputs
     from videoaffect.features.store import FeatureStore
 
@@ -256,36 +316,89 @@ def predict_videos(
     bundle.require_video_features()
     tasks = tasks_to_predict(bundle, task)
     videos = collect_inputs([str(i) for i in inputs])
-    extraction_job(bundle, device)  # refuse a model whose features cannot be made here before any output
+    # refuse a model whose features cannot be made here before any output
+    feature_set = extraction_job(bundle, device)[0]
     prepare_output_dir(out_dir)
     by_id = {v.movie_id: v for v in videos}
+    fingerprint = run_fingerprint(bundle, tasks, clip_stride, viewer)
     outcomes: dict[str, VideoOutcome] = {}
-    with _store_for(store) as store_root:
-        feature_set, results, refused = _extract_for_model(
-            videos, bundle, store_root, device=device, workers=workers, progress=progress, force=force)
+    if not force:
+        for v in videos:
+            kept = _current_outputs(out_dir, v, fingerprint)
+            if kept is not None:
+                outcomes[v.movie_id] = kept
+    pending = [v for v in videos if v.movie_id not in outcomes]
+    with _store_for(store) as store_root, _BatchProgress(progress, len(videos), len(outcomes)) as bar:
+        fs = FeatureStore(store_root, create=True)
+
+        def on_result(r) -> None:
+            if r.status == "failed":
+                outcomes[r.movie_id] = VideoOutcome(r.movie_id, r.path, "failed", r.error.splitlines()[0])
+            else:
+                outcomes[r.movie_id] = _predict_one(bundle, fs, feature_set, r, tasks, clip_stride, device,
+                                                    out_dir, viewer, fingerprint)
+            bar.finished(outcomes[r.movie_id].status == "done")
+
+        _, _, refused = _extract_for_model(
+            pending, bundle, store_root, device=device, workers=workers, progress=False, force=force,
+            backend=backend, scheduler=scheduler, on_result=on_result)
         for movie_id, reason in refused.items():
             outcomes[movie_id] = VideoOutcome(movie_id, by_id[movie_id].path, "failed", reason)
-        fs = FeatureStore(store_root, create=True)
-        with _bar(progress, len(results)) as advance:
-            for r in results:
-                if r.status == "failed":
-                    outcomes[r.movie_id] = VideoOutcome(r.movie_id, r.path, "failed", r.error.splitlines()[0])
-                else:
-                    outcomes[r.movie_id] = _predict_one(bundle, fs, feature_set, r, tasks, clip_stride, device,
-                                                        out_dir)
-                advance()
+            bar.finished(False)
     ordered = [outcomes[v.movie_id] for v in videos]
     write_index(out_dir, ordered)
+    write_summary(out_dir, ordered, tasks)
     return ordered
 
 
 def write_index(out_dir: Path, outcomes: list[VideoOutcome]) -> None:
     """``DIR/index.json``: every input of the call, done (with its files) or failed (with the
     reason), so a batch can be checked without reading the console."""
-    atomic_write_text(out_dir / "index.json", json.dumps([o.__dict__ for o in outcomes], indent=1))
+    rows = [{k: v for k, v in o.__dict__.items() if k != "summary"} for o in outcomes]
+    atomic_write_text(out_dir / "index.json", json.dumps(rows, indent=1))
 
 
-def _predict_one(bundle, fs, feature_set, result, tasks, clip_stride, device, out_dir) -> VideoOutcome:
+SUMMARY_STATS = ("mean", "std", "min", "max")
+
+
+def summary_rows(outcomes: list[VideoOutcome], tasks: list[str]) -> list[dict]:
+    """One row per video for ``DIR/summary.csv``: its duration, each task's mean, spread and
+    range, the most positive and most negative second (valence) and the most intense (arousal),
+    or the failure and its reason."""
+    rows = []
+    for o in outcomes:
+        row: dict = {"movie_id": o.movie_id, "path": o.path, "status": o.status,
+                     "duration_s": o.seconds if o.status == "done" else ""}
+        for task in tasks:
+            stats = o.summary.get(task) or {}
+            for stat in SUMMARY_STATS:
+                row[f"{task}_{stat}"] = stats.get(stat, "")
+        valence, arousal = o.summary.get("valence") or {}, o.summary.get("arousal") or {}
+        row["most_positive_s"] = valence.get("max_at_s", "")
+        row["most_negative_s"] = valence.get("min_at_s", "")
+        row["most_intense_s"] = arousal.get("max_at_s", "")
+        row["reason"] = o.error
+        rows.append(row)
+    return rows
+
+
+def write_summary(out_dir: Path, outcomes: list[VideoOutcome], tasks: list[str]) -> Path:
+    """``DIR/summary.csv`` (see ``summary_rows``), written atomically."""
+    import csv
+    import io
+
+    rows = summary_rows(outcomes, tasks)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["movie_id"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path = out_dir / "summary.csv"
+    atomic_write_text(path, buffer.getvalue())
+    return path
+
+
+def _predict_one(bundle, fs, feature_set, result, tasks, clip_stride, device, out_dir, viewer=False,
+                 fingerprint=None) -> VideoOutcome:
     try:
         stored = fs.read(feature_set, result.movie_id)
         video = {
@@ -296,26 +409,47 @@ def _predict_one(bundle, fs, feature_set, result, tasks, clip_stride, device, ou
             "movie_id": result.movie_id,
         }
         frame, meta = predict_stored(bundle, stored, tasks, clip_stride, device, video)
-        files = write_together(out_dir, result.movie_id, render_outputs(frame, meta, result.path))
-        return VideoOutcome(result.movie_id, result.path, "done", files=files, seconds=stored.seconds)
+        if fingerprint is not None:
+            meta["run"] = fingerprint
+        page = out_dir / f"{result.movie_id}{VIEWER_SUFFIX}" if viewer else None
+        files = write_together(out_dir, result.movie_id, render_outputs(frame, meta, result.path, page))
+        return VideoOutcome(result.movie_id, result.path, "done", files=files, seconds=stored.seconds,
+                            summary=meta.get("summary") or {})
     except (ValueError, RuntimeError, OSError, ModelLoadError) as exc:
         return VideoOutcome(result.movie_id, result.path, "failed", f"{exc.__class__.__name__}: {exc}")
 
 
-class _bar:
-    def __init__(self, enabled: bool, total: int) -> None:
+class _BatchProgress:
+    """A progress bar of videos done, failed and remaining (rich, on stderr), or nothing."""
+
+    def __init__(self, enabled: bool, total: int, already_done: int = 0) -> None:
         self.enabled, self.total = enabled, total
+        self.done, self.failed = already_done, 0
         self.progress = None
+        self.task = None
 
     def __enter__(self):
-        if not self.enabled:
-            return lambda: None
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+        if self.enabled:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-        self.progress = Progress(TextColumn("predicting"), BarColumn(), MofNCompleteColumn(), transient=True)
-        self.progress.__enter__()
-        task = self.progress.add_task("videos", total=self.total)
-        return lambda: self.progress.advance(task)
+            self.progress = Progress(TextColumn("videos"), BarColumn(),
+                                     TextColumn("{task.fields[done]} done, {task.fields[failed]} failed, "
+                                                "{task.fields[remaining]} remaining"),
+                                     TimeRemainingColumn(), transient=True)
+            self.progress.__enter__()
+            self.task = self.progress.add_task("videos", total=self.total, completed=self.done, **self._fields())
+        return self
+
+    def _fields(self) -> dict:
+        return {"done": self.done, "failed": self.failed, "remaining": self.total - self.done - self.failed}
+
+    def finished(self, ok: bool) -> None:
+        if ok:
+            self.done += 1
+        else:
+            self.failed += 1
+        if self.progress is not None and self.task is not None:
+            self.progress.update(self.task, completed=self.done + self.failed, **self._fields())
 
     def __exit__(self, *exc):
         if self.progress is not None:
