@@ -23,13 +23,15 @@ from videoaffect.cli import (
     reproduce,
     synth,
     train,
+    view,
     weights,
 )
 from videoaffect.cli.common import verbosity_parent
 from videoaffect.cli.options import HelpFormatter
 from videoaffect.core.errors import VideoAffectError
 
-COMMANDS = (synth, train, evaluate, predict, models, demo, extract, weights, expression, reproduce, benchmark)
+COMMANDS = (synth, train, evaluate, predict, view, models, demo, extract, weights, expression, reproduce,
+            benchmark)
 
 
 class _Parser(argparse.ArgumentParser):
