@@ -93,6 +93,9 @@ def test_page_is_self_contained_with_a_relative_video_and_the_curve_embedded(tmp
     assert view["missing"] == [{"modality": "expression", "label": "no face", "colour": view["missing"][0]["colour"],
                                 "runs": [[2, 5]]}]  # seconds 2, 3, 4: [2, 5)
     assert view["band"]["valence"] == {"low": "valence_low", "high": "valence_high", "level": 0.8}
+    assert view["intra"] == {"valence": "valence_intra", "arousal": "arousal_intra"}
+    doc["curve"]["arousal_intra"] = list(doc["curve"]["arousal"])  # no temporal context: nothing to add
+    assert embedded(render_viewer(doc, "clip.mp4"))["view"]["intra"] == {"valence": "valence_intra"}
     assert view["y"] == [1.0, 5.0] or view["y"][0] < 1.0  # the scale, widened only if a value leaves it
     for needle in ('id="readout"', 'id="plot"', 'id="legend"', "addEventListener(\"click\"", "timeupdate",
                    "requestAnimationFrame", "liris-accede-discrete: 1 to 5, neutral 3"):

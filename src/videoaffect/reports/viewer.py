@@ -210,7 +210,8 @@ def _view(meta: Mapping, curve: Mapping) -> dict:
         "tasks": tasks,
         "colours": {t: TASK_COLOURS.get(t, "#333333") for t in tasks},
         "band": band,
-        "intra": {t: f"{t}_intra" for t in tasks if f"{t}_intra" in curve},
+        # a model without temporal context has intra == final: a second line would hide behind the first
+        "intra": {t: f"{t}_intra" for t in tasks if f"{t}_intra" in curve and curve[f"{t}_intra"] != curve[t]},
         "scale": None if scale_low is None else {"low": scale_low, "high": scale_high,
                                                  "name": _text(_get(scale, "name"))},
         "y": _y_range(curve, tasks, band, scale_low, scale_high),
