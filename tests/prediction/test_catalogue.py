@@ -161,3 +161,24 @@ def test_train_extraction_killed_and_resumed_redoes_no_finished_video(tmp_path, 
     assert {m: (store / "default" / f"{m}.h5").stat().st_mtime_ns for m in finished} == finished
     assert sorted(FeatureStore(store).movies("default")) == [f"film{k:03d}" for k in range(5)]
     assert (model / "model.json").is_file()
+
+
+def test_predict_viewer_pages_point_at_the_videos_and_follow_reruns(model, tmp_path, capsys):
+    films = _films(tmp_path / "films", 2)
+    out = tmp_path / "curves"
+    assert main(["-q", "predict", str(films), "--model", str(model), "--out", str(out)]) == 0
+    assert not list(out.glob("*.viewer.html"))
+    json_before = (out / "film00.json").stat().st_mtime_ns
+    # asked for later: made from the current outputs, nothing else redone
+    assert main(["-q", "predict", str(films), "--model", str(model), "--out", str(out), "--viewer"]) == 0
+    assert "0 predicted, 0 failed, 2 up to date" in capsys.readouterr().out
+    assert (out / "film00.json").stat().st_mtime_ns == json_before
+    for k in range(2):
+        page = (out / f"film{k:02d}.viewer.html").read_text()
+        assert f'src="../films/film{k:02d}.mp4"' in page
+        index = {o["movie_id"]: o for o in json.loads((out / "index.json").read_text())}
+        assert str(out / f"film{k:02d}.viewer.html") in index[f"film{k:02d}"]["files"]
+    # --force redoes the page with the rest (written together with the four other files)
+    stamp = (out / "film01.viewer.html").stat().st_mtime_ns
+    assert main(["-q", "predict", str(films), "--model", str(model), "--out", str(out), "--force"]) == 0
+    assert (out / "film01.viewer.html").stat().st_mtime_ns != stamp

@@ -252,27 +252,27 @@ def _extract_for_model(videos, bundle: ModelBundle, store_root: Path, *, device:
     return feature_set, results, refused
 
 
-def run_fingerprint(bundle: ModelBundle, tasks: list[str], clip_stride: int, viewer: bool) -> dict | None:
+def run_fingerprint(bundle: ModelBundle, tasks: list[str], clip_stride: int) -> dict | None:
     """What makes a video's outputs current besides the video itself: the model (its
-    ``model.json``, written last and naming every member and weight), the tasks, the stride and
-    whether a viewer page is wanted.  None for a model not loaded from a directory."""
+    ``model.json``, written last and naming every member and weight), the tasks and the stride.
+    None for a model not loaded from a directory."""
     from videoaffect.weights.registry import sha256_of
 
     if bundle.path is None or not (Path(bundle.path) / "model.json").is_file():
         return None
     return {"model_json_sha256": sha256_of(Path(bundle.path) / "model.json"), "tasks": list(tasks),
-            "clip_stride": int(clip_stride), "viewer": bool(viewer)}
+            "clip_stride": int(clip_stride)}
 
 
-def _current_outputs(out_dir: Path, video, fingerprint: dict | None) -> VideoOutcome | None:
+def _current_outputs(out_dir: Path, video, fingerprint: dict | None, viewer: bool) -> VideoOutcome | None:
     """The outcome of an earlier call whose outputs for ``video`` are complete and current (same
-    run fingerprint, same video file by sha256), else None."""
+    run fingerprint, same video file by sha256), else None.  A viewer page asked for now but not
+    then is made from the current JSON (the curves are the same)."""
     from videoaffect.weights.registry import sha256_of
 
     if fingerprint is None:
         return None
-    suffixes = OUTPUT_SUFFIXES + ((VIEWER_SUFFIX,) if fingerprint["viewer"] else ())
-    files = [out_dir / f"{video.movie_id}{suffix}" for suffix in suffixes]
+    files = [out_dir / f"{video.movie_id}{suffix}" for suffix in OUTPUT_SUFFIXES]
     if not all(f.is_file() for f in files):
         return None
     try:
@@ -283,6 +283,13 @@ def _current_outputs(out_dir: Path, video, fingerprint: dict | None) -> VideoOut
         return None
     if (doc.get("video") or {}).get("sha256") != sha256_of(Path(video.path)):
         return None
+    page = out_dir / f"{video.movie_id}{VIEWER_SUFFIX}"
+    if viewer and not page.is_file():
+        from videoaffect.reports.viewer import render_viewer, viewer_video_src
+
+        atomic_write_text(page, render_viewer(doc, viewer_video_src(Path(video.path), page)))
+    if page.is_file():
+        files.append(page)
     return VideoOutcome(video.movie_id, video.path, "done", files=[str(f) for f in files],
                         seconds=int((doc.get("video") or {}).get("seconds") or 0), up_to_date=True,
                         summary=doc.get("summary") or {})
@@ -320,11 +327,11 @@ def predict_videos(
     feature_set = extraction_job(bundle, device)[0]
     prepare_output_dir(out_dir)
     by_id = {v.movie_id: v for v in videos}
-    fingerprint = run_fingerprint(bundle, tasks, clip_stride, viewer)
+    fingerprint = run_fingerprint(bundle, tasks, clip_stride)
     outcomes: dict[str, VideoOutcome] = {}
     if not force:
         for v in videos:
-            kept = _current_outputs(out_dir, v, fingerprint)
+            kept = _current_outputs(out_dir, v, fingerprint, viewer)
             if kept is not None:
                 outcomes[v.movie_id] = kept
     pending = [v for v in videos if v.movie_id not in outcomes]
@@ -411,7 +418,9 @@ def _predict_one(bundle, fs, feature_set, result, tasks, clip_stride, device, ou
         frame, meta = predict_stored(bundle, stored, tasks, clip_stride, device, video)
         if fingerprint is not None:
             meta["run"] = fingerprint
-        page = out_dir / f"{result.movie_id}{VIEWER_SUFFIX}" if viewer else None
+        page = out_dir / f"{result.movie_id}{VIEWER_SUFFIX}"
+        # a viewer page left by an earlier call is redone with the rest, never left stale
+        page = page if viewer or page.is_file() else None
         files = write_together(out_dir, result.movie_id, render_outputs(frame, meta, result.path, page))
         return VideoOutcome(result.movie_id, result.path, "done", files=files, seconds=stored.seconds,
                             summary=meta.get("summary") or {})
