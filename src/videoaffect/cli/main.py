@@ -71,6 +71,9 @@ def _configure_logging(verbosity: int) -> None:
     level = {-1: logging.WARNING, 0: logging.INFO, 1: logging.DEBUG}[max(-1, min(1, verbosity))]
     logging.basicConfig(level=level, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("videoaffect").setLevel(level)
+    # dask.distributed logs every scheduler, worker and connection event at INFO; only -v shows them
+    for name in ("distributed", "dask"):
+        logging.getLogger(name).setLevel(logging.DEBUG if verbosity > 0 else logging.WARNING)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -374,7 +374,8 @@ _CSS = (
     ".warning{background:#c00000;color:#fff;padding:.7em 1.5em;font-size:1.02em}"
     ".card-line{margin:.2em 0 .6em;font-size:.82em;color:#444}"
     ".media{text-align:center;background:#111;border-radius:4px}"
-    "video{display:block;margin:0 auto;max-width:100%;max-height:36vh;background:#000}"
+    # small videos (96x64) are scaled up to a watchable size, large ones kept inside the view
+    "video{display:block;margin:0 auto;width:100%;height:36vh;min-height:200px;object-fit:contain;background:#000}"
     "#no-video{background:#f6f6f4;margin:0;padding:.6em;text-align:left}"
     "#video-status{color:#f88;margin:0;padding:.4em}"
     "#readout{font-variant-numeric:tabular-nums;margin:.4em 0 .3em;font-size:1.05em;min-height:1.4em}"
