@@ -158,7 +158,7 @@ def render_html(curve: pd.DataFrame, meta: Mapping | None, png: bytes,
         f"<style>{_CSS}</style>",
         "</head>",
         "<body>",
-        _warning_banner(meta),
+        warning_banner(meta),
         "<main>",
         f"<h1>Emotion curve: {_e(name)}</h1>",
         _video_section(curve, meta),
@@ -223,11 +223,13 @@ def _video_section(curve: pd.DataFrame, meta: Mapping) -> str:
     return f'<section class="video">{_dl(rows)}</section>'
 
 
-def _warning_banner(meta: Mapping) -> str:
+def warning_banner(meta: Mapping, element_id: str = "") -> str:
+    """The generated-data warning at the top of a page (the report and the viewer), or ""."""
     card = _get(_get(meta, "model"), "training_data")
     if not is_generated(card):
         return ""
-    return (f'<div class="warning" role="alert"><strong>Warning: {_e(GENERATED_WARNING)}.</strong> '
+    ident = f' id="{_e(element_id)}"' if element_id else ""
+    return (f'<div{ident} class="warning" role="alert"><strong>Warning: {_e(GENERATED_WARNING)}.</strong> '
             f"The model learnt from videos videoaffect generated ({_e(_text(_get(card, 'generated_by')))}); "
             "these curves show the software working, not how people feel about this video.</div>")
 

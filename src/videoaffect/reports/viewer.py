@@ -29,7 +29,8 @@ from urllib.parse import quote
 from videoaffect.core.errors import ConfigError, DataError
 from videoaffect.core.files import atomic_write_text
 from videoaffect.core.vocabulary import TASKS
-from videoaffect.models.card import GENERATED_WARNING, NOT_RECORDED, card_summary, is_generated
+from videoaffect.models.card import NOT_RECORDED, card_summary
+from videoaffect.reports.html import _get, _number, warning_banner
 
 # The prediction JSON versions this page understands; tests check it against the writer's.
 SUPPORTED_SCHEMAS = ("videoaffect-prediction/1",)
@@ -129,7 +130,7 @@ def render_viewer(doc: dict, video_src: str | None) -> str:
         f"<style>{_CSS}</style>",
         "</head>",
         "<body>",
-        _warning_banner(meta),
+        warning_banner(meta, "warning"),
         '<main id="viewer">',
         f"<h1>Emotion curve: {_e(name)}</h1>",
         _card_line(meta),
@@ -238,15 +239,6 @@ def _y_range(curve, tasks, band, low, high) -> list[float]:
     return [low, high]
 
 
-def _warning_banner(meta: Mapping) -> str:
-    card = _get(_get(meta, "model"), "training_data")
-    if not is_generated(card):
-        return ""
-    return (f'<div id="warning" class="warning" role="alert"><strong>Warning: {_e(GENERATED_WARNING)}.</strong> '
-            f"The model learnt from videos videoaffect generated ({_e(_text(_get(card, 'generated_by')) or 'n/a')}); "
-            "these curves show the software working, not how people feel about this video.</div>")
-
-
 def _card_line(meta: Mapping) -> str:
     model = _get(meta, "model")
     card = _get(model, "training_data")
@@ -341,20 +333,6 @@ def _script_json(payload) -> str:
     text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
-
-
-def _get(mapping, key):
-    return mapping.get(key) if isinstance(mapping, Mapping) else None
-
-
-def _number(value) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
 
 
 def _text(value) -> str:
