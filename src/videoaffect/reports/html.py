@@ -51,10 +51,11 @@ def tasks_of(curve: pd.DataFrame) -> list[str]:
     return [t for t in TASKS if t in curve.columns]
 
 
-def modalities_of(curve: pd.DataFrame) -> list[str]:
-    """Modality names from ``<m>_present`` and ``<task>_contrib_<m>`` columns, first seen first."""
+def modalities_of(curve) -> list[str]:
+    """Modality names from ``<m>_present`` and ``<task>_contrib_<m>`` columns, first seen first
+    (``curve``: a DataFrame, or a mapping / list of column names such as the JSON's "curve")."""
     names: list[str] = []
-    for col in map(str, curve.columns):
+    for col in map(str, curve.columns if isinstance(curve, pd.DataFrame) else curve):
         name = None
         if col.endswith("_present") and len(col) > len("_present"):
             name = col[: -len("_present")]

@@ -30,7 +30,7 @@ from videoaffect.core.errors import ConfigError, DataError
 from videoaffect.core.files import atomic_write_text
 from videoaffect.core.vocabulary import TASKS
 from videoaffect.models.card import NOT_RECORDED, card_summary
-from videoaffect.reports.html import _get, _number, warning_banner
+from videoaffect.reports.html import _get, _number, modalities_of, warning_banner
 
 # The prediction JSON versions this page understands; tests check it against the writer's.
 SUPPORTED_SCHEMAS = ("videoaffect-prediction/1",)
@@ -195,7 +195,7 @@ def _view(meta: Mapping, curve: Mapping) -> dict:
             level = _number(_get(bands.get(task), "level"))
             band[task] = {"low": low, "high": high, "level": level}
     missing = []
-    for i, modality in enumerate(_modalities(curve)):
+    for i, modality in enumerate(modalities_of(curve)):
         present = curve.get(f"{modality}_present")
         if present is None:
             continue
@@ -281,23 +281,6 @@ _MISSING_LABEL = {"expression": "no face", "audio": "no audio"}
 
 def _tasks(curve: Mapping) -> list[str]:
     return [t for t in TASKS if t in curve]
-
-
-def _modalities(curve: Mapping) -> list[str]:
-    """As ``reports.html.modalities_of``: ``<m>_present`` and ``<task>_contrib_<m>``, first seen first."""
-    names: list[str] = []
-    for col in map(str, curve):
-        name = None
-        if col.endswith("_present") and len(col) > len("_present"):
-            name = col[: -len("_present")]
-        else:
-            for task in TASKS:
-                prefix = f"{task}_contrib_"
-                if col.startswith(prefix) and len(col) > len(prefix):
-                    name = col[len(prefix):]
-        if name is not None and name not in names:
-            names.append(name)
-    return names
 
 
 def _false_runs(values: list[bool]) -> list[tuple[int, int]]:
