@@ -25,3 +25,16 @@ def packaged_weights():
 @pytest.fixture(scope="session")
 def tiny_corpus():
     return generate(preset("tiny", seed=0))
+
+
+@pytest.fixture(autouse=True)
+def _restore_torch_threads():
+    """torch's thread count is process-wide: tests that set it (or run code that does, such as the
+    benchmarks and trainings with ``RunSettings(num_threads=...)``) must not change the tests after
+    them, so it is put back after every test."""
+    import torch
+
+    before = torch.get_num_threads()
+    yield
+    if torch.get_num_threads() != before:
+        torch.set_num_threads(before)
