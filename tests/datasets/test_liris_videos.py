@@ -166,7 +166,7 @@ def test_model_trained_on_excerpt_videos_predicts_unseen_test_excerpts(tmp_path,
     from videoaffect.models.bundle import FeatureRecord
 
     bundle, _ = train_bundle(corpus, train, ModelConfig(modalities=tuple(corpus.specs.values())),
-                             TrainConfig(seed=0, max_epochs=15), tmp_path / "model",
+                             TrainConfig(seed=0, max_epochs=15, compute_dtype="float32"), tmp_path / "model",
                              features=FeatureRecord.from_dict(info.features), echo=False)
     # unseen excerpts of set 0, each predicted as a new video; its score is the mean of its seconds
     test_rows = np.flatnonzero(data.sets == 0)

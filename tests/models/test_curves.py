@@ -59,7 +59,7 @@ def planted():
     )
     corpus = generate(cfg)
     mc = ModelConfig(modalities=tuple(corpus.specs.values()), task="valence", context="none", **SMALL)
-    model, _ = train_model(corpus, corpus.movies_in_split("train"), mc, TrainConfig(max_epochs=10, batch_size=8))
+    model, _ = train_model(corpus, corpus.movies_in_split("train"), mc, TrainConfig(max_epochs=10, batch_size=8, compute_dtype="float32"))
     return corpus, model
 
 
@@ -147,7 +147,7 @@ def test_auto_smoothing_follows_how_fast_the_labels_move(tmp_path, timescale, ex
     corpus = _arousal_corpus(timescale, seed=3)
     mc = ModelConfig(modalities=tuple(corpus.specs.values()), clip_seconds=4, **SMALL)
     bundle, metrics = train_bundle(corpus, corpus.movies_in_split("train"), mc,
-                                   TrainConfig(max_epochs=8), tmp_path / "m",
+                                   TrainConfig(max_epochs=8, compute_dtype="float32"), tmp_path / "m",
                                    tasks=["arousal"], echo=False)
     tau = bundle.tasks["arousal"].config.ema_tau_seconds
     table = metrics["arousal"]["smoothing_selection"]["candidates"]
