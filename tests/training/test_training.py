@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import context_corpus, fast_train_config, per_second_ridge, small_model_config
+from helpers import clip_mean_ridge, context_corpus, fast_train_config, per_second_ridge, small_model_config
 from videoaffect.core.device import resolve_device
 from videoaffect.core.errors import ConfigError
+from videoaffect.datasets.clips import ClipTable
 from videoaffect.datasets.corpus import CorpusError
 from videoaffect.evaluation.evaluate import evaluate_model
 from videoaffect.models.affect_model import AffectModel, clip_classes
@@ -40,8 +41,21 @@ def test_progressive_valence_learns_held_out_movies(valence_run, tiny_corpus):
     ridge_r, ridge_mse = per_second_ridge(tiny_corpus)
     assert report["final"]["per_second"]["pearson"] > ridge_r
     assert report["intra"]["per_second"]["mse"] < ridge_mse
-    # clip r 0.87-0.96 over those seeds (a ridge on clip means: 0.83-0.89); chance is 0
-    assert report["final"]["clip"]["pearson"] > 0.75
+    # Clip scores against the simpler clip-level baseline, a ridge on the clip's mean features
+    # (0.857 / MSE 0.086 here; the training mean's clip MSE is 0.439), both measured in float32
+    # (this test's run with fast_train_config(seed=t) on preset("tiny", seed=d)):
+    #   this corpus, training seeds 0-3: clip r 0.894-0.935 (ridge + 0.037..+0.078), MSE 0.035-0.057
+    #   data seeds 0-3, training seed 0: clip r 0.72-0.95 against the ridge's 0.83-0.89 (-0.11 on
+    #   data seed 2, where the progressive run stalls, +0.06..+0.08 on the others), MSE 0.040-0.080.
+    # So the model must at least match the ridge on this corpus (the smallest lead seen, 0.037, is
+    # about the whole spread over training seeds) and stay well under the training mean's MSE
+    # (at most 0.080 / 0.439 = 0.18 of it on any corpus tried).
+    ridge_clip_r, _ = clip_mean_ridge(tiny_corpus)
+    movies = tiny_corpus.movies_in_split
+    test_y = ClipTable.build(tiny_corpus, movies("test"), 10).targets(tiny_corpus, "valence")
+    train_mean = ClipTable.build(tiny_corpus, movies("train"), 10).targets(tiny_corpus, "valence").mean()
+    assert report["final"]["clip"]["pearson"] > ridge_clip_r
+    assert report["final"]["clip"]["mse"] < 0.25 * float(np.mean((train_mean - test_y) ** 2))
 
 
 def test_stage1_ranks_the_planted_strongest_modality_first(valence_run):
@@ -136,11 +150,20 @@ def test_baselines_run_through_the_same_code_paths(tiny_corpus):
     average, _ = train_model(tiny_corpus, movies, cfg, fast_train_config(method="average"))
     assert joint.intra is not None and joint.context is not None and "order" not in joint.ranking
     assert set(average.members) == set(tiny_corpus.specs) and average.context is None
-    for model in (joint, average):
-        r = evaluate_model(model, tiny_corpus, test)["final"]["per_second"]["pearson"]
-        # a model that learned nothing scores r ~ 0; over data and training seeds 0-4 joint
-        # scored 0.78-0.92 and average (Baseline 2) 0.59-0.90 (0.87-0.89 on this corpus)
-        assert r > 0.5
+    # Against the per-second ridge (r 0.730, MSE 0.148 on this corpus), measured in float32
+    # (each with fast_train_config(seed=t) on preset("tiny", seed=d)):
+    #   this corpus, training seeds 0-3: joint r 0.877-0.899 (ridge + 0.15..+0.17), MSE 0.062-0.073;
+    #   average r 0.874-0.893 (+0.14..+0.16), MSE 0.185-0.267 (averaging shrinks the predictions)
+    #   data seeds 0-3, training seed 0: joint r - ridge r +0.17..+0.24, MSE 0.39-0.59 x the ridge's;
+    #   average +0.03..+0.22 (+0.03 on data seed 2)
+    # Joint must beat the ridge by 0.1 (smallest lead seen 0.15) and at 0.75 x its MSE; Baseline 2
+    # must beat it (smallest lead seen 0.03, over all seeds).
+    ridge_r, ridge_mse = per_second_ridge(tiny_corpus)
+    scores = {name: evaluate_model(model, tiny_corpus, test)["final"]["per_second"]
+              for name, model in (("joint", joint), ("average", average))}
+    assert scores["joint"]["pearson"] > ridge_r + 0.1
+    assert scores["joint"]["mse"] < 0.75 * ridge_mse
+    assert scores["average"]["pearson"] > ridge_r
 
 
 def test_arousal_uses_ema_of_clip_predictions(tiny_corpus):
