@@ -135,6 +135,9 @@ def test_a_feature_map_modality_learns_through_the_real_trainer():
     report = evaluate_model(model, corpus, corpus.movies_in_split("test"))
     # One second of the map already holds the label at a signal-to-noise ratio of 3^2 = 9, so a
     # ridge on the flattened seconds is near the ceiling: the model must come level with it.
-    # Over data seeds 1-3: model 0.89-0.92 (0.91 here), the ridge 0.90-0.92, model - ridge -0.011..+0.004;
-    # chance is 0.
-    assert report["intra"]["per_second"]["pearson"] > per_second_ridge(corpus)[0] - 0.1
+    # Measured in float32, model r - ridge r (ridge 0.924 here; chance is 0):
+    #   this corpus (data seed 1), training seeds 0-3: -0.015..-0.005
+    #   data seeds 1-4, training seed 0: -0.065 (data seed 4) .. +0.001
+    # The bar is 0.04 under the ridge: over 2.5 times the largest shortfall seen on this corpus
+    # (whose spread over training seeds is 0.010), tighter than the shortfall on the worst corpus.
+    assert report["intra"]["per_second"]["pearson"] > per_second_ridge(corpus)[0] - 0.04
