@@ -473,17 +473,29 @@ def test_fast_benchmark_on_real_data(tmp_path):
         assert ROW_FIELDS <= set(r)
         assert (r["protocol"], r["split"], r["seed"], r["n_train"], r["n_eval"]) == ("development", "validation", 0, 150, 150)
         assert math.isclose(r["mse_internal"], r["mse"] / 4.0)
-    for r in rows:  # no method is far worse than predicting the training mean (a scale or
-        # alignment error would be several times worse); the full benchmark has them within 5 %
-        mean_mse = next(m["mse"] for m in rows if m["task"] == r["task"] and m["method"] == "mean")
-        assert 0.0 < r["mse"] < 1.5 * mean_mse, (r["task"], r["method"], r["mse"], mean_mse)
-    ridge = {r["task"]: r["pearson"] for r in rows if r["method"] == "ridge"}
-    # On all 2450 + 2450 excerpts ridge reaches r 0.17 (valence) and 0.20 (arousal) (BENCHMARKS.md);
-    # on 150 the sampling error alone is +-0.08 (1/sqrt(150)).  Over subsample seeds 0-9 (benchmark
-    # seeds 0, 1) valence ranged -0.06..0.23 and arousal 0.07..0.24, their mean 0.03..0.22 (0.19 on
-    # this subsample, seed 0): only the sign of the mean is a bar these sizes support.  Learning is
-    # tested on planted data (test_benchmark_cli_on_written_root).
-    assert (ridge["valence"] + ridge["arousal"]) / 2 > 0, ridge
+    # Bars relative to the benchmark's own training-mean and ridge rows.  The fast subsample is
+    # fixed (150 excerpts per set, subsample seed 0), so what varies between runs is the training
+    # seed (and, for the references, the tuning carve).  Measured over training seeds 0-3
+    # (run_liris_benchmark(LIRIS, seeds=(s,), fast=True)), MSE as a multiple of the mean row's:
+    #   ridge 0.956-0.995 (0.973 / 0.956 at seed 0), r 0.17-0.20 (valence), 0.20-0.21 (arousal)
+    #   svr 0.964-1.017; progressive 0.93-1.26, joint 0.95-1.18, average 0.97-1.10
+    #   neural r -0.12..0.29: 3-epoch tiny networks on 150 excerpts learn next to nothing, so on
+    #   these sizes the neural rows can only be held to not blowing up against the training mean,
+    #   and learning is tested on planted data (test_benchmark_cli_on_written_root).
+    mean_mse = {r["task"]: r["mse"] for r in rows if r["method"] == "mean"}
+    ridge = {r["task"]: r for r in rows if r["method"] == "ridge"}
+    for task, mse in mean_mse.items():
+        # the ridge beats the training mean on both tasks for every seed measured
+        assert ridge[task]["mse"] < mse, (task, ridge[task]["mse"], mse)
+        # sampling error of r on 150 excerpts is +-0.08; ridge stayed within 0.17-0.21 on this
+        # subsample, so 0.05 leaves more than that error below the lowest value seen
+        assert ridge[task]["pearson"] > 0.05, (task, ridge[task]["pearson"])
+    for r in rows:
+        # a scale or alignment error would be several times worse than the mean; the worst
+        # ratios seen were 1.017 (references) and 1.26 (neural), the neural ratio's spread over
+        # seeds about 0.1 (standard deviation): 0.1 above each worst value
+        bound = 1.12 if r["method"] in ("svr", "ridge", "mean") else 1.35
+        assert 0.0 < r["mse"] < bound * mean_mse[r["task"]], (r["task"], r["method"], r["mse"], mean_mse[r["task"]])
     assert all(math.isnan(r["pearson"]) for r in rows if r["method"] == "mean")  # constant prediction
     doc = json.loads(out.read_text())  # strict JSON: NaN written as null
     assert doc["config"]["protocol"] == "development" and len(doc["rows"]) == len(rows)
