@@ -6,7 +6,9 @@ second round ("adopted + ..."): variants of the settings 0.3.2 adopted from the 
 
     python benchmarks/bench_liris_ablation.py ../shared/data/liris-accede-discrete [--json out.json]
 
-``--variants`` picks some by name.  Prints, per variant and task, the progressive method's
+``--variants`` picks some by name.  ``--blend`` (issue 18) instead compares ways of blending the
+progressive network with ridge, every weight chosen on a carve of the training part
+(``training_carve``) or fixed in advance, never on the held-out fifth.  Prints, per variant and task, the progressive method's
 Pearson r and MSE (1-5 scale), mean ± std over seeds 0, 1, 2, and the difference to ridge paired by seed.  Nothing is asserted.
 """
 
@@ -19,7 +21,19 @@ import time
 import numpy as np
 
 from videoaffect.core.vocabulary import TASKS
-from videoaffect.reproduction.liris_benchmark import paired_differences, run_liris_benchmark
+from videoaffect.datasets.liris_accede.discrete import LirisDiscrete
+from videoaffect.evaluation.metrics import mse, pearson
+from videoaffect.reproduction.liris_benchmark import (
+    BLEND_GRID,
+    FULL_SIZES,
+    _predict_neural,
+    _predict_reference,
+    blend_validation,
+    choose_blend_weight,
+    paired_differences,
+    run_liris_benchmark,
+    within_set1_data,
+)
 
 # Every variant starts from the 0.3.1 neural settings (hidden 32, no weight decay), the ones the
 # ablation was run from; "hidden 64 + weight decay 1e-3" is what 0.3.2 adopted as the default.
@@ -61,13 +75,74 @@ VARIANTS: dict[str, dict] = {
 }
 
 
+def _chosen_by_r(neural, ridge, truth) -> float:
+    scores = [pearson(w * neural + (1 - w) * ridge, truth) for w in BLEND_GRID]
+    return float(BLEND_GRID[int(np.argmax(scores))])
+
+
+# How the blend's weight w (prediction = w * network + (1 - w) * ridge) is set: from the carve's
+# validation predictions (network, ridge, truth), or fixed in advance.
+BLEND_RULES = {
+    "w by validation MSE (the benchmark's blend)": lambda n, r, t: choose_blend_weight(n, r, t),
+    "w by validation Pearson r": _chosen_by_r,
+    "fixed w 0.25": lambda n, r, t: 0.25,
+    "fixed w 0.5": lambda n, r, t: 0.5,
+    "fixed w 0.75": lambda n, r, t: 0.75,
+    "progressive alone (w 1)": lambda n, r, t: 1.0,
+}
+
+
+def blend_round(root: str, seeds) -> dict:
+    """Every BLEND_RULES row inside set 1, as the benchmark's ``within_set1`` protocol prepares it."""
+    data = within_set1_data(LirisDiscrete.load(root, require_features=False))
+    protocol = data.protocol()
+    data = data.clipped(protocol.train_sets)
+    corpus = data.to_corpus(group="id-blocks")
+    train_movies, eval_movies = protocol.movies(corpus)
+    out: dict = {rule: {} for rule in BLEND_RULES}
+    print("rule | task | blend r | blend MSE | r - ridge (paired) | MSE - ridge (paired) | w per seed")
+    for task in TASKS:
+        stats: dict = {rule: ([], [], [], [], []) for rule in BLEND_RULES}
+        for seed in seeds:
+            neural, truth = _predict_neural(corpus, train_movies, eval_movies, task, "progressive", seed, FULL_SIZES,
+                                            "cpu")
+            ridge, _, _ = _predict_reference(data, protocol, task, "ridge", seed)
+            val = blend_validation(data, data, protocol, task, seed, FULL_SIZES, "cpu", "id-blocks")
+            for rule, choose in BLEND_RULES.items():
+                w = choose(*val)
+                pred = w * neural + (1 - w) * ridge
+                r, m = pearson(pred, truth), mse(pred, truth)
+                stats[rule][0].append(r)
+                stats[rule][1].append(m)
+                stats[rule][2].append(r - pearson(ridge, truth))
+                stats[rule][3].append(m - mse(ridge, truth))
+                stats[rule][4].append(w)
+        for rule, (r, m, dr, dm, ws) in stats.items():
+            r, m, dr, dm = (np.asarray(v) for v in (r, m, dr, dm))
+            out[rule][task] = {"pearson": r.tolist(), "mse": m.tolist(), "w": ws}
+            print(f"{rule} | {task} | {r.mean():.3f} ± {r.std():.3f} | {m.mean():.3f} ± {m.std():.3f} | "
+                  f"{dr.mean():+.3f} ± {dr.std():.3f} | {dm.mean():+.3f} ± {dm.std():.3f} | "
+                  f"{', '.join(f'{w:g}' for w in ws)}", flush=True)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("root")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--variants", nargs="+", default=[v for v in VARIANTS if v != CURRENT], choices=list(VARIANTS))
     ap.add_argument("--json", help="write every row here")
+    ap.add_argument("--blend", action="store_true", help="compare ways of blending the network with ridge")
     args = ap.parse_args()
+    if args.blend:
+        t = time.perf_counter()
+        blends = blend_round(args.root, args.seeds)
+        print(f"{time.perf_counter() - t:.0f} s")
+        if args.json:
+            with open(args.json, "w") as fh:
+                json.dump({"protocol": "within set 1 (a fifth of its id blocks held out)", "rules": list(BLEND_RULES),
+                           "rows": blends, "date": time.strftime("%Y-%m-%d")}, fh, indent=2)
+        return
     results = {}
     ridge = run_liris_benchmark(args.root, seeds=args.seeds, methods=("ridge",), within_set1=True)
     print("variant | task | progressive r | progressive MSE | r - ridge (paired) | MSE - ridge (paired) | s")

@@ -50,9 +50,17 @@ from videoaffect.training.log import TrainingLog
 from videoaffect.training.pipeline import train_model
 
 NEURAL_METHODS = ("progressive", "joint", "average")
+# The blend of the progressive network and ridge (issue 18), weight chosen on a carve of the
+# training excerpts (``blend_weight``).
+BLEND = "blend"
+# What runs by default: the blend is asked for by name (``methods=``) until the command line
+# offers it (cli/benchmark.py mirrors this tuple).
 METHODS = NEURAL_METHODS + KINDS
+ALL_METHODS = NEURAL_METHODS + (BLEND,) + KINDS
+BLEND_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
 METHOD_LABELS = {
     "progressive": "progressive (ours)",
+    BLEND: "progressive + ridge blend (ours)",
     "joint": "Baseline 1 (joint)",
     "average": "Baseline 2 (average)",
     "svr": "SVR (RBF)",
@@ -184,6 +192,61 @@ def _predict_reference(data: LirisDiscrete, protocol: Protocol, task: str, metho
     return model.predict(X[protocol.evaluate]), y[protocol.evaluate], model.params
 
 
+def choose_blend_weight(neural, ridge, truth, grid: Sequence[float] = BLEND_GRID) -> float:
+    """The w of ``grid`` whose blend w * neural + (1 - w) * ridge has the lowest MSE against
+    ``truth`` (validation predictions); ties go to the smaller w, the simpler model."""
+    neural, ridge, truth = (np.asarray(a, dtype=np.float64) for a in (neural, ridge, truth))
+    errors = [float(np.mean((w * neural + (1.0 - w) * ridge - truth) ** 2)) for w in grid]
+    return float(grid[int(np.argmin(errors))])
+
+
+def training_carve(data: LirisDiscrete, protocol: Protocol, seed: int) -> LirisDiscrete:
+    """The training excerpts alone, the references' tuning carve (``tuning_split`` with this
+    seed) relabelled set 2 and the rest set 1: a development protocol whose evaluated part is
+    validation data taken from the training sets, never from the evaluated set."""
+    train = np.asarray(protocol.train)
+    _, held = tuning_split(data.ids[train], seed=seed)
+    sets = np.ones(len(train), dtype=np.int64)
+    sets[held] = 2
+    return replace(data.subset(train), sets=sets)
+
+
+def blend_weight(data: LirisDiscrete, neural_data: LirisDiscrete, protocol: Protocol, task: str, seed: int,
+                 sizes: NeuralSizes, device: str, group: str, overrides: dict | None = None,
+                 weighting: str = "equal", grid: Sequence[float] = BLEND_GRID) -> tuple[float, dict]:
+    """The blend's w for one task and seed, chosen inside the training excerpts: the progressive
+    network and ridge are fitted on the carve's fit part (``training_carve``; ridge tunes its
+    alpha on a carve of that part in turn) and w minimises the MSE on the held part.  The
+    evaluated set's labels are never read.  Returns w and the validation MSE of each w."""
+    neural, ridge, truth = blend_validation(data, neural_data, protocol, task, seed, sizes, device, group, overrides,
+                                            weighting)
+    w = choose_blend_weight(neural, ridge, truth, grid)
+    curve = {f"{g:g}": float(np.mean((g * neural + (1.0 - g) * ridge - truth) ** 2)) for g in grid}
+    return w, curve
+
+
+def blend_validation(data: LirisDiscrete, neural_data: LirisDiscrete, protocol: Protocol, task: str, seed: int,
+                     sizes: NeuralSizes, device: str, group: str, overrides: dict | None = None,
+                     weighting: str = "equal") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(network, ridge, truth) on the held part of ``training_carve``, both models fitted on
+    its fit part (1-5 scale, excerpts in id order)."""
+    inner = training_carve(data, protocol, seed)
+    inner_neural = training_carve(neural_data, protocol, seed)
+    inner_protocol = inner.protocol()
+    corpus = inner_neural.to_corpus(group=group)
+    train_movies, eval_movies = inner_protocol.movies(corpus)
+    weights = None
+    if weighting == "inverse-variance":
+        assert inner.variances is not None  # checked before any training
+        weights = 1.0 / inner.variances[task]
+    neural, truth = _predict_neural(corpus, train_movies, eval_movies, task, "progressive", seed, sizes, device,
+                                    overrides, weights)
+    ridge, ridge_truth, _ = _predict_reference(inner, inner_protocol, task, "ridge", seed)
+    if not np.allclose(truth, ridge_truth):
+        raise AssertionError("the neural and ridge validation excerpts differ")  # both are in id order
+    return neural, ridge, ridge_truth
+
+
 def within_set1_data(data: LirisDiscrete, seed: int = 0) -> LirisDiscrete:
     """Set 1 alone, a fifth of its contiguous id blocks (a stand-in for films, as for the
     references' tuning) relabelled set 2: the development protocol inside set 1, for choosing
@@ -227,9 +290,9 @@ def run_liris_benchmark(
     ``features``: which rows — "tac2015" (the feature files), "videos" (``feature_set`` extracted
     from the excerpt videos into ``store``, see ``liris_video_benchmark``), "both"; default:
     every source the root has.  Overrides apply to the TAC2015 rows only."""
-    bad = [m for m in methods if m not in METHODS]
+    bad = [m for m in methods if m not in ALL_METHODS]
     if bad:
-        raise ValueError(f"unknown methods {bad}; choose from {list(METHODS)}")
+        raise ValueError(f"unknown methods {bad}; choose from {list(ALL_METHODS)}")
     bad = [t for t in tasks if t not in TASKS]
     if bad:
         raise ValueError(f"unknown tasks {bad}; choose from {list(TASKS)}")
@@ -287,7 +350,7 @@ def run_liris_benchmark(
     try:
         if corpus is not None:
             _run_all(data, protocol, corpus, config, rows, tasks, seeds, methods, sizes, device, progress, json_out,
-                     overrides)
+                     overrides, neural_data, group)
         for source in (s for s in sources if s != "tac2015"):
             _run_video_source(data, protocol, source, config, rows, tasks, seeds, methods, fast, device, progress,
                               json_out, store, feature_set, workers)
@@ -327,28 +390,57 @@ def _run_video_source(data, protocol, source, config, rows, tasks, seeds, method
         if json_out is not None:
             _write_json(json_out, config, rows)
 
-    video_rows(data, protocol, source, corpus, spans, tasks=tasks, seeds=seeds, methods=methods,
+    # The blend is implemented for the TAC2015 rows only; the video rows skip it.
+    video_rows(data, protocol, source, corpus, spans, tasks=tasks, seeds=seeds,
+               methods=tuple(m for m in methods if m != BLEND),
                neural_methods=NEURAL_METHODS, fast=fast, device=device, progress=progress, on_row=on_row)
 
 
 def _run_all(data, protocol, corpus, config, rows, tasks, seeds, methods, sizes, device, progress, json_out,
-             overrides=None) -> None:
+             overrides=None, neural_data=None, group="id-blocks") -> None:
     factor = corpus.label_scale.mse_factor()
     train_movies, eval_movies = protocol.movies(corpus)
+    neural_data = data if neural_data is None else neural_data
+    weighting = (overrides or {}).get("sample_weights", "equal")
     for task in tasks:
         for seed in seeds:
+            # The blend reuses the progressive and ridge predictions of the same task and seed
+            # (the same models as their own rows), so it costs one extra network, on the carve.
+            cache: dict[str, tuple] = {}
+
+            def predict(method: str, task=task, seed=seed, cache=cache) -> tuple:
+                if method not in cache:
+                    start = time.perf_counter()
+                    if method in NEURAL_METHODS:
+                        weights = None
+                        if weighting == "inverse-variance":
+                            assert data.variances is not None  # checked before any training
+                            weights = 1.0 / data.variances[task]
+                        pred, truth = _predict_neural(corpus, train_movies, eval_movies, task, method, seed, sizes,
+                                                      device, overrides, weights)
+                        extra: dict = {}
+                    else:
+                        pred, truth, params = _predict_reference(data, protocol, task, method, seed)
+                        extra = {"hyperparameters": params}
+                    cache[method] = (pred, truth, extra, time.perf_counter() - start)
+                return cache[method]
+
             for method in methods:
-                start = time.perf_counter()
-                extra = {}
-                if method in NEURAL_METHODS:
-                    weights = None
-                    if (overrides or {}).get("sample_weights") == "inverse-variance":
-                        assert data.variances is not None  # checked before any training
-                        weights = 1.0 / data.variances[task]
-                    pred, truth = _predict_neural(corpus, train_movies, eval_movies, task, method, seed, sizes, device,
-                                                  overrides, weights)
+                if method == BLEND:
+                    # Its seconds: choosing w (the network on the carve); the full progressive and
+                    # ridge models count in their own rows.
+                    start = time.perf_counter()
+                    w, curve = blend_weight(data, neural_data, protocol, task, seed, sizes, device, group, overrides,
+                                            weighting)
+                    seconds = time.perf_counter() - start
+                    neural, truth, _, _ = predict("progressive")
+                    ridge, ridge_truth, _, _ = predict("ridge")
+                    if not np.allclose(truth, ridge_truth):
+                        raise AssertionError("the neural and ridge evaluated excerpts differ")
+                    pred = w * neural + (1.0 - w) * ridge
+                    extra = {"blend_weight": w, "blend_validation_mse": curve}
                 else:
-                    pred, truth, extra["hyperparameters"] = _predict_reference(data, protocol, task, method, seed)
+                    pred, truth, extra, seconds = predict(method)
                 err = mse(pred, truth)
                 row = {
                     "task": task,
@@ -363,14 +455,15 @@ def _run_all(data, protocol, corpus, config, rows, tasks, seeds, methods, sizes,
                     "protocol": protocol.name,
                     "n_train": len(protocol.train),
                     "n_eval": len(protocol.evaluate),
-                    "seconds": round(time.perf_counter() - start, 2),
+                    "seconds": round(seconds, 2),
                     **extra,
                 }
                 rows.append(row)
                 if progress is not None:
+                    weight = f", w {row['blend_weight']:g}" if method == BLEND else ""
                     progress(
                         f"{task:8s} {method:12s} seed {seed}: MSE {err:.4f} (1-5 scale), "
-                        f"r {row['pearson']:.3f} [{row['seconds']:.1f} s]"
+                        f"r {row['pearson']:.3f}{weight} [{row['seconds']:.1f} s]"
                     )
                 if json_out is not None:
                     _write_json(json_out, config, rows)
@@ -408,7 +501,7 @@ def format_summary(rows: Sequence[dict]) -> str:
         "| task | features | method | MSE (1-5) | MSE ([-1, 1]) | Pearson r | seeds |",
         "|---|---|---|---|---|---|---|",
     ]
-    order = {m: i for i, m in enumerate(METHODS)}
+    order = {m: i for i, m in enumerate(ALL_METHODS)}
     source_order = {s: i for i, s in enumerate(FEATURE_SOURCES)}
     for (task, source, method), rs in sorted(groups.items(), key=lambda kv: (
             TASKS.index(kv[0][0]), source_order.get(kv[0][1], 99), order.get(kv[0][2], 99))):
@@ -419,7 +512,7 @@ def format_summary(rows: Sequence[dict]) -> str:
         )
     verdict = verdicts(rows)
     if verdict:
-        lines += ["", "Does ours (progressive) beat each reference?  Difference = ours - reference, paired "
+        lines += ["", f"Does ours ({ours_method(rows)}) beat each reference?  Difference = ours - reference, paired "
                   "by seed, mean ± std over seeds; 'beats' / 'loses' when the mean difference favours one "
                   "side by more than its std, else 'ties'.", ""]
         lines += [f"- {v}" for v in verdict]
@@ -448,18 +541,26 @@ def _judge(diff: np.ndarray, lower_is_better: bool) -> str:
     return f"{word} it ({mean:+.3f} ± {std:.3f})"
 
 
+def ours_method(rows: Sequence[dict]) -> str:
+    """The method the verdicts call ours: the blend where it was run, else the progressive
+    method."""
+    return BLEND if any(r["method"] == BLEND for r in rows) else "progressive"
+
+
 def verdicts(rows: Sequence[dict]) -> list[str]:
-    """One plain sentence per task and reference method: does the progressive method beat it
-    on MSE and on Pearson r, by how much, with the spread over seeds."""
+    """One plain sentence per task and reference method: does ours (``ours_method``) beat it
+    on MSE and on Pearson r, by how much, with the spread over seeds.  With the blend as ours,
+    the progressive method is one of the methods it is compared with."""
     out = []
+    name = ours_method(rows)
     sources = [s for s in FEATURE_SOURCES if any(_source(r) == s for r in rows)]
     for task, source in ((t, s) for t in TASKS for s in sources):
-        ours = [r for r in rows if r["task"] == task and _source(r) == source and r["method"] == "progressive"]
+        ours = [r for r in rows if r["task"] == task and _source(r) == source and r["method"] == name]
         if not ours:
             continue
-        for method in METHODS:
+        for method in ALL_METHODS:
             ref = [r for r in rows if r["task"] == task and _source(r) == source and r["method"] == method]
-            if method == "progressive" or not ref:
+            if method == name or not ref:
                 continue
             parts = []
             mse = paired_differences(ours, ref, "mse")
@@ -476,5 +577,6 @@ def verdicts(rows: Sequence[dict]) -> list[str]:
     return out
 
 
-__all__ = ["METHODS", "format_summary", "neural_configs", "paired_differences", "run_liris_benchmark", "verdicts",
-           "within_set1_data"]
+__all__ = ["ALL_METHODS", "BLEND", "METHODS", "blend_validation", "blend_weight", "choose_blend_weight",
+           "format_summary", "neural_configs", "paired_differences", "run_liris_benchmark", "training_carve",
+           "verdicts", "within_set1_data"]
