@@ -193,3 +193,33 @@ def test_demo_walks_the_whole_path_and_a_rerun_reuses_videos_and_features(tmp_pa
     before = (video.stat().st_mtime_ns, store_file.stat().st_mtime_ns)
     assert main(args) == 0
     assert (video.stat().st_mtime_ns, store_file.stat().st_mtime_ns) == before
+
+
+def test_shot_cut_column_marks_the_second_of_a_hard_cut(trained, tmp_path):
+    # The default motion extractor's cut column becomes predict's `shot_cut`: a video whose picture
+    # switches abruptly from one scene to a wholly different one at 4.0 s has a cut in second 4 and
+    # in no other (each scene is static, so nothing else changes between pictures).
+    from videoaffect.decoding.synthetic_media import make_video
+
+    model = trained[3]
+
+    def two_scenes(index, time_s, size):
+        width, height = size
+        if time_s < 4.0:  # a dark blue left-to-right ramp
+            frame = np.zeros((height, width, 3), np.uint8)
+            frame[..., 2] = np.linspace(40, 120, width, dtype=np.uint8)[None, :]
+            return frame
+        # a bright red-and-white checkerboard
+        squares = ((np.arange(height)[:, None] // 8 + np.arange(width)[None, :] // 8) % 2).astype(bool)
+        frame = np.full((height, width, 3), 255, np.uint8)
+        frame[squares] = (220, 30, 30)
+        return frame
+
+    video = make_video(tmp_path / "cut.mp4", 8.0, fps=25, size=(128, 72), pattern=two_scenes)
+    out = tmp_path / "pred"
+    assert main(["-q", "predict", str(video), "--model", str(model), "--out", str(out), "--store",
+                 str(tmp_path / "store"), "--no-progress"]) == 0
+    frame = pd.read_csv(out / "cut.csv", index_col="time_s", comment="#")
+    assert list(frame.index) == list(range(8))
+    cuts = frame["shot_cut"].astype(int)
+    assert cuts.tolist() == [0, 0, 0, 0, 1, 0, 0, 0]
