@@ -83,10 +83,10 @@ def _chosen_by_r(neural, ridge, truth) -> float:
 # How the blend's weight w (prediction = w * network + (1 - w) * ridge) is set: from the carve's
 # validation predictions (network, ridge, truth), or fixed in advance.
 BLEND_RULES = {
-    "w by validation MSE (the benchmark's blend)": lambda n, r, t: choose_blend_weight(n, r, t),
+    "w by validation MSE": lambda n, r, t: choose_blend_weight(n, r, t),
     "w by validation Pearson r": _chosen_by_r,
     "fixed w 0.25": lambda n, r, t: 0.25,
-    "fixed w 0.5": lambda n, r, t: 0.5,
+    "fixed w 0.5 (the benchmark's blend, BLEND_WEIGHT)": lambda n, r, t: 0.5,
     "fixed w 0.75": lambda n, r, t: 0.75,
     "progressive alone (w 1)": lambda n, r, t: 1.0,
 }

@@ -77,7 +77,8 @@ def _rows(root: Path, monkeypatch, poison: bool = False) -> list[dict]:
         return data
 
     monkeypatch.setattr(LirisDiscrete, "load", classmethod(load))
-    return lb.run_liris_benchmark(root, seeds=(0, 1), methods=("progressive", "blend", "ridge"), tasks=("valence",))
+    return lb.run_liris_benchmark(root, seeds=(0, 1), methods=("progressive", "blend", "ridge"), tasks=("valence",),
+                                  overrides={"blend_weight": "validation"})
 
 
 def _by(rows, method, seed):
@@ -118,7 +119,8 @@ def test_the_weight_never_looks_at_the_evaluated_labels(tmp_path, planted_networ
 
 def test_blend_weight_with_a_real_small_network_is_a_grid_value(tmp_path):
     w = make_root(tmp_path, sets=(1,) * 150 + (2,) * 60, seed=3)
-    rows = lb.run_liris_benchmark(w["root"], seeds=(0,), methods=("blend", "mean"), tasks=("valence",), fast=True)
+    rows = lb.run_liris_benchmark(w["root"], seeds=(0,), methods=("blend", "mean"), tasks=("valence",), fast=True,
+                                  overrides={"blend_weight": "validation"})
     blend = _by(rows, "blend", 0)
     assert blend["blend_weight"] in lb.BLEND_GRID
     assert blend["mse"] < _by(rows, "mean", 0)["mse"]  # valence is linear in a feature here
@@ -126,3 +128,14 @@ def test_blend_weight_with_a_real_small_network_is_a_grid_value(tmp_path):
 
 def test_the_blend_runs_when_asked_for_by_name():
     assert lb.BLEND in lb.ALL_METHODS and lb.BLEND not in lb.METHODS  # asked for by name only
+
+
+def test_the_default_blend_is_the_plain_average_without_a_carve(tmp_path, planted_network, monkeypatch):
+    w = make_root(tmp_path, sets=(1,) * 150 + (2,) * 60, seed=2)
+    monkeypatch.setattr(lb, "blend_validation", lambda *a, **k: pytest.fail("the default blend trains nothing extra"))
+    rows = lb.run_liris_benchmark(w["root"], seeds=(0,), methods=("progressive", "blend", "ridge"),
+                                  tasks=("valence",))
+    blend = _by(rows, "blend", 0)
+    assert blend["blend_weight"] == lb.BLEND_WEIGHT == 0.5 and "blend_validation_mse" not in blend
+    with pytest.raises(ValueError, match="blend_weight"):
+        lb.run_liris_benchmark(w["root"], seeds=(0,), methods=("blend",), overrides={"blend_weight": 2.0})
