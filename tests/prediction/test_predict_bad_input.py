@@ -89,11 +89,14 @@ def assert_outputs(out: Path, done: list[str], failed: list[str] = ()) -> None:
     for stem in failed:
         assert not list(out.glob(f"{stem}.*")), f"outputs of failed {stem}: {sorted(os.listdir(out))}"
     assert half_written(out) == []
-    expected = {f"{stem}{suffix}" for stem in done for suffix in SUFFIXES} | {"index.json"}
+    expected = {f"{stem}{suffix}" for stem in done for suffix in SUFFIXES} | {"index.json", "summary.csv"}
     assert {p.name for p in out.iterdir()} == expected
     index = {row["movie_id"]: row for row in json.loads((out / "index.json").read_text())}
     assert {m for m, row in index.items() if row["status"] == "done"} == set(done)
     assert all(index[m]["status"] == "failed" and index[m]["error"] for m in failed)
+    summary = pd.read_csv(out / "summary.csv", keep_default_na=False)
+    assert dict(zip(summary["movie_id"].astype(str), summary["status"])) == {m: r["status"] for m, r in index.items()}
+    assert all(summary.loc[summary["movie_id"].astype(str) == m, "reason"].iloc[0] for m in failed)
 
 
 def assert_no_outputs(out: Path) -> None:

@@ -509,5 +509,8 @@ def predict(video: str | Path, model: ModelBundle | str | Path, *, clip_stride: 
         info = {"name": path.name, "path": str(path), "seconds": stored.seconds,
                 "sha256": stored.source.get("sha256"), "movie_id": path.stem}
         frame, meta = predict_stored(bundle, stored, tasks, clip_stride, device, info)
+    fingerprint = run_fingerprint(bundle, tasks, clip_stride)
+    if fingerprint is not None:  # the same metadata as the JSON `predict` writes
+        meta["run"] = fingerprint
     frame.attrs["videoaffect"] = meta
     return frame
