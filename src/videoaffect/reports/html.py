@@ -150,13 +150,7 @@ def render_html(curve: pd.DataFrame, meta: Mapping | None, png: bytes,
     thumbnails = thumbnails or {}
     name = _text(_get(_get(meta, "video"), "name"))
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>Emotion curve: {_e(name)}</title>",
-        f"<style>{_CSS}</style>",
+        *page_head(f"Emotion curve: {name}", _CSS),
         "</head>",
         "<body>",
         warning_banner(meta),
@@ -222,6 +216,14 @@ def _video_section(curve: pd.DataFrame, meta: Mapping) -> str:
         ("sha256", _hash_html(sha, full=True)),
     ]
     return f'<section class="video">{_dl(rows)}</section>'
+
+
+def page_head(title: str, css: str) -> list[str]:
+    """The opening lines of a self-contained page (the report and the viewer), up to the
+    stylesheet; the caller closes ``<head>``."""
+    return ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{_e(title)}</title>", f"<style>{css}</style>"]
 
 
 def warning_banner(meta: Mapping, element_id: str = "") -> str:

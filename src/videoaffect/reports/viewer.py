@@ -30,7 +30,7 @@ from videoaffect.core.errors import ConfigError, DataError
 from videoaffect.core.files import atomic_write_text
 from videoaffect.core.vocabulary import TASKS
 from videoaffect.models.card import NOT_RECORDED, card_summary
-from videoaffect.reports.html import _get, _number, modalities_of, warning_banner
+from videoaffect.reports.html import _get, _number, modalities_of, page_head, warning_banner
 
 # The prediction JSON versions this page understands; tests check it against the writer's.
 SUPPORTED_SCHEMAS = ("videoaffect-prediction/1",)
@@ -121,13 +121,7 @@ def render_viewer(doc: dict, video_src: str | None) -> str:
                  f"{_e(stem)}.json --video FILE</code> "
                  "writes one that plays it. Click the curves to move the cursor.</p>")
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>Emotion curve viewer: {_e(name)}</title>",
-        f"<style>{_CSS}</style>",
+        *page_head(f"Emotion curve viewer: {name}", _CSS),
         "</head>",
         "<body>",
         warning_banner(meta, "warning"),
