@@ -468,7 +468,7 @@ ROW_FIELDS = {"task", "method", "split", "seed", "mse", "mse_internal", "pearson
 def test_fast_benchmark_on_real_data(tmp_path):
     out = tmp_path / "bench.json"
     rows = run_liris_benchmark(LIRIS, seeds=(0, 1), json_out=out, fast=True)
-    assert len(rows) == 2 * 6  # tasks x methods, first seed only
+    assert len(rows) == 2 * 7  # tasks x methods (blend included), first seed only
     for r in rows:
         assert ROW_FIELDS <= set(r)
         assert (r["protocol"], r["split"], r["seed"], r["n_train"], r["n_eval"]) == ("development", "validation", 0, 150, 150)
@@ -503,7 +503,8 @@ def test_fast_benchmark_on_real_data(tmp_path):
         assert written["pearson"] is None if math.isnan(row["pearson"]) else written["pearson"] == row["pearson"]
         assert (written["task"], written["method"], written["mse"]) == (row["task"], row["method"], row["mse"])
     table = format_summary(rows)
-    assert "| valence | tac2015 | SVR (RBF) |" in table and "| arousal | tac2015 | progressive (ours) |" in table
+    assert "| valence | tac2015 | SVR (RBF) |" in table and "| arousal | tac2015 | progressive + ridge blend (ours) |" in table
+    assert "| arousal | tac2015 | progressive (paper) |" in table and "Does ours (blend) beat" in table
 
 
 def test_benchmark_cli_on_written_root(tmp_path, capsys):
@@ -516,7 +517,7 @@ def test_benchmark_cli_on_written_root(tmp_path, capsys):
     args = parser.parse_args(["benchmark", "liris-accede-discrete", str(w["root"]), "--json", str(js),
                               "--markdown", str(md), "--seeds", "3", "4", "--tasks", "valence"])
     args.quiet = True
-    assert args.methods == ["progressive", "joint", "average", "svr", "ridge", "mean"]
+    assert args.methods == ["blend", "progressive", "joint", "average", "svr", "ridge", "mean"]
     args.methods = ["ridge", "mean", "joint"]
     assert args.func(args) == 0
     rows = json.loads(js.read_text())["rows"]

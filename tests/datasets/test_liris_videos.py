@@ -199,7 +199,7 @@ def test_benchmark_rows_for_extracted_features_and_both(tmp_path, liris_root, st
         run_liris_benchmark(liris_root, features=("tac2015",), store=store)
     root = _copy(liris_root, tmp_path / "root")
     _write_tac2015(root, LirisDiscrete.load(root, require_features=False))
-    methods = ("progressive", "ridge", "mean")
+    methods = ("blend", "progressive", "ridge", "mean")
     rows = run_liris_benchmark(root, seeds=(0,), methods=methods, tasks=("valence",), fast=True, store=store)
     # fast mode keeps 150 excerpts per set, i.e. all of this small root
     by = {(r["features"], r["method"]): r for r in rows}
@@ -215,8 +215,15 @@ def test_benchmark_rows_for_extracted_features_and_both(tmp_path, liris_root, st
     # random TAC2015 columns carry nothing; the videos carry the ratings
     assert by[("videos", "ridge")]["mse"] < 0.5 * expected
     table = format_summary(rows)
-    assert "| valence | videos | progressive (ours) |" in table and "| valence | both | ridge |" in table
-    assert "valence (videos features), vs ridge:" in table
+    assert "| valence | videos | progressive + ridge blend (ours) |" in table and "| valence | both | ridge |" in table
+    assert "valence (videos features), vs ridge:" in table and "valence (videos features), vs progressive (paper):" in table
+    # each source's blend averages that source's progressive and ridge predictions, so its squared
+    # error cannot exceed the mean of theirs (convexity); its seconds include both models
+    for source in ("tac2015", "videos", "both"):
+        b, p, r = by[(source, "blend")], by[(source, "progressive")], by[(source, "ridge")]
+        assert b["blend_weight"] == 0.5
+        assert b["mse"] <= (p["mse"] + r["mse"]) / 2 + 1e-12  # convexity of the squared error
+        assert b["seconds"] >= max(p["seconds"], r["seconds"]) - 0.01
 
 
 @pytest.mark.slow

@@ -104,8 +104,12 @@ def _excerpt_predictions(model, corpus: Corpus, spans, movies: list[int], device
 
 
 def video_rows(data: LirisDiscrete, protocol: Protocol, source: str, corpus: Corpus, spans, *, tasks, seeds,
-               methods, neural_methods, fast: bool, device: str, progress=None, on_row=None) -> list[dict]:
-    """Rows (as the TAC2015 rows, plus ``features``) of every task x seed x method."""
+               methods, neural_methods, blend_weight: float = 0.5, fast: bool = False, device: str = "cpu",
+               progress=None, on_row=None) -> list[dict]:
+    """Rows (as the TAC2015 rows, plus ``features``) of every task x seed x method.  ``"blend"``
+    is ``blend_weight`` x progressive + (1 - ``blend_weight``) x ridge, the same two models as
+    their own rows (trained once per task and seed)."""
+    from videoaffect.reproduction.liris_benchmark import BLEND, blend
     from videoaffect.training.bundle import train_bundle
 
     train_names = {SET_NAMES[s] for s in protocol.train_sets}
@@ -117,37 +121,55 @@ def video_rows(data: LirisDiscrete, protocol: Protocol, source: str, corpus: Cor
     X = excerpt_matrix(corpus, spans, len(data))
     factor = corpus.label_scale.mse_factor()
     rows: list[dict] = []
+
+    def predict(method: str, task: str, seed: int) -> tuple[np.ndarray, dict]:
+        extra: dict = {}
+        if method in neural_methods:
+            mc = ModelConfig(modalities=tuple(corpus.specs.values()), task=task)
+            tc = TrainConfig(method=method, seed=seed, compute_dtype="float32")
+            if fast:
+                mc = replace(mc, hidden_size=16, head_hidden=16)
+                tc = replace(tc, max_epochs=3, patience=2)
+            with tempfile.TemporaryDirectory(prefix="videoaffect-liris-") as tmp:
+                bundle, _ = train_bundle(corpus, train_movies, mc, tc, tmp, tasks=[task], echo=False,
+                                         run=RunSettings(device=device))
+            by_row = _excerpt_predictions(bundle.tasks[task], corpus, spans, eval_movies, device)
+            extra["temporal"] = bundle.tasks[task].config.smoothing_text()
+            return np.asarray([by_row[r] for r in eval_rows]), extra
+        fit_pos, tune_pos = tuning_split(data.ids[train_rows], seed=seed)
+        y = data.values[task]
+        ref = fit_reference(method, X[train_rows[fit_pos]], y[train_rows[fit_pos]],
+                            X[train_rows[tune_pos]], y[train_rows[tune_pos]], seed=seed)
+        extra["hyperparameters"] = ref.params
+        return ref.predict(X[eval_rows]), extra
+
     for task in tasks:
         truth = data.values[task][eval_rows]
         for seed in seeds:
+            cache: dict[str, tuple[np.ndarray, dict, float]] = {}
+
+            def cached(method: str, task=task, seed=seed, cache=cache) -> tuple[np.ndarray, dict, float]:
+                if method not in cache:
+                    start = time.perf_counter()
+                    pred, extra = predict(method, task, seed)
+                    cache[method] = (pred, extra, time.perf_counter() - start)
+                return cache[method]
+
             for method in methods:
-                start = time.perf_counter()
-                extra: dict = {}
-                if method in neural_methods:
-                    mc = ModelConfig(modalities=tuple(corpus.specs.values()), task=task)
-                    tc = TrainConfig(method=method, seed=seed, compute_dtype="float32")
-                    if fast:
-                        mc = replace(mc, hidden_size=16, head_hidden=16)
-                        tc = replace(tc, max_epochs=3, patience=2)
-                    with tempfile.TemporaryDirectory(prefix="videoaffect-liris-") as tmp:
-                        bundle, _ = train_bundle(corpus, train_movies, mc, tc, tmp, tasks=[task], echo=False,
-                                                 run=RunSettings(device=device))
-                    by_row = _excerpt_predictions(bundle.tasks[task], corpus, spans, eval_movies, device)
-                    pred = np.asarray([by_row[r] for r in eval_rows])
-                    extra["temporal"] = bundle.tasks[task].config.smoothing_text()
+                if method == BLEND:
+                    neural, _, neural_seconds = cached("progressive")
+                    ridge, _, ridge_seconds = cached("ridge")
+                    pred, extra = blend(neural, ridge, blend_weight), {"blend_weight": blend_weight}
+                    seconds = neural_seconds + ridge_seconds
                 else:
-                    fit_pos, tune_pos = tuning_split(data.ids[train_rows], seed=seed)
-                    y = data.values[task]
-                    ref = fit_reference(method, X[train_rows[fit_pos]], y[train_rows[fit_pos]],
-                                        X[train_rows[tune_pos]], y[train_rows[tune_pos]], seed=seed)
-                    pred, extra["hyperparameters"] = ref.predict(X[eval_rows]), ref.params
+                    pred, extra, seconds = cached(method)
                 err = mse(pred, truth)
                 row = {
                     "task": task, "method": method, "features": source, "split": protocol.eval_split,
                     "seed": int(seed), "mse": err, "mse_internal": err / factor,
                     "pearson": pearson(pred, truth) if np.ptp(pred) > 0 else math.nan,
                     "protocol": protocol.name, "n_train": int(len(train_rows)), "n_eval": int(len(eval_rows)),
-                    "seconds": round(time.perf_counter() - start, 2), **extra,
+                    "seconds": round(seconds, 2), **extra,
                 }
                 rows.append(row)
                 if progress is not None:
