@@ -558,6 +558,10 @@ def test_benchmark_summary_says_plainly_whether_ours_beats_each_reference():
         "valence, vs training mean: MSE beats it (-0.060 ± 0.008) (3 seeds)",
     ]
     assert "Does ours (progressive) beat each reference?" in format_summary(rows)
+    # one seed: no spread, so no word either way
+    one = [r for r in rows if r["seed"] == 0]
+    assert verdicts(one)[1] == ("valence, vs ridge: MSE no verdict from one seed (+0.030); "
+                                "Pearson r no verdict from one seed (-0.030) (1 seed)")
 
 
 def test_the_evaluated_set_never_reaches_fitting_stopping_normalisation_clipping_or_tuning(tmp_path, monkeypatch):

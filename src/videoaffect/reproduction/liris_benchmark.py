@@ -549,6 +549,9 @@ def paired_differences(ours: list[dict], ref: list[dict], key: str) -> np.ndarra
 
 
 def _judge(diff: np.ndarray, lower_is_better: bool) -> str:
+    if diff.size < 2:
+        # one seed has no spread to weigh the difference against: no word, only the figure
+        return f"no verdict from one seed ({float(diff.mean()):+.3f})"
     mean, std = float(diff.mean()), float(diff.std())
     better = -mean if lower_is_better else mean
     word = "beats" if better > std else "loses to" if -better > std else "ties with"
