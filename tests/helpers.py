@@ -108,3 +108,60 @@ def clip_mean_ridge(corpus, task: str = "valence", clip_seconds: int = 10, alpha
     (x_fit, y_fit), (x_test, y_test) = clips("train"), clips("test")
     pred = Ridge(alpha=alpha).fit(x_fit, y_fit).predict(x_test)
     return float(np.corrcoef(pred, y_test)[0, 1]), float(np.mean((pred - y_test) ** 2))
+
+
+def per_second_ridge_cv(corpus, task: str, train_split: str = "train", test_split: str = "test",
+                        modalities=None, alphas=(0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0)) -> tuple[float, float]:
+    """The per-second ridge baseline for end-to-end tests on features read from a store: one second's
+    features (``modalities``, default all, flattened and concatenated) standardized on the
+    training movies, ``alpha`` chosen from ``alphas`` by leave-one-movie-out over the training
+    movies (pooled Pearson r), refitted on them all; its Pearson r over the test movies' seconds,
+    pooled, and the alpha it chose."""
+    import numpy as np
+    from sklearn.linear_model import Ridge
+
+    names = list(modalities or corpus.features)
+    x = np.concatenate([corpus.features[n].reshape(len(corpus.features[n]), -1).astype(np.float64) for n in names],
+                       axis=1)
+    y = np.asarray(corpus.labels[task], dtype=np.float64)
+    train, test = corpus.movies_in_split(train_split), corpus.movies_in_split(test_split)
+    rows = {m: np.arange(corpus.offsets[m], corpus.offsets[m + 1]) for m in train + test}
+    fit = np.concatenate([rows[m] for m in train])
+    mean, std = x[fit].mean(axis=0), x[fit].std(axis=0)
+    x = (x - mean) / np.where(std > 0, std, 1.0)
+
+    def held_out_r(alpha: float) -> float:
+        pred = np.concatenate([Ridge(alpha=alpha).fit(x[np.setdiff1d(fit, rows[m])], y[np.setdiff1d(fit, rows[m])])
+                               .predict(x[rows[m]]) for m in train])
+        return float(np.corrcoef(pred, np.concatenate([y[rows[m]] for m in train]))[0, 1])
+
+    alpha = max(alphas, key=held_out_r)
+    rows_test = np.concatenate([rows[m] for m in test])
+    pred = Ridge(alpha=alpha).fit(x[fit], y[fit]).predict(x[rows_test])
+    return float(np.corrcoef(pred, y[rows_test])[0, 1]), float(alpha)
+
+
+def write_noisy_display_film(video, rng, noise_rng, seconds: tuple[int, int], texture_seed: int,
+                             noise: float = 0.6):
+    """One generated film (``videoaffect.datasets.synthetic.videos.write_movie``) whose labels a
+    per-second model cannot read off one second: its length and its smooth valence and arousal
+    trajectories are drawn from ``rng`` as ``write_manifest_dataset`` and ``write_mediaeval_like``
+    draw them, but the picture and the sound show each second's label plus independent noise
+    (standard deviation ``noise``, from ``noise_rng``; clipped to [-1, 1]).  One second's features
+    are then a noisy reading of its label, which a model of the clip's seconds can average out and a
+    per-second regression cannot.  Returns (valence, arousal), the labels to write."""
+    import numpy as np
+
+    from videoaffect.datasets.synthetic.videos import _trajectory, write_movie
+
+    n = int(rng.integers(seconds[0], seconds[1] + 1))
+    valence, arousal = _trajectory(rng, n, 15.0), _trajectory(rng, n, 25.0)
+    shown = [np.clip(x + noise * noise_rng.standard_normal(n), -1.0, 1.0) for x in (valence, arousal)]
+    write_movie(video, shown[0], shown[1], seed=texture_seed)
+    return valence, arousal
+
+
+def label_file_text(valence, arousal) -> str:
+    """Per-second labels as the generators write them: tab-separated Time, Valence, Arousal."""
+    lines = ["Time\tValence\tArousal"] + [f"{t}\t{v:.6f}\t{a:.6f}" for t, (v, a) in enumerate(zip(valence, arousal))]
+    return "\n".join(lines) + "\n"

@@ -1,6 +1,7 @@
 """The user's path end to end with real files and the real CLI: generated labelled videos ->
 `train --dataset MANIFEST` -> `predict` on unseen videos -> CSV, JSON, PNG and HTML that agree
-and follow the planted labels; the README's Python snippet runs as written."""
+and follow the planted labels better than a per-second ridge regression does; the README's
+Python snippet runs as written."""
 
 import base64
 import json
@@ -12,22 +13,46 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import REPO
+from helpers import REPO, label_file_text, per_second_ridge_cv, write_noisy_display_film
 from videoaffect.cli.main import main
-from videoaffect.datasets.synthetic.videos import write_manifest_dataset
+from videoaffect.datasets.generated import write_generated_marker
+from videoaffect.datasets.manifest import corpus_from_store
 
 pytestmark = [pytest.mark.usefixtures("packaged_weights"), pytest.mark.slow]
 
 README = REPO / "README.md"
 
 
+def _write_dataset(root: Path) -> Path:
+    """9 training and 2 test films in the manifest layout (`write_manifest_dataset`'s, with its
+    labels for seed 5, 40-50 s), whose picture and sound show each second's label plus independent
+    noise (sd 0.6): one second's features read its label only partly, the seconds around it
+    average the noise out."""
+    rng, noise_rng = np.random.default_rng(5), np.random.default_rng(17)
+    rows = ["video,labels,split"]
+    (root / "labels").mkdir(parents=True)
+    for k, split in enumerate(["train"] * 9 + ["test"] * 2):
+        movie = f"film{k:03d}"
+        valence, arousal = write_noisy_display_film(root / "videos" / f"{movie}.mp4", rng, noise_rng, (40, 50),
+                                                    texture_seed=5000 + k)
+        (root / "labels" / f"{movie}.txt").write_text(label_file_text(valence, arousal))
+        rows.append(f"videos/{movie}.mp4,labels/{movie}.txt,{split}")
+    manifest = root / "manifest.csv"
+    manifest.write_text("\n".join(rows) + "\n")
+    write_generated_marker(root, "tests/prediction/test_video_to_curve.py",
+                           "generated videos whose picture and sound show planted labels plus per-second noise")
+    return manifest
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, packaged_weights):
     root = tmp_path_factory.mktemp("data")
-    manifest = write_manifest_dataset(root, {"train": 9, "test": 2}, seconds=(40, 50), seed=5)
+    manifest = _write_dataset(root)
     store, model = root / "store", root / "model"
+    # float32 whatever the CPU ("auto" trains in bfloat16 where the CPU has it): the learning bars
+    # below were measured in float32
     code = main(["-q", "train", "--dataset", str(manifest), "--store", str(store), "--out", str(model),
-                 "--no-progress"])
+                 "--no-progress", "--compute-dtype", "float32"])
     assert code == 0
     return root, manifest, store, model
 
@@ -97,12 +122,22 @@ def test_predict_unseen_videos_writes_four_agreeing_files_that_follow_the_labels
         assert sum(s.startswith("data:image/jpeg") for s in sources) == 3
         top = int(frame["valence"].idxmax())
         assert f"{top // 60}:{top % 60:02d}" in html
+    # The bar is the simpler baseline: a ridge regression from one second's features (the store's,
+    # all modalities, standardized; alpha chosen by leave-one-movie-out on the training films)
+    # fitted on the 9 training films, scored on the same 2 unseen films, pooled.  Measured on this
+    # data (`train --compute-dtype float32 --seed t`, t = 0-7, each a 3-member ensemble):
+    #   valence: model r 0.914-0.937 (0.914 at seed 0) against the ridge's 0.770 (lead +0.14..+0.17)
+    #   arousal: model r 0.504-0.675 (0.580 at seed 0) against the ridge's 0.367 (lead +0.14..+0.31)
+    # So the model must beat the ridge by 0.1 on valence and 0.05 on arousal: the smallest leads seen
+    # less about 2x and 0.5x the spread over seeds (0.023 and 0.17).  On the noise-free videos of
+    # `write_manifest_dataset` the ridge reads the labels off one second (r 1.000 and 0.995) and
+    # beats the model (0.976 and 0.858 at seed 0), which is why the videos here are noisy.
+    corpus = corpus_from_store(manifest, store, "default")  # the features and labels the model trained on
     for task in ("valence", "arousal"):
         r = np.corrcoef(np.concatenate(pred_all[task]), np.concatenate(truth_all[task]))[0, 1]
-        # Chance is 0.  Over training seeds 0-3 (data seed 5, 2 unseen films) valence reached r
-        # 0.965-0.975 and arousal 0.776-0.842: bars well below those, as training may run in
-        # bfloat16 on other CPUs (compute_dtype "auto").
-        assert r > {"valence": 0.9, "arousal": 0.65}[task], (task, r)
+        ridge_r, _ = per_second_ridge_cv(corpus, task)
+        assert ridge_r < 0.85, (task, ridge_r)  # the noise is there: one second does not give the label away
+        assert r > ridge_r + {"valence": 0.1, "arousal": 0.05}[task], (task, r, ridge_r)
 
 
 def test_second_predict_reuses_the_store(trained, tmp_path):
