@@ -402,7 +402,8 @@ def _run_video_source(data, protocol, source, config, rows, tasks, seeds, method
             _write_json(json_out, config, rows)
 
     video_rows(data, protocol, source, corpus, spans, tasks=tasks, seeds=seeds, methods=methods,
-               neural_methods=NEURAL_METHODS, blend_weight=float(BLEND_WEIGHT), fast=fast, device=device, progress=progress, on_row=on_row)
+               neural_methods=NEURAL_METHODS, blend_weight=float(BLEND_WEIGHT), fast=fast, device=device,
+               progress=progress, on_row=on_row)
 
 
 def _run_all(data, protocol, corpus, config, rows, tasks, seeds, methods, sizes, device, progress, json_out,
@@ -599,6 +600,6 @@ def verdicts(rows: Sequence[dict]) -> list[str]:
     return out
 
 
-__all__ = ["ALL_METHODS", "BLEND", "BLEND_WEIGHT", "METHODS", "blend", "blend_validation", "blend_weight", "choose_blend_weight",
-           "format_summary", "neural_configs", "paired_differences", "run_liris_benchmark", "training_carve",
-           "verdicts", "within_set1_data"]
+__all__ = ["ALL_METHODS", "BLEND", "BLEND_WEIGHT", "METHODS", "blend", "blend_validation", "blend_weight",
+           "choose_blend_weight", "format_summary", "neural_configs", "paired_differences", "run_liris_benchmark",
+           "training_carve", "verdicts", "within_set1_data"]

@@ -23,10 +23,12 @@ import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
 from videoaffect.core.modality import ModalitySpec
+from videoaffect.core.vocabulary import Method, Task
 from videoaffect.datasets.corpus import Corpus
 from videoaffect.datasets.liris_accede.discrete import EXTRACTOR, SET_NAMES, LirisDiscrete, Protocol
 from videoaffect.datasets.liris_accede.videos import (
@@ -122,11 +124,11 @@ def video_rows(data: LirisDiscrete, protocol: Protocol, source: str, corpus: Cor
     factor = corpus.label_scale.mse_factor()
     rows: list[dict] = []
 
-    def predict(method: str, task: str, seed: int) -> tuple[np.ndarray, dict]:
+    def predict(method: str, task: Task, seed: int) -> tuple[np.ndarray, dict]:
         extra: dict = {}
         if method in neural_methods:
             mc = ModelConfig(modalities=tuple(corpus.specs.values()), task=task)
-            tc = TrainConfig(method=method, seed=seed, compute_dtype="float32")
+            tc = TrainConfig(method=cast(Method, method), seed=seed, compute_dtype="float32")
             if fast:
                 mc = replace(mc, hidden_size=16, head_hidden=16)
                 tc = replace(tc, max_epochs=3, patience=2)
