@@ -549,11 +549,13 @@ def modality_contributions(model: IntraClipModel, loader: ClipLoader, clips: np.
     full = sum(feats.values())
     assert isinstance(full, torch.Tensor)  # the model has at least one modality
     pred = model.head(full)
-    spread = float(pred.std()) or 1.0
+    # Population std (ddof 0): the ratio is the same as with ddof 1, and one clip gives 0 (no
+    # measurable change) instead of NaN.
+    spread = float(pred.std(correction=0)) or 1.0
     out = {}
     for n, f in feats.items():
         ablated = model.head(full - f + f.mean(0, keepdim=True))
-        out[n] = float((pred - ablated).std()) / spread
+        out[n] = float((pred - ablated).std(correction=0)) / spread
     return out
 
 
