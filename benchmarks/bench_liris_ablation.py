@@ -25,9 +25,11 @@ from videoaffect.datasets.liris_accede.discrete import LirisDiscrete
 from videoaffect.evaluation.metrics import mse, pearson
 from videoaffect.reproduction.liris_benchmark import (
     BLEND_GRID,
+    BLEND_WEIGHT,
     FULL_SIZES,
     _predict_neural,
     _predict_reference,
+    blend,
     blend_validation,
     choose_blend_weight,
     paired_differences,
@@ -76,7 +78,7 @@ VARIANTS: dict[str, dict] = {
 
 
 def _chosen_by_r(neural, ridge, truth) -> float:
-    scores = [pearson(w * neural + (1 - w) * ridge, truth) for w in BLEND_GRID]
+    scores = [pearson(blend(neural, ridge, w), truth) for w in BLEND_GRID]
     return float(BLEND_GRID[int(np.argmax(scores))])
 
 
@@ -86,7 +88,7 @@ BLEND_RULES = {
     "w by validation MSE": lambda n, r, t: choose_blend_weight(n, r, t),
     "w by validation Pearson r": _chosen_by_r,
     "fixed w 0.25": lambda n, r, t: 0.25,
-    "fixed w 0.5 (the benchmark's blend, BLEND_WEIGHT)": lambda n, r, t: 0.5,
+    "fixed w 0.5 (the benchmark's blend, BLEND_WEIGHT)": lambda n, r, t: BLEND_WEIGHT,
     "fixed w 0.75": lambda n, r, t: 0.75,
     "progressive alone (w 1)": lambda n, r, t: 1.0,
 }
@@ -110,7 +112,7 @@ def blend_round(root: str, seeds) -> dict:
             val = blend_validation(data, data, protocol, task, seed, FULL_SIZES, "cpu", "id-blocks")
             for rule, choose in BLEND_RULES.items():
                 w = choose(*val)
-                pred = w * neural + (1 - w) * ridge
+                pred = blend(neural, ridge, w)
                 r, m = pearson(pred, truth), mse(pred, truth)
                 stats[rule][0].append(r)
                 stats[rule][1].append(m)

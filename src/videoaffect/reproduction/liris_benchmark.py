@@ -201,20 +201,30 @@ def _predict_reference(data: LirisDiscrete, protocol: Protocol, task: str, metho
 def choose_blend_weight(neural, ridge, truth, grid: Sequence[float] = BLEND_GRID) -> float:
     """The w of ``grid`` whose blend w * neural + (1 - w) * ridge has the lowest MSE against
     ``truth`` (validation predictions); ties go to the smaller w, the simpler model."""
-    neural, ridge, truth = (np.asarray(a, dtype=np.float64) for a in (neural, ridge, truth))
-    errors = [float(np.mean((w * neural + (1.0 - w) * ridge - truth) ** 2)) for w in grid]
+    errors = blend_errors(neural, ridge, truth, grid)
     return float(grid[int(np.argmin(errors))])
+
+
+def blend_errors(neural, ridge, truth, grid: Sequence[float] = BLEND_GRID) -> list[float]:
+    """The MSE against ``truth`` of the blend for each w of ``grid``."""
+    truth = np.asarray(truth, dtype=np.float64)
+    return [float(np.mean((blend(neural, ridge, w) - truth) ** 2)) for w in grid]
 
 
 def training_carve(data: LirisDiscrete, protocol: Protocol, seed: int) -> LirisDiscrete:
     """The training excerpts alone, the references' tuning carve (``tuning_split`` with this
     seed) relabelled set 2 and the rest set 1: a development protocol whose evaluated part is
     validation data taken from the training sets, never from the evaluated set."""
-    train = np.asarray(protocol.train)
-    _, held = tuning_split(data.ids[train], seed=seed)
-    sets = np.ones(len(train), dtype=np.int64)
+    return _hold_out_blocks(data, np.asarray(protocol.train), seed)
+
+
+def _hold_out_blocks(data: LirisDiscrete, rows: np.ndarray, seed: int) -> LirisDiscrete:
+    """``rows`` alone, the references' tuning carve of them (``tuning_split``) relabelled set 2
+    and the rest set 1."""
+    _, held = tuning_split(data.ids[rows], seed=seed)
+    sets = np.ones(len(rows), dtype=np.int64)
     sets[held] = 2
-    return replace(data.subset(train), sets=sets)
+    return replace(data.subset(rows), sets=sets)
 
 
 def blend_weight(data: LirisDiscrete, neural_data: LirisDiscrete, protocol: Protocol, task: str, seed: int,
@@ -226,9 +236,9 @@ def blend_weight(data: LirisDiscrete, neural_data: LirisDiscrete, protocol: Prot
     evaluated set's labels are never read.  Returns w and the validation MSE of each w."""
     neural, ridge, truth = blend_validation(data, neural_data, protocol, task, seed, sizes, device, group, overrides,
                                             weighting)
-    w = choose_blend_weight(neural, ridge, truth, grid)
-    curve = {f"{g:g}": float(np.mean((g * neural + (1.0 - g) * ridge - truth) ** 2)) for g in grid}
-    return w, curve
+    errors = blend_errors(neural, ridge, truth, grid)
+    w = float(grid[int(np.argmin(errors))])
+    return w, {f"{g:g}": e for g, e in zip(grid, errors)}
 
 
 def blend_validation(data: LirisDiscrete, neural_data: LirisDiscrete, protocol: Protocol, task: str, seed: int,
@@ -257,11 +267,7 @@ def within_set1_data(data: LirisDiscrete, seed: int = 0) -> LirisDiscrete:
     """Set 1 alone, a fifth of its contiguous id blocks (a stand-in for films, as for the
     references' tuning) relabelled set 2: the development protocol inside set 1, for choosing
     settings without the real evaluation set."""
-    rows = data.indices((1,))
-    _, held = tuning_split(data.ids[rows], seed=seed)
-    sets = np.ones(len(rows), dtype=np.int64)
-    sets[held] = 2
-    return replace(data.subset(rows), sets=sets)
+    return _hold_out_blocks(data, data.indices((1,)), seed)
 
 
 def run_liris_benchmark(
@@ -361,7 +367,7 @@ def run_liris_benchmark(
     try:
         if corpus is not None:
             _run_all(data, protocol, corpus, config, rows, tasks, seeds, methods, sizes, device, progress, json_out,
-                     overrides, neural_data, group)
+                     overrides, neural_data, group, weighting, rule)
         for source in (s for s in sources if s != "tac2015"):
             _run_video_source(data, protocol, source, config, rows, tasks, seeds, methods, fast, device, progress,
                               json_out, store, feature_set, workers)
@@ -407,81 +413,98 @@ def _run_video_source(data, protocol, source, config, rows, tasks, seeds, method
 
 
 def _run_all(data, protocol, corpus, config, rows, tasks, seeds, methods, sizes, device, progress, json_out,
-             overrides=None, neural_data=None, group="id-blocks") -> None:
+             overrides, neural_data, group, weighting: str, blend_rule) -> None:
     factor = corpus.label_scale.mse_factor()
     train_movies, eval_movies = protocol.movies(corpus)
-    neural_data = data if neural_data is None else neural_data
-    weighting = (overrides or {}).get("sample_weights", "equal")
-    blend_rule = (overrides or {}).get("blend_weight", BLEND_WEIGHT)
     for task in tasks:
         for seed in seeds:
-            # The blend reuses the progressive and ridge predictions of the same task and seed
-            # (the same models as their own rows), so it costs one extra network, on the carve.
-            cache: dict[str, tuple] = {}
+            def compute(method: str, task=task, seed=seed) -> tuple[np.ndarray, np.ndarray, dict]:
+                if method in NEURAL_METHODS:
+                    weights = None
+                    if weighting == "inverse-variance":
+                        assert data.variances is not None  # checked before any training
+                        weights = 1.0 / data.variances[task]
+                    pred, truth = _predict_neural(corpus, train_movies, eval_movies, task, method, seed, sizes,
+                                                  device, overrides, weights)
+                    return pred, truth, {}
+                pred, truth, params = _predict_reference(data, protocol, task, method, seed)
+                return pred, truth, {"hyperparameters": params}
 
-            def predict(method: str, task=task, seed=seed, cache=cache) -> tuple:
-                if method not in cache:
-                    start = time.perf_counter()
-                    if method in NEURAL_METHODS:
-                        weights = None
-                        if weighting == "inverse-variance":
-                            assert data.variances is not None  # checked before any training
-                            weights = 1.0 / data.variances[task]
-                        pred, truth = _predict_neural(corpus, train_movies, eval_movies, task, method, seed, sizes,
-                                                      device, overrides, weights)
-                        extra: dict = {}
-                    else:
-                        pred, truth, params = _predict_reference(data, protocol, task, method, seed)
-                        extra = {"hyperparameters": params}
-                    cache[method] = (pred, truth, extra, time.perf_counter() - start)
-                return cache[method]
+            def choose_weight(task=task, seed=seed) -> tuple[float, dict]:
+                if blend_rule == "validation":
+                    w, curve = blend_weight(data, neural_data, protocol, task, seed, sizes, device, group, overrides,
+                                            weighting)
+                    return w, {"blend_validation_mse": curve}
+                return float(blend_rule), {}
 
-            for method in methods:
-                if method == BLEND:
-                    # Its seconds: what it costs on its own (its progressive and ridge models, and
-                    # choosing w where asked), though those models are shared with their own rows.
-                    start = time.perf_counter()
-                    extra: dict = {}
-                    if blend_rule == "validation":
-                        w, extra["blend_validation_mse"] = blend_weight(data, neural_data, protocol, task, seed, sizes,
-                                                                        device, group, overrides, weighting)
-                    else:
-                        w = float(blend_rule)
-                    neural, truth, _, neural_seconds = predict("progressive")
-                    ridge, ridge_truth, _, ridge_seconds = predict("ridge")
-                    if not np.allclose(truth, ridge_truth):
-                        raise AssertionError("the neural and ridge evaluated excerpts differ")
-                    pred = blend(neural, ridge, w)
-                    extra["blend_weight"] = w
-                    seconds = (time.perf_counter() - start) + neural_seconds + ridge_seconds
-                else:
-                    pred, truth, extra, seconds = predict(method)
-                err = mse(pred, truth)
-                row = {
-                    "task": task,
-                    "method": method,
-                    "features": "tac2015",
-                    "split": protocol.eval_split,
-                    "seed": int(seed),
-                    "mse": err,
-                    "mse_internal": err / factor,
-                    # A constant prediction (the mean) has no correlation: NaN, not round-off.
-                    "pearson": pearson(pred, truth) if np.ptp(pred) > 0 else math.nan,
-                    "protocol": protocol.name,
-                    "n_train": len(protocol.train),
-                    "n_eval": len(protocol.evaluate),
-                    "seconds": round(seconds, 2),
-                    **extra,
-                }
+            for method, pred, truth, extra, seconds in method_results(methods, compute, choose_weight):
+                row = score_row(task, method, "tac2015", protocol, seed, pred, truth, factor, len(protocol.train),
+                                len(protocol.evaluate), seconds, extra)
                 rows.append(row)
                 if progress is not None:
-                    weight = f", w {row['blend_weight']:g}" if method == BLEND else ""
-                    progress(
-                        f"{task:8s} {method:12s} seed {seed}: MSE {err:.4f} (1-5 scale), "
-                        f"r {row['pearson']:.3f}{weight} [{row['seconds']:.1f} s]"
-                    )
+                    progress(progress_line(row))
                 if json_out is not None:
                     _write_json(json_out, config, rows)
+
+
+def method_results(methods: Sequence[str], compute: Callable[[str], tuple[np.ndarray, np.ndarray, dict]],
+                   choose_weight: Callable[[], tuple[float, dict]]):
+    """(method, prediction, truth, extra, seconds) for each of ``methods``, one task and seed.
+    ``compute(method)`` gives (prediction, truth, extra) and runs at most once per method: the
+    blend reuses the progressive and ridge predictions (the same models as their own rows).
+    Seconds are what each method costs on its own: the blend's are its two models' plus choosing
+    w (``choose_weight() -> (w, extra)``)."""
+    cache: dict[str, tuple[np.ndarray, np.ndarray, dict, float]] = {}
+
+    def cached(method: str) -> tuple[np.ndarray, np.ndarray, dict, float]:
+        if method not in cache:
+            start = time.perf_counter()
+            pred, truth, extra = compute(method)
+            cache[method] = (pred, truth, extra, time.perf_counter() - start)
+        return cache[method]
+
+    for method in methods:
+        if method == BLEND:
+            start = time.perf_counter()
+            w, extra = choose_weight()
+            choosing = time.perf_counter() - start
+            neural, truth, _, neural_seconds = cached("progressive")
+            ridge, ridge_truth, _, ridge_seconds = cached("ridge")
+            if not np.allclose(truth, ridge_truth):
+                raise AssertionError("the neural and ridge evaluated excerpts differ")
+            seconds = choosing + neural_seconds + ridge_seconds
+            yield method, blend(neural, ridge, w), truth, {**extra, "blend_weight": w}, seconds
+        else:
+            yield (method, *cached(method))
+
+
+def score_row(task: str, method: str, source: str, protocol: Protocol, seed: int, pred, truth, factor: float,
+              n_train: int, n_eval: int, seconds: float, extra: dict) -> dict:
+    """One benchmark row: MSE on the 1-5 scale and the internal scale, Pearson r, and context."""
+    err = mse(pred, truth)
+    return {
+        "task": task,
+        "method": method,
+        "features": source,
+        "split": protocol.eval_split,
+        "seed": int(seed),
+        "mse": err,
+        "mse_internal": err / factor,
+        # A constant prediction (the mean) has no correlation: NaN, not round-off.
+        "pearson": pearson(pred, truth) if np.ptp(pred) > 0 else math.nan,
+        "protocol": protocol.name,
+        "n_train": int(n_train),
+        "n_eval": int(n_eval),
+        "seconds": round(seconds, 2),
+        **extra,
+    }
+
+
+def progress_line(row: dict) -> str:
+    source = "" if _source(row) == "tac2015" else f"{_source(row):7s} "
+    weight = f", w {row['blend_weight']:g}" if "blend_weight" in row else ""
+    return (f"{row['task']:8s} {source}{row['method']:12s} seed {row['seed']}: MSE {row['mse']:.4f} (1-5 scale), "
+            f"r {row['pearson']:.3f}{weight} [{row['seconds']:.1f} s]")
 
 
 def _write_json(path: str | Path, config: dict, rows: list[dict]) -> None:
@@ -600,6 +623,7 @@ def verdicts(rows: Sequence[dict]) -> list[str]:
     return out
 
 
-__all__ = ["ALL_METHODS", "BLEND", "BLEND_WEIGHT", "METHODS", "blend", "blend_validation", "blend_weight",
-           "choose_blend_weight", "format_summary", "neural_configs", "paired_differences", "run_liris_benchmark",
-           "training_carve", "verdicts", "within_set1_data"]
+__all__ = ["ALL_METHODS", "BLEND", "BLEND_WEIGHT", "METHODS", "blend", "blend_errors", "blend_validation",
+           "blend_weight", "choose_blend_weight", "format_summary", "method_results", "neural_configs",
+           "paired_differences", "progress_line", "run_liris_benchmark", "score_row", "training_carve", "verdicts",
+           "within_set1_data"]

@@ -18,10 +18,9 @@ protocol, seeds and references.
 
 from __future__ import annotations
 
-import math
 import tempfile
-import time
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import cast
 
@@ -37,7 +36,6 @@ from videoaffect.datasets.liris_accede.videos import (
     excerpts_with_videos,
     film_sequences,
 )
-from videoaffect.evaluation.metrics import mse, pearson
 from videoaffect.models.config import ModelConfig, RunSettings, TrainConfig
 from videoaffect.reproduction.references import fit_reference, tuning_split
 
@@ -111,7 +109,7 @@ def video_rows(data: LirisDiscrete, protocol: Protocol, source: str, corpus: Cor
     """Rows (as the TAC2015 rows, plus ``features``) of every task x seed x method.  ``"blend"``
     is ``blend_weight`` x progressive + (1 - ``blend_weight``) x ridge, the same two models as
     their own rows (trained once per task and seed)."""
-    from videoaffect.reproduction.liris_benchmark import BLEND, blend
+    from videoaffect.reproduction.liris_benchmark import method_results, progress_line, score_row
     from videoaffect.training.bundle import train_bundle
 
     train_names = {SET_NAMES[s] for s in protocol.train_sets}
@@ -124,8 +122,8 @@ def video_rows(data: LirisDiscrete, protocol: Protocol, source: str, corpus: Cor
     factor = corpus.label_scale.mse_factor()
     rows: list[dict] = []
 
-    def predict(method: str, task: Task, seed: int) -> tuple[np.ndarray, dict]:
-        extra: dict = {}
+    def predict(method: str, task: Task, seed: int) -> tuple[np.ndarray, np.ndarray, dict]:
+        truth = data.values[task][eval_rows]
         if method in neural_methods:
             mc = ModelConfig(modalities=tuple(corpus.specs.values()), task=task)
             tc = TrainConfig(method=cast(Method, method), seed=seed, compute_dtype="float32")
@@ -136,47 +134,23 @@ def video_rows(data: LirisDiscrete, protocol: Protocol, source: str, corpus: Cor
                 bundle, _ = train_bundle(corpus, train_movies, mc, tc, tmp, tasks=[task], echo=False,
                                          run=RunSettings(device=device))
             by_row = _excerpt_predictions(bundle.tasks[task], corpus, spans, eval_movies, device)
-            extra["temporal"] = bundle.tasks[task].config.smoothing_text()
-            return np.asarray([by_row[r] for r in eval_rows]), extra
+            pred = np.asarray([by_row[r] for r in eval_rows])
+            return pred, truth, {"temporal": bundle.tasks[task].config.smoothing_text()}
         fit_pos, tune_pos = tuning_split(data.ids[train_rows], seed=seed)
         y = data.values[task]
         ref = fit_reference(method, X[train_rows[fit_pos]], y[train_rows[fit_pos]],
                             X[train_rows[tune_pos]], y[train_rows[tune_pos]], seed=seed)
-        extra["hyperparameters"] = ref.params
-        return ref.predict(X[eval_rows]), extra
+        return ref.predict(X[eval_rows]), truth, {"hyperparameters": ref.params}
 
     for task in tasks:
-        truth = data.values[task][eval_rows]
         for seed in seeds:
-            cache: dict[str, tuple[np.ndarray, dict, float]] = {}
-
-            def cached(method: str, task=task, seed=seed, cache=cache) -> tuple[np.ndarray, dict, float]:
-                if method not in cache:
-                    start = time.perf_counter()
-                    pred, extra = predict(method, task, seed)
-                    cache[method] = (pred, extra, time.perf_counter() - start)
-                return cache[method]
-
-            for method in methods:
-                if method == BLEND:
-                    neural, _, neural_seconds = cached("progressive")
-                    ridge, _, ridge_seconds = cached("ridge")
-                    pred, extra = blend(neural, ridge, blend_weight), {"blend_weight": blend_weight}
-                    seconds = neural_seconds + ridge_seconds
-                else:
-                    pred, extra, seconds = cached(method)
-                err = mse(pred, truth)
-                row = {
-                    "task": task, "method": method, "features": source, "split": protocol.eval_split,
-                    "seed": int(seed), "mse": err, "mse_internal": err / factor,
-                    "pearson": pearson(pred, truth) if np.ptp(pred) > 0 else math.nan,
-                    "protocol": protocol.name, "n_train": int(len(train_rows)), "n_eval": int(len(eval_rows)),
-                    "seconds": round(seconds, 2), **extra,
-                }
+            results = method_results(methods, partial(predict, task=task, seed=seed), lambda: (blend_weight, {}))
+            for method, pred, truth, extra, seconds in results:
+                row = score_row(task, method, source, protocol, seed, pred, truth, factor, len(train_rows),
+                                len(eval_rows), seconds, extra)
                 rows.append(row)
                 if progress is not None:
-                    progress(f"{task:8s} {source:7s} {method:12s} seed {seed}: MSE {err:.4f} (1-5 scale), "
-                             f"r {row['pearson']:.3f} [{row['seconds']:.1f} s]")
+                    progress(progress_line(row))
                 if on_row is not None:
                     on_row(row)
     return rows
