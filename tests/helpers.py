@@ -3,10 +3,15 @@ Fixtures live in conftest.py files."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 from videoaffect.datasets.synthetic.features import SyntheticConfig, SyntheticModality, generate
 from videoaffect.models.config import ModelConfig, TrainConfig
@@ -165,3 +170,20 @@ def label_file_text(valence, arousal) -> str:
     """Per-second labels as the generators write them: tab-separated Time, Valence, Arousal."""
     lines = ["Time\tValence\tArousal"] + [f"{t}\t{v:.6f}\t{a:.6f}" for t, (v, a) in enumerate(zip(valence, arousal))]
     return "\n".join(lines) + "\n"
+
+
+def wait_for(condition, proc: subprocess.Popen, what: str, timeout: float = 60.0) -> None:
+    """Poll ``condition`` until it holds; fail if ``proc`` exits first or ``timeout`` passes (then
+    kill it: its whole process group where it leads one, as a `start_new_session` child does)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if proc.poll() is not None:
+            out, err = proc.communicate()
+            pytest.fail(f"the command exited ({proc.returncode}) before {what}:\n{out}\n{err}")
+        if time.monotonic() > deadline:
+            if os.getpgid(proc.pid) == proc.pid:
+                os.killpg(proc.pid, signal.SIGKILL)
+            else:
+                proc.kill()
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.02)

@@ -23,8 +23,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_extract_lock import cli_env, extract_command, temporary_files, wait_for
+from test_extract_lock import cli_env, extract_command, temporary_files
 
+from helpers import wait_for
 from videoaffect.core.locks import LOCK_NAME
 from videoaffect.datasets.synthetic.videos import write_movie
 from videoaffect.features.store import FeatureStore

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from fake_extractors import MeanColour
+from helpers import wait_for
 from videoaffect.core.errors import BusyError
 from videoaffect.core.locks import LOCK_NAME
 from videoaffect.decoding.synthetic_media import make_video
@@ -73,18 +74,6 @@ def temporary_files(store: Path) -> list[Path]:
     ``store.json``'s own atomic-write temporary at the store's top level is left out: it lives
     for a moment while the job starts, and waiting on it raced the movie file (a CI failure)."""
     return sorted(p for p in store.rglob("*") if p.name.endswith(".tmp") and p.parent != store)
-
-
-def wait_for(condition, proc: subprocess.Popen, what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if proc.poll() is not None:
-            out, err = proc.communicate()
-            pytest.fail(f"the extraction exited ({proc.returncode}) before {what}:\n{out}\n{err}")
-        if time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 @pytest.fixture(scope="module")

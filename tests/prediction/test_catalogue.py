@@ -10,12 +10,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from helpers import wait_for
 from videoaffect.cli.main import main
 from videoaffect.datasets.synthetic.videos import write_manifest_dataset, write_movie
 from videoaffect.features.store import FeatureStore
@@ -40,18 +40,6 @@ def cli_env() -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(TESTS), *[p for p in [env.get("PYTHONPATH")] if p]])
     return env
-
-
-def wait_for(condition, proc: subprocess.Popen, what: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if proc.poll() is not None:
-            out, err = proc.communicate()
-            pytest.fail(f"the command exited ({proc.returncode}) before {what}:\n{out}\n{err}")
-        if time.monotonic() > deadline:
-            os.killpg(proc.pid, signal.SIGKILL)
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 def _films(folder: Path, n: int, seconds: int = 6) -> Path:

@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from videoaffect.core.errors import DataError
-from videoaffect.core.files import atomic_write_text, current_umask
+from videoaffect.core.files import atomic_write_text, current_umask, sha256_of
 from videoaffect.core.vocabulary import RunStatus
 from videoaffect.datasets.corpus import Corpus, Movie
 from videoaffect.models.affect_model import ModelLoadError
@@ -42,8 +42,8 @@ from videoaffect.prediction.curves import (
     shot_cuts_from,
     tasks_to_predict,
 )
+from videoaffect.reports.viewer import VIEWER_SUFFIX
 
-VIEWER_SUFFIX = ".viewer.html"
 OUTPUT_SUFFIXES = (".csv", ".json", ".png", ".html")
 
 
@@ -118,7 +118,6 @@ def check_store(store_root: Path, feature_set: str, movie_id: str, provenance: d
     movie id made by another extraction job (always), or made from another video file with the
     same id (unless ``force``: e.g. the video was edited)."""
     from videoaffect.features.store import FeatureStore
-    from videoaffect.weights.registry import sha256_of
 
     store = FeatureStore(store_root, create=False) if (store_root / "store.json").is_file() else None
     if store is None:
@@ -170,16 +169,17 @@ def render_outputs(frame: pd.DataFrame, meta: dict, video_path: str | None, view
         seconds = sorted({m["second"] for m in select_moments(frame)})
         thumbs = grab_frames(video_path, seconds)
     html = render_html(frame, meta, png, thumbs)
+    doc = curve_json(frame, meta)
     files = {
         ".csv": curve_csv(frame, meta).encode("utf-8"),
-        ".json": json.dumps(curve_json(frame, meta), indent=1).encode("utf-8"),
+        ".json": json.dumps(doc, indent=1).encode("utf-8"),
         ".png": png,
         ".html": html.encode("utf-8"),
     }
     if viewer_page is not None and video_path is not None:
         from videoaffect.reports.viewer import render_viewer, viewer_video_src
 
-        page = render_viewer(curve_json(frame, meta), viewer_video_src(Path(video_path), viewer_page))
+        page = render_viewer(doc, viewer_video_src(Path(video_path), viewer_page))
         files[VIEWER_SUFFIX] = page.encode("utf-8")
     return files
 
@@ -256,8 +256,6 @@ def run_fingerprint(bundle: ModelBundle, tasks: list[str], clip_stride: int) -> 
     """What makes a video's outputs current besides the video itself: the model (its
     ``model.json``, written last and naming every member and weight), the tasks and the stride.
     None for a model not loaded from a directory."""
-    from videoaffect.weights.registry import sha256_of
-
     if bundle.path is None or not (Path(bundle.path) / "model.json").is_file():
         return None
     return {"model_json_sha256": sha256_of(Path(bundle.path) / "model.json"), "tasks": list(tasks),
@@ -268,15 +266,14 @@ def _current_outputs(out_dir: Path, video, fingerprint: dict | None, viewer: boo
     """The outcome of an earlier call whose outputs for ``video`` are complete and current (same
     run fingerprint, same video file by sha256), else None.  A viewer page asked for now but not
     then is made from the current JSON (the curves are the same)."""
-    from videoaffect.weights.registry import sha256_of
-
     if fingerprint is None:
         return None
-    files = [out_dir / f"{video.movie_id}{suffix}" for suffix in OUTPUT_SUFFIXES]
+    by_suffix = {suffix: out_dir / f"{video.movie_id}{suffix}" for suffix in OUTPUT_SUFFIXES}
+    files = list(by_suffix.values())
     if not all(f.is_file() for f in files):
         return None
     try:
-        doc = json.loads(files[1].read_text(encoding="utf-8"))
+        doc = json.loads(by_suffix[".json"].read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if doc.get("run") != fingerprint or not Path(video.path).is_file():
