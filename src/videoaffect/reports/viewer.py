@@ -11,9 +11,8 @@ under the cursor are written out as text.  Second ``t`` covers ``[t, t + 1)``: a
 
 State for tests and scripts: ``#cursor`` (``data-second``, ``data-time``, ``data-from``: what
 moved it last, ``video``, ``click``, ``key`` or ``hash``) and ``#readout`` (``data-second``,
-``data-<task>``, ``data-<task>-low``, ``data-<task>-high``, ``data-missing``).  The page also
-reads its URL fragment once loaded: ``#t=3.5`` seeks to 3.5 s, ``#click=5`` dispatches a
-mouse click on the plot at the middle of second 5 (the same handler as a user's click).
+``data-<task>``, ``data-<task>-low``, ``data-<task>-high``, ``data-missing``).  A link to the
+page may name a time: ``#t=3.5`` opens it at 3.5 s.
 """
 
 from __future__ import annotations
@@ -357,7 +356,7 @@ _SCRIPT = r"""
   var NS = plot.namespaceURI;
   var video = document.getElementById("video");
   var readout = document.getElementById("readout");
-  var geom = null, cursor = null, secondBox = null, dots = {}, hit = null;
+  var geom = null, cursor = null, secondBox = null, dots = {};
   var state = {time: times[0], from: "start"};
 
   function el(name, attrs, parent) {
@@ -521,8 +520,8 @@ _SCRIPT = r"""
       dots[panel.task] = el("circle", {"class": "cursor-dot", r: 4.5, fill: "#fff", stroke: view.colours[panel.task],
                                        "stroke-width": 2, "pointer-events": "none"}, plot);
     });
-    hit = el("rect", {id: "hit", x: xl, y: geom.top, width: w, height: geom.bottom - geom.top, fill: "transparent"},
-             plot);
+    var hit = el("rect", {id: "hit", x: xl, y: geom.top, width: w, height: geom.bottom - geom.top, fill: "transparent"},
+                 plot);
     hit.addEventListener("click", onClick);
     show(state.time, state.from);
   }
@@ -644,20 +643,11 @@ _SCRIPT = r"""
     });
   }
 
-  // Test and link hook: #t=3.5 seeks to 3.5 s; #click=5 clicks the plot in the middle of second 5.
+  // A link may name a time: #t=3.5 opens the page at 3.5 s.
   function runHash() {
-    var params = new URLSearchParams(location.hash.replace(/^#/, ""));
-    var t = parseFloat(params.get("t")), c = parseFloat(params.get("click"));
-    var act = function () {
-      if (finite(t)) seek(t, "hash");
-      if (finite(c)) {
-        var r = plot.getBoundingClientRect(), x = geom.x(c + 0.5) * r.width / geom.width + r.left;
-        var y = r.top + (geom.panels[0].top + geom.panels[0].bottom) / 2 * r.height / geom.height;
-        hit.dispatchEvent(new MouseEvent("click", {bubbles: true, cancelable: true, view: window,
-                                                   clientX: x, clientY: y}));
-      }
-    };
-    if (!finite(t) && !finite(c)) return;
+    var t = parseFloat(new URLSearchParams(location.hash.replace(/^#/, "")).get("t"));
+    if (!finite(t)) return;
+    var act = function () { seek(t, "hash"); };
     if (playable() && video.readyState < 1) video.addEventListener("loadedmetadata", act, {once: true});
     else act();
   }
@@ -665,9 +655,13 @@ _SCRIPT = r"""
   legend();
   draw();
   var width = geom.width;
-  window.addEventListener("resize", function () {
+  var redraw = function () {
     if (Math.round(plot.parentNode.clientWidth) !== width) { draw(); width = geom.width; }
-  });
+  };
+  // The plot's box also narrows without a window resize: drawing it makes the page taller, and the
+  // vertical scrollbar that appears takes its width; the SVG would then be shown scaled down.
+  if (window.ResizeObserver) new ResizeObserver(redraw).observe(plot.parentNode);
+  else window.addEventListener("resize", redraw);
   window.addEventListener("hashchange", runHash);
   runHash();
   document.getElementById("viewer").setAttribute("data-ready", "1");
