@@ -9,6 +9,7 @@ from pathlib import Path
 
 from videoaffect.cli import common
 from videoaffect.core.errors import ConfigError, ExtractionError
+from videoaffect.core.vocabulary import DEFAULT_ENSEMBLE
 
 
 def register(sub, parents) -> None:
@@ -19,9 +20,9 @@ def register(sub, parents) -> None:
                    help="generated development movies (at least 2)")
     p.add_argument("--test-movies", type=common.positive_int, default=3, help="generated test movies")
     p.add_argument("--seed", type=int, default=0, help="seed of the videos and of training")
-    p.add_argument("--ensemble", type=common.positive_int, default=3, metavar="K",
-                   help="ensemble members of the progressive model (its report shows their mean and an 80%% "
-                   "band; the baselines train one model each)")
+    p.add_argument("--ensemble", type=common.positive_int, default=DEFAULT_ENSEMBLE, metavar="K",
+                   help="ensemble members of the progressive model (its scores and report are their mean; the "
+                   f"baselines train one model each; default {DEFAULT_ENSEMBLE}, as `train`)")
     common.add_device(p)
     common.add_progress(p)
     p.add_argument("--out", type=Path, default=Path("runs/demo"),

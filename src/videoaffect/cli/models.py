@@ -49,22 +49,24 @@ def card_lines(bundle) -> list[str]:
             lines.append(f"  {task}: not recorded")
             continue
         text = (f"  {task}: r {_score(v.get('per_second_pearson'), '.3f')}, "
-                f"MSE {_score(v.get('per_second_mse'), '.4f')} on {v.get('movies')} movies (member 0)")
-        if v.get("ensemble_members"):
-            text += (f"; mean of the {v['ensemble_members']} members: r "
-                     f"{_score(v.get('ensemble_mean_per_second_pearson'), '.3f')}, MSE "
-                     f"{_score(v.get('ensemble_mean_per_second_mse'), '.4f')}")
+                f"MSE {_score(v.get('per_second_mse'), '.4f')} on {v.get('movies')} movies ({v.get('scored')})")
+        if v.get("ensemble_mean_per_second_pearson") is not None:
+            text += ("; the members' mean, which predicts: r "
+                     f"{_score(v.get('ensemble_mean_per_second_pearson'), '.3f')}, MSE {_score(v.get('ensemble_mean_per_second_mse'), '.4f')}")
         lines.append(text)
     for task in d["tasks"]:
         lines.append(f"{task}: temporal context: {d['smoothing'].get(task)}; overlapping clips: "
-                     f"{d['combination'].get(task)}")
+                     f"{d['combination'].get(task)}; settings chosen {d['settings_chosen'].get(task)}")
     seeds = (bundle.info.get("ensemble") or {}).get("member_seeds")
     lines.append("ensemble: " + ", ".join(f"{t} {k} member(s)" for t, k in d["ensemble"].items())
-                 + (f" (seeds {', '.join(map(str, seeds))}; one shared validation carve)" if seeds else ""))
+                 + (f" (seeds {', '.join(map(str, seeds))}; one shared validation carve; the curve is their mean)"
+                    if seeds and len(seeds) > 1 else ""))
     lines.append("confidence band:")
     for task in d["tasks"]:
         band = d["band"].get(task)
         lines.append(f"  {task}: {band['description'] if band else 'none (model trained before bands; retrain)'}")
+        for warning in (band or {}).get("warnings") or []:
+            lines.append(f"  warning: {warning}")
     return lines
 
 

@@ -11,7 +11,7 @@ from videoaffect.cli import common
 from videoaffect.cli.options import add_config_options, build_config
 from videoaffect.core.errors import ConfigError, DataError
 from videoaffect.core.locks import LOCK_NAME
-from videoaffect.core.vocabulary import TASKS
+from videoaffect.core.vocabulary import BAND_RULES, DEFAULT_BAND_RULE, DEFAULT_ENSEMBLE, TASKS
 from videoaffect.models.config import ModelConfig, TrainConfig
 
 log = logging.getLogger("videoaffect")
@@ -40,16 +40,18 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
                    "stride `predict` uses by default (the clip length = the paper's non-overlapping clips)")
 
 
-DEFAULT_ENSEMBLE = 3
-
-
 def add_ensemble_option(g) -> None:
     g.add_argument("--ensemble", type=common.positive_int, default=DEFAULT_ENSEMBLE, metavar="K",
-                   help="train K members per task that differ only in their seed (same training and validation "
-                   "movies) and predict their per-second mean with a confidence band (<task>_low/_high, a "
-                   "central 80%% interval calibrated on the validation movies); costs K times the training time, "
-                   "and K times the network time of `predict` (small beside feature extraction); 1: one model, "
-                   "its band a constant width")
+                   help="train K models per task that differ only in their seed (same training and validation "
+                   "movies), choose their settings once on their mean, and predict that mean; costs K times the "
+                   f"training time (default {DEFAULT_ENSEMBLE}: measured, more members did not calibrate the band "
+                   "better, see BENCHMARKS.md)")
+    g.add_argument("--band", choices=BAND_RULES, default=DEFAULT_BAND_RULE,
+                   help="how the confidence band (<task>_low/_high, a central 80%% interval calibrated on the "
+                   "validation movies) is computed: residual-quantile (a constant width from the pooled validation "
+                   "seconds), conformal-by-movie (a constant width, each validation movie weighing the same, with "
+                   "the split-conformal correction), member-spread (K >= 2: the members' disagreement, scaled); "
+                   f"default {DEFAULT_BAND_RULE} (README, 'Confidence band')")
 
 
 def add_train_options(p: argparse.ArgumentParser) -> None:
@@ -159,6 +161,7 @@ def run(args: argparse.Namespace) -> int:
                 corpus, movies, mc, tc, args.out, tasks=tasks, ema="auto" if beta is None else mc.ema_beta,
                 clip_stride=args.clip_stride, features=record, info=meta, echo=getattr(args, "verbosity", 0) >= 0,
                 select_context=not args.keep_context, run=common.run_settings(args), ensemble=args.ensemble,
+                band_rule=args.band,
             )
         except BaseException:
             clear_out(args.out)  # no half-written model directory is left behind
@@ -172,13 +175,17 @@ def run(args: argparse.Namespace) -> int:
     rows = []
     for task, model in bundle.tasks.items():
         if model.ranking.get("order"):
-            print(f"{task}: stage-1 ranking: " + " > ".join(model.ranking["order"]))
-        print(f"{task}: temporal context: {model.config.smoothing_text()}")
-        rows.append((f"{task} validation, paper clips", metrics[task]["validation"]))
+            print(f"{task}: stage-1 ranking: {model.ranking_text()}")
+        print(f"{task}: temporal context: {model.smoothing_text()}; overlapping clips: {model.combination_text()}"
+              + (f" (chosen once on the mean of the {model.size} members)" if model.size > 1 else ""))
+        scored = "" if model.size == 1 else f" (mean of {model.size} members)"
+        rows.append((f"{task} validation{scored}, paper clips", metrics[task]["validation"]))
         stride_key = next((k for k in metrics[task] if k.startswith("validation_stride")), None)
         if stride_key:
-            rows.append((f"{task} validation, stride {args.clip_stride}", metrics[task][stride_key]))
+            rows.append((f"{task} validation{scored}, stride {args.clip_stride}", metrics[task][stride_key]))
     print(metrics_table(rows))
     for task, band in bundle.bands.items():
         print(f"{task}: band: {band.describe(bundle.half_range())}")
+        for warning in band.warnings():
+            print(f"warning: {task} band: {warning}")
     return 0

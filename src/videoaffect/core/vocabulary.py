@@ -24,3 +24,11 @@ CONTEXTS: tuple[Context, ...] = get_args(Context)
 # skipped because an identical result is already stored, or failed with a reason.
 RunStatus = Literal["done", "skipped", "failed"]
 RUN_STATUSES: tuple[RunStatus, ...] = get_args(RunStatus)
+
+# How a task's confidence band is computed (``videoaffect.models.band``).
+BandRule = Literal["residual-quantile", "conformal-by-movie", "member-spread"]
+BAND_RULES: tuple[BandRule, ...] = get_args(BandRule)
+# What `train` makes unless told otherwise: one model per task and its band's rule, chosen by
+# measurement (BENCHMARKS.md, "The confidence band by measurement"; README "Confidence band").
+DEFAULT_ENSEMBLE = 1
+DEFAULT_BAND_RULE: BandRule = "residual-quantile"

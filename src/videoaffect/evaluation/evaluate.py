@@ -7,10 +7,11 @@ import numpy as np
 from videoaffect.datasets.corpus import Corpus
 from videoaffect.evaluation.metrics import accuracy, regression_report
 from videoaffect.models.affect_model import AffectModel, ClipPredictions, clip_classes
+from videoaffect.models.ensemble import TaskEnsemble
 
 
 def evaluate_model(
-    model: AffectModel,
+    model: AffectModel | TaskEnsemble,
     corpus: Corpus,
     movies: list[int],
     device: str = "cpu",

@@ -63,6 +63,8 @@ class SecondCurve:
     final: np.ndarray  # after inter-clip context / smoothing
     contributions: dict[str, np.ndarray]  # per modality, intra-level
     present: dict[str, np.ndarray]  # per modality, the seconds where it had data
+    # an ensemble's per-second member standard deviation (``TaskEnsemble``); None for one model
+    spread: np.ndarray | None = None
 
 
 class AffectModel:

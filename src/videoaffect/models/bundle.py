@@ -28,6 +28,7 @@ retrain).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -35,10 +36,13 @@ from videoaffect.core.files import atomic_write_text
 from videoaffect.core.labels import LabelScale
 from videoaffect.core.vocabulary import TASKS
 from videoaffect.models.affect_model import MODEL_FORMAT, AffectModel, ModelLoadError
+from videoaffect.models.band import BandCalibration
 from videoaffect.models.card import GENERATED_WARNING, NOT_RECORDED
-from videoaffect.models.ensemble import BandCalibration
+from videoaffect.models.ensemble import TaskEnsemble
 
 BUNDLE_FORMAT = "videoaffect-bundle/1"
+# metrics.json "scored" since 0.6.0: the validation scores are the ensemble's (its members' mean)
+ENSEMBLE_SCORED = "ensemble"
 TASK_ORDER = TASKS
 
 
@@ -89,14 +93,15 @@ def _validation_summary(path: Path) -> dict:
         "per_second_pearson": final.get("per_second", {}).get("pearson"),
         "per_second_mse": final.get("per_second", {}).get("mse"),
         "per_movie_mean_pearson": final.get("per_movie_mean", {}).get("pearson"),
+        "scored": "the model as it predicts (the members' mean for an ensemble)",
     }
     band = metrics.get("band_calibration") or {}
-    if int(band.get("members") or 1) > 1:
-        # the scores above are member 0's; the curve a user gets is the members' mean
+    if metrics.get("scored") != ENSEMBLE_SCORED and int(band.get("members") or 1) > 1:
+        # written by 0.4-0.5: the scores above are member 0's; the curve a user gets is the members' mean
         mean = band.get("validation_mean") or {}
-        out["ensemble_members"] = band["members"]
-        out["ensemble_mean_per_second_pearson"] = mean.get("pearson")
-        out["ensemble_mean_per_second_mse"] = mean.get("mse")
+        out.update(scored="member 0 of the ensemble (model written before 0.6.0)",
+                   ensemble_mean_per_second_pearson=mean.get("pearson"),
+                   ensemble_mean_per_second_mse=mean.get("mse"))
     return out
 
 
@@ -108,33 +113,30 @@ def _one_or_each(values: dict):
 class ModelBundle:
     def __init__(
         self,
-        tasks: dict[str, AffectModel],
+        tasks: Mapping[str, AffectModel | TaskEnsemble],
         label_scale: LabelScale,
         features: FeatureRecord,
         info: dict | None = None,
         path: Path | None = None,
         legacy: bool = False,
-        members: dict[str, list[AffectModel]] | None = None,
-        bands: dict[str, BandCalibration] | None = None,
     ) -> None:
-        """``members[task]``: the task's ensemble, member 0 first (default: ``[tasks[task]]``);
-        ``bands[task]``: its confidence band (none for models trained before bands)."""
+        """``tasks[task]``: the task's model, a ``TaskEnsemble`` (members, settings, band) or one
+        ``AffectModel`` (an ensemble of one, no band)."""
         if not tasks:
             raise ModelLoadError("a model needs at least one task (valence or arousal)")
-        self.tasks = {t: tasks[t] for t in TASK_ORDER if t in tasks}
-        self.members: dict[str, list[AffectModel]] = {}
-        for t, model in self.tasks.items():
-            given = (members or {}).get(t)
-            if given and given[0] is not model:
-                raise ValueError(f"members[{t!r}][0] must be the task model itself")
-            self.members[t] = list(given) if given else [model]
-        self.bands: dict[str, BandCalibration] = {t: b for t, b in (bands or {}).items() if t in self.tasks}
+        self.tasks: dict[str, TaskEnsemble] = {
+            t: m if isinstance(m, TaskEnsemble) else TaskEnsemble([m]) for t in TASK_ORDER if (m := tasks.get(t))
+        }
         self.label_scale = label_scale
         self.features = features
         self.info = info or {}
         self.path = path
         self.legacy = legacy
         self.validation: dict[str, dict] = {}  # per task: headline validation scores (set by load)
+
+    @property
+    def bands(self) -> dict[str, BandCalibration]:
+        return {t: m.band for t, m in self.tasks.items() if m.band is not None}
 
     @property
     def modality_names(self) -> list[str]:
@@ -161,16 +163,9 @@ class ModelBundle:
         return bool(card and card.get("generated"))
 
     def ensemble_size(self, task: str) -> int:
-        return len(self.members[task])
+        return self.task(task).size
 
-    def scored_model(self, task: str):
-        """What ``predict`` shows for ``task``, as one model to score (``evaluate_model``): the
-        task model itself, or its ensemble's mean."""
-        from videoaffect.models.ensemble import EnsembleMean
-
-        return self.task(task) if len(self.members[task]) == 1 else EnsembleMean(self.members[task])
-
-    def task(self, name: str) -> AffectModel:
+    def task(self, name: str) -> TaskEnsemble:
         if name not in self.tasks:
             where = self.path or "this model"
             raise ModelLoadError(
@@ -179,8 +174,9 @@ class ModelBundle:
             )
         return self.tasks[name]
 
-    def describe(self) -> dict:
-        """The model's identity for prediction outputs."""
+    def describe(self, clip_stride: int | None = None) -> dict:
+        """The model's identity for prediction outputs (``clip_stride``: the stride a curve used,
+        for the band's warnings)."""
         first = next(iter(self.tasks.values()))
         return {
             "path": str(self.path) if self.path else None,
@@ -190,15 +186,19 @@ class ModelBundle:
             "modalities": self.modality_names,
             "feature_set": self.features.feature_set,
             "clip_seconds": _one_or_each({t: m.config.clip_seconds for t, m in self.tasks.items()}),
-            "smoothing": {t: m.config.smoothing_text() for t, m in self.tasks.items()},
-            "combination": {t: m.config.combination_text() for t, m in self.tasks.items()},
+            "smoothing": {t: m.smoothing_text() for t, m in self.tasks.items()},
+            "combination": {t: m.combination_text() for t, m in self.tasks.items()},
             "trained_on": self.info.get("dataset"),
             "training_data": self.training_data or NOT_RECORDED,
             "generated": self.generated,
             "warning": GENERATED_WARNING if self.generated else None,
             "validation": self.validation,
-            "ensemble": {t: len(m) for t, m in self.members.items()},
-            "band": {t: {**b.to_dict(), "description": b.describe(self.half_range())} for t, b in self.bands.items()},
+            "ensemble": {t: m.size for t, m in self.tasks.items()},
+            "settings_chosen": {t: ("once for the model on the validation movies" if m.uniform else
+                                    "by each ensemble member on its own (model written before 0.6.0); the curve is "
+                                    "the members' mean") for t, m in self.tasks.items()},
+            "band": {t: {**b.to_dict(), "description": b.describe(self.half_range()),
+                         "warnings": b.warnings(clip_stride)} for t, b in self.bands.items()},
             "videoaffect_version": self.info.get("videoaffect_version"),
         }
 
@@ -211,9 +211,7 @@ class ModelBundle:
         root = Path(directory)
         root.mkdir(parents=True, exist_ok=True)
         for name, model in self.tasks.items():
-            model.save(root / name, (metrics or {}).get(name))
-            for k, member in enumerate(self.members[name][1:], start=1):
-                member.save(root / name / "members" / str(k), (member_metrics or {}).get(name, {}).get(k))
+            model.save(root / name, (metrics or {}).get(name), (member_metrics or {}).get(name))
         meta = {
             "format": BUNDLE_FORMAT,
             "videoaffect_version": package_version(),
@@ -222,7 +220,7 @@ class ModelBundle:
             "features": asdict(self.features),
             "info": self.info,
             "ensemble": {
-                "members": {t: len(m) for t, m in self.members.items()},
+                "members": {t: m.size for t, m in self.tasks.items()},
                 "layout": "member 0 in <task>/, member k >= 1 in <task>/members/<k>/",
             },
             "band": {t: b.to_dict() for t, b in self.bands.items()},
@@ -260,23 +258,13 @@ class ModelBundle:
                 f"{meta.get('videoaffect_version', 'unknown')}; this is videoaffect {package_version()}, "
                 f"which reads {BUNDLE_FORMAT!r}: install that version or retrain with this one"
             )
-        tasks, members = {}, {}
         counts = (meta.get("ensemble") or {}).get("members") or {}
-        for name in meta["tasks"]:
-            tasks[name] = AffectModel.load(root / name)
-            members[name] = [tasks[name]]
-            for k in range(1, int(counts.get(name, 1))):
-                where = root / name / "members" / str(k)
-                if not (where / "config.json").is_file():
-                    raise ModelLoadError(
-                        f"{where} is missing: {meta_path} lists {counts[name]} {name} ensemble members; the "
-                        "directory is incomplete, copy it again or retrain"
-                    )
-                members[name].append(AffectModel.load(where))
         bands = {t: BandCalibration.from_dict(b) for t, b in (meta.get("band") or {}).items()}
+        tasks = {name: TaskEnsemble.load(root / name, int(counts.get(name, 1)), bands.get(name))
+                 for name in meta["tasks"]}
         scale_d = {k: v for k, v in meta["label_scale"].items() if k in ("low", "high", "name")}
         bundle = cls(tasks, LabelScale(**scale_d), FeatureRecord.from_dict(meta["features"]), meta.get("info") or {},
-                     root, members=members, bands=bands)
+                     root)
         for name in tasks:
             bundle.validation[name] = _validation_summary(root / name / "metrics.json")
         return bundle

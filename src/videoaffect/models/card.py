@@ -1,5 +1,5 @@
 """The model card in words: what a model was trained on, for ``models show`` and every prediction
-output (CSV header, PNG, HTML).  No torch here: the report modules and the CLI import it.
+output (JSON, PNG, HTML).  No torch here: the report modules and the CLI import it.
 
 The card itself is ``videoaffect.datasets.loading.training_data_card``'s dict, stored in
 ``model.json`` as ``info.training_data``; a model trained before it existed has none and says
@@ -67,15 +67,3 @@ def card_rows(card) -> list[tuple[str, str]]:
             rows.append((words, "yes" if value is True else "no" if value is False else str(value)))
     rows += [(str(k).replace("_", " "), str(v)) for k, v in card.items() if k not in known and v is not None]
     return rows
-
-
-def csv_header(model: Mapping, band: Mapping | None = None) -> list[str]:
-    """The comment lines at the top of a prediction CSV ("# ..."; pandas: ``comment="#"``)."""
-    lines = [f"# videoaffect model card: trained on {card_summary(model.get('training_data'))}"]
-    if is_generated(model.get("training_data")):
-        lines.append(f"# WARNING: {GENERATED_WARNING}")
-    for task, b in (band or {}).items():
-        if isinstance(b, Mapping) and b.get("description"):
-            lines.append(f"# {task}_low, {task}_high: {b['description']}")
-    lines.append("# read with pandas.read_csv(path, comment='#'); columns and method: the .json file")
-    return [line.replace("\n", " ") for line in lines]

@@ -27,8 +27,6 @@ from videoaffect.core.vocabulary import TASKS
 from videoaffect.datasets.corpus import Corpus
 from videoaffect.models.affect_model import AffectModel
 from videoaffect.models.bundle import ModelBundle, package_version
-from videoaffect.models.card import csv_header
-from videoaffect.models.ensemble import member_spread
 
 SCHEMA = "videoaffect-prediction/1"
 DECIMALS = 6
@@ -47,17 +45,20 @@ COMBINATION_DOC = (
 
 ENSEMBLE_DOC = (
     "a model trained with --ensemble K holds K members per task that differ only in the seed of initialisation "
-    "and shuffling (all fitted on the same movies and validated on the same held-out movies); <task>, <task>_intra "
-    "and the contributions are the members' per-second mean (K = 1: the one model)"
+    "and shuffling (all fitted on the same movies and validated on the same held-out movies, the settings chosen "
+    "once on their mean there); <task>, <task>_intra and the contributions are the members' per-second mean "
+    "(K = 1, the default: the one model)"
 )
 BAND_DOC = (
     "<task>_low / <task>_high: a central interval (its share, e.g. 80 %, in band.<task>.level) meant to hold "
-    "that share of the true per-second labels. With K > 1 members it is the mean plus or minus c times the "
-    "members' standard deviation that second (floored at 1 % of the label half-range); c is chosen at training "
-    "time so that the interval covers the stated share of the validation movies' seconds. With K = 1 it is the "
-    "prediction plus or minus the stated quantile of |validation residual|. Both ends are clipped to the label "
-    "scale. The validation movies also chose the model's settings, and the band was calibrated at the clip "
-    "stride model.band.<task>.clip_stride, so on new videos it may cover somewhat less (BENCHMARKS.md)"
+    "that share of the true per-second labels, calibrated at training time on the validation movies "
+    "(band.<task>.validation_movies, .validation_seconds) by band.<task>.rule: residual-quantile = the prediction "
+    "plus or minus the stated quantile of |validation residual|; conformal-by-movie = the same with every "
+    "validation movie weighing the same and the split-conformal correction for their number; member-spread "
+    "(K > 1) = the mean plus or minus c times the members' standard deviation that second. Both ends are clipped "
+    "to the label scale. The validation movies also chose the model's settings, so on new videos it may cover "
+    "less; band.<task>.warnings says when it was calibrated on few movies or at another clip stride than this "
+    "curve's (BENCHMARKS.md measures its coverage on held-out films)"
 )
 
 
@@ -90,21 +91,18 @@ def movie_curve(
     columns: dict[str, np.ndarray] = {}
     present: dict[str, np.ndarray] = {}
     for task in tasks:
-        model: AffectModel = bundle.task(task)
+        model = bundle.task(task)
         stride = min(int(clip_stride), model.config.clip_seconds)
-        curves = [m.predict_seconds(corpus, [movie], stride, device)[movie] for m in bundle.members[task]]
-        final, spread = member_spread([c.final for c in curves])
-        columns[task] = scale.from_internal(final)
-        band = bundle.bands.get(task)
-        if band is not None:
-            low, high = band.interval(final, spread)
-            columns[f"{task}_low"] = scale.from_internal(low)
-            columns[f"{task}_high"] = scale.from_internal(high)
-        columns[f"{task}_intra"] = scale.from_internal(np.mean([c.intra for c in curves], axis=0))
-        for name in curves[0].contributions:
-            values = np.mean([c.contributions[name] for c in curves], axis=0)
+        curve = model.predict_seconds(corpus, [movie], stride, device)[movie]
+        columns[task] = scale.from_internal(curve.final)
+        interval = model.interval(curve)
+        if interval is not None:
+            columns[f"{task}_low"] = scale.from_internal(interval[0])
+            columns[f"{task}_high"] = scale.from_internal(interval[1])
+        columns[f"{task}_intra"] = scale.from_internal(curve.intra)
+        for name, values in curve.contributions.items():
             columns[f"{task}_contrib_{name}"] = values * half_range
-        present.update(curves[0].present)
+        present.update(curve.present)
     frame = pd.DataFrame({k: np.round(v.astype(np.float64), DECIMALS) for k, v in columns.items()},
                          index=pd.RangeIndex(n, name="time_s"))
     for name, mask in present.items():
@@ -180,7 +178,10 @@ def curve_metadata(bundle: ModelBundle, frame: pd.DataFrame, tasks: list[str], c
                 "ranges": ranges,
             }
     model = _model_description(bundle, tasks, clip_stride)
-    band = {t: {"level": b["level"], "columns": [f"{t}_low", f"{t}_high"], "description": b["description"]}
+    band = {t: {"level": b["level"], "rule": b["rule"], "columns": [f"{t}_low", f"{t}_high"],
+                "description": b["description"], "validation_movies": b["validation_movies"],
+                "validation_seconds": b["validation_seconds"], "calibrated_at_clip_stride": b["clip_stride"],
+                "warnings": b["warnings"]}
             for t, b in (model.get("band") or {}).items() if f"{t}_low" in frame.columns}
     return {
         "schema": SCHEMA,
@@ -218,19 +219,19 @@ def curve_metadata(bundle: ModelBundle, frame: pd.DataFrame, tasks: list[str], c
 def _model_description(bundle: ModelBundle, tasks: list[str], clip_stride: int) -> dict:
     """The model as it ran: the stride each task actually used (never above its clip length)
     and no combination step where the clips did not overlap."""
+    strides = {t: min(int(clip_stride), bundle.task(t).config.clip_seconds) for t in tasks}
     described = bundle.describe()
-    strides, combination = {}, dict(described.get("combination") or {})
+    combination = dict(described.get("combination") or {})
     for task in tasks:
-        clip = bundle.task(task).config.clip_seconds
-        strides[task] = min(int(clip_stride), clip)
-        if strides[task] == clip:
+        if strides[task] == bundle.task(task).config.clip_seconds:
             combination[task] = "none: non-overlapping clips, each second takes its clip's value (the paper's protocol)"
     distinct = set(strides.values())
     described["clip_stride"] = distinct.pop() if len(distinct) == 1 else strides
     described["combination"] = {t: combination[t] for t in tasks if t in combination}
     described["smoothing"] = {t: v for t, v in (described.get("smoothing") or {}).items() if t in tasks}
     described["ensemble"] = {t: v for t, v in (described.get("ensemble") or {}).items() if t in tasks}
-    described["band"] = {t: v for t, v in (described.get("band") or {}).items() if t in tasks}
+    described["band"] = {t: {**v, "warnings": bundle.bands[t].warnings(strides[t])}
+                         for t, v in (described.get("band") or {}).items() if t in tasks}
     return described
 
 
@@ -243,13 +244,12 @@ def curve_json(frame: pd.DataFrame, meta: dict) -> dict:
     return {**meta, "curve": data}
 
 
-def curve_csv(frame: pd.DataFrame, meta: dict | None = None) -> str:
-    """The table as CSV, after "# " comment lines (the model card, the generated-data warning,
-    the band's definition) so that someone opening it in a spreadsheet sees what it is;
-    ``pandas.read_csv(path, comment="#")`` reads it."""
+def curve_csv(frame: pd.DataFrame) -> str:
+    """The table as plain CSV: the first line is the header (``time_s`` and the columns), so
+    the csv module, ``pandas.read_csv(path)`` and spreadsheets read it as it is.  What the
+    numbers mean (the model card, the band, the warnings) is in the .json file beside it."""
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == bool:
             out[col] = out[col].astype(int)
-    header = "".join(line + "\n" for line in csv_header((meta or {}).get("model") or {}, (meta or {}).get("band")))
-    return header + out.to_csv(float_format=f"%.{DECIMALS}f", lineterminator="\n")
+    return out.to_csv(float_format=f"%.{DECIMALS}f", lineterminator="\n")

@@ -18,19 +18,22 @@ from pathlib import Path
 import numpy as np
 
 from videoaffect.core.errors import ConfigError
-from videoaffect.core.vocabulary import TASKS
+from videoaffect.core.vocabulary import DEFAULT_ENSEMBLE, TASKS, BandRule
 from videoaffect.datasets.corpus import Corpus
 from videoaffect.evaluation.evaluate import evaluate_model
 from videoaffect.evaluation.metrics import mse, pearson
 from videoaffect.models.affect_model import AffectModel
-from videoaffect.models.bundle import TASK_ORDER, FeatureRecord, ModelBundle, package_version
+from videoaffect.models.band import BAND_LEVEL, BandCalibration, calibrate_band
+from videoaffect.models.bundle import ENSEMBLE_SCORED, TASK_ORDER, FeatureRecord, ModelBundle, package_version
 from videoaffect.models.config import ModelConfig, RunSettings, TrainConfig
-from videoaffect.models.ensemble import BAND_LEVEL, BandCalibration, calibrate_band, member_seed
+from videoaffect.models.ensemble import TaskEnsemble, member_seed
 from videoaffect.training.log import TrainingLog
 from videoaffect.training.pipeline import Trainer
 
 # Time constants (seconds) tried by ema="auto"; 0 = no smoothing.  495 s is the paper's
 # beta = 0.98 on 10-s clips.
+# The choosers take a task's ensemble (training) or one member (benchmarks/bench_training.py).
+TaskModel = AffectModel | TaskEnsemble
 TAU_CANDIDATES = (0.0, 3.0, 6.0, 12.0, 25.0, 50.0, 100.0, 200.0, 495.0)
 
 
@@ -43,7 +46,7 @@ def beta_for(tau_seconds: float, step_seconds: float) -> float:
 DECONVOLUTION_CANDIDATES = (0.0, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0)
 
 
-def _truth(model: AffectModel, corpus: Corpus, movies: Sequence[int]) -> np.ndarray:
+def _truth(model: TaskModel, corpus: Corpus, movies: Sequence[int]) -> np.ndarray:
     task = model.config.task
     return np.concatenate([corpus.labels[task][corpus.offsets[m] : corpus.offsets[m + 1]] for m in movies]).astype(
         np.float64
@@ -56,7 +59,7 @@ def _score(model, passes, corpus, movies, cfg, which: str, truth) -> dict:
     return {"mse": mse(p, truth), "pearson": pearson(p, truth)}
 
 
-def choose_deconvolution(model: AffectModel, corpus: Corpus, movies: Sequence[int], passes,
+def choose_deconvolution(model: TaskModel, corpus: Corpus, movies: Sequence[int], passes,
                          candidates: Sequence[float] = DECONVOLUTION_CANDIDATES) -> dict:
     """How overlapping clips are combined (``ModelConfig.deconvolution``): the penalty whose
     intra-clip curve has the lowest per-second MSE on ``movies``; 0 (the plain mean) included."""
@@ -74,7 +77,7 @@ def choose_deconvolution(model: AffectModel, corpus: Corpus, movies: Sequence[in
 
 
 def choose_smoothing(
-    model: AffectModel,
+    model: TaskModel,
     corpus: Corpus,
     movies: Sequence[int],
     clip_stride: int,
@@ -100,7 +103,7 @@ def choose_smoothing(
     return beta_for(best["tau_s"], cfg.clip_seconds), bool(best["zero_lag"]), table
 
 
-def choose_context(model: AffectModel, corpus: Corpus, movies: Sequence[int], clip_stride: int,
+def choose_context(model: TaskModel, corpus: Corpus, movies: Sequence[int], clip_stride: int,
                    device: str = "cpu", passes=None) -> dict:
     """Keep the inter-clip BiLSTM (valence) only if its per-second validation MSE beats the
     intra-clip curve's; otherwise drop it (context "none").  On short videos or few training
@@ -122,55 +125,61 @@ def choose_context(model: AffectModel, corpus: Corpus, movies: Sequence[int], cl
     }
 
 
-def _train_member(corpus: Corpus, train_movies: list[int], cfg: ModelConfig, train_config: TrainConfig,
-                  log: TrainingLog, run: RunSettings, *, ema: str | float, stride: int, select_context: bool,
-                  deconvolution: str | float, val_split_seed: int) -> tuple[AffectModel, dict, list[int]]:
-    """One task model: train, choose its settings on the validation movies, score them."""
-    trainer = Trainer(corpus, train_movies, cfg, train_config, log, run, val_split_seed=val_split_seed)
-    model = trainer.run()
+def choose_settings(model: TaskEnsemble, corpus: Corpus, val_movies: list[int], log: TrainingLog,
+                    run: RunSettings, *, ema: str | float, stride: int, select_context: bool,
+                    deconvolution: str | float) -> dict:
+    """Choose the task model's post-training settings once, on the members' mean over the
+    validation movies (every member gets them), and score the result there."""
+    cfg = model.config
     task_metrics: dict = {}
     passes = None
     if cfg.output == "regression" and (select_context or ema == "auto" or deconvolution == "auto"):
-        passes = model.clip_passes(corpus, trainer.val_movies, stride, run.device)
-    if deconvolution == "auto" and passes is not None and len(passes) > 1:
-        task_metrics["combination_selection"] = choose_deconvolution(model, corpus, trainer.val_movies, passes)
+        passes = model.clip_passes(corpus, val_movies, stride, run.device)
+    if deconvolution == "auto" and passes is not None and len(passes[0]) > 1:
+        task_metrics["combination_selection"] = choose_deconvolution(model, corpus, val_movies, passes)
         log.write("combination", chosen=task_metrics["combination_selection"]["chosen"])
     elif deconvolution != "auto":
         model.config = replace(model.config, deconvolution=float(deconvolution))
     if select_context and cfg.resolved_context == "lstm" and model.context is not None:
-        task_metrics["context_selection"] = choose_context(model, corpus, trainer.val_movies, stride,
-                                                           run.device, passes)
+        task_metrics["context_selection"] = choose_context(model, corpus, val_movies, stride, run.device, passes)
         log.write("context", chosen=model.config.smoothing_text())
     if ema == "auto" and cfg.resolved_context == "ema":
-        beta, zero_lag, table = choose_smoothing(model, corpus, trainer.val_movies, stride, run.device,
-                                                 passes=passes)
+        beta, zero_lag, table = choose_smoothing(model, corpus, val_movies, stride, run.device, passes=passes)
         model.config = replace(model.config, ema_beta=beta, ema_zero_lag=zero_lag)
         task_metrics["smoothing_selection"] = {
-            "criterion": f"per-second MSE on the {len(trainer.val_movies)} validation movies, clip stride {stride}",
+            "criterion": f"per-second MSE on the {len(val_movies)} validation movies, clip stride {stride}",
             "chosen": model.config.smoothing_text(),
             "candidates": table,
         }
         log.write("smoothing", chosen=model.config.smoothing_text())
-    task_metrics["validation"] = evaluate_model(model, corpus, trainer.val_movies, device=run.device)
+    if model.size > 1:
+        for key in ("combination_selection", "context_selection", "smoothing_selection"):
+            if key in task_metrics:
+                task_metrics[key]["criterion"] += f", of the mean of the {model.size} ensemble members"
+    task_metrics["validation"] = evaluate_model(model, corpus, val_movies, device=run.device)
     if stride != cfg.clip_seconds and cfg.output == "regression":
         task_metrics[f"validation_stride{stride}"] = evaluate_model(
-            model, corpus, trainer.val_movies, device=run.device, clip_stride=stride
+            model, corpus, val_movies, device=run.device, clip_stride=stride
         )
-    task_metrics["validation_movies"] = [corpus.movie_ids[m] for m in trainer.val_movies]
-    task_metrics["seed"] = train_config.seed
-    return model, task_metrics, trainer.val_movies
+    task_metrics["validation_movies"] = [corpus.movie_ids[m] for m in val_movies]
+    task_metrics["scored"] = ENSEMBLE_SCORED
+    task_metrics["members"] = model.size
+    task_metrics["seed"] = model.train_config.seed
+    return task_metrics
 
 
-def calibrate_members(members: Sequence[AffectModel], corpus: Corpus, val_movies: Sequence[int], stride: int,
-                      device: str = "cpu", level: float = BAND_LEVEL) -> BandCalibration:
-    """The task's confidence band, calibrated on the validation movies (``models/ensemble.py``),
+def calibrate_model(model: TaskEnsemble, corpus: Corpus, val_movies: Sequence[int], stride: int,
+                    device: str = "cpu", level: float = BAND_LEVEL, rule: BandRule | None = None) -> BandCalibration:
+    """The task's confidence band, calibrated on the validation movies (``models/band.py``),
     with the per-second scores of the members and of their mean there."""
-    truth = _truth(members[0], corpus, val_movies)
+    truth = _truth(model, corpus, val_movies)
+    passes = model.clip_passes(corpus, list(val_movies), stride, device)
     finals = []
-    for member in members:
-        curves = member.predict_seconds(corpus, list(val_movies), stride, device)
+    for member, member_passes in zip(model.members, passes):
+        curves = member.curves_from_passes(member_passes, corpus, list(val_movies))
         finals.append(np.concatenate([curves[m].final for m in val_movies]))
-    cal = calibrate_band(finals, truth, level=level, validation_movies=len(val_movies), clip_stride=stride)
+    cal = calibrate_band(finals, truth, level=level, movie_lengths=[corpus.seconds(m) for m in val_movies],
+                         clip_stride=stride, rule=rule)
     mean = np.mean(np.stack(finals), axis=0)
     cal.validation_mean = {"mse": mse(mean, truth), "pearson": pearson(mean, truth)}
     cal.validation_members = [{"mse": mse(f, truth), "pearson": pearson(f, truth)} for f in finals]
@@ -193,29 +202,30 @@ def train_bundle(
     select_context: bool = True,
     deconvolution: str | float = "auto",
     run: RunSettings | None = None,
-    ensemble: int = 1,
+    ensemble: int = DEFAULT_ENSEMBLE,
     band_level: float = BAND_LEVEL,
+    band_rule: BandRule | None = None,
 ) -> tuple[ModelBundle, dict[str, dict]]:
-    """Train each task on ``train_movies`` (validation carved from them by movie), choose the
-    arousal smoothing when ``ema == "auto"``, keep the valence inter-clip BiLSTM only when it
-    beats the intra-clip curve on the validation movies (``select_context``), score the
-    validation movies, save to ``out``.  ``deconvolution="auto"`` chooses how overlapping clips
-    are combined (``ModelConfig.deconvolution``) on the validation movies too.
+    """Train each task on ``train_movies`` (validation carved from them by movie), then choose
+    its settings on the validation movies: how overlapping clips combine
+    (``deconvolution="auto"``), whether valence keeps its inter-clip BiLSTM (``select_context``),
+    the arousal smoothing (``ema == "auto"``); score the validation movies; save to ``out``.
 
     ``ensemble`` = K trains K members per task that differ only in their seed (member k:
     ``train_config.seed + 1000 k``; the validation carve is the one of ``train_config.seed``
-    for all), each choosing its own settings as above; predictions are their mean.  Each
+    for all); the settings are chosen once, on the members' mean (``TaskEnsemble``).  Each
     regression task gets a confidence band calibrated on the validation movies to cover
-    ``band_level`` of their seconds (``models/ensemble.py``); it is recorded in
-    ``<task>/metrics.json`` (``band_calibration``) and ``model.json`` (``band``)."""
+    ``band_level`` of their seconds by ``band_rule`` (``models/band.py``; None: the default
+    rule); it is recorded in ``<task>/metrics.json`` (``band_calibration``) and ``model.json``
+    (``band``)."""
     if int(ensemble) < 1:
         raise ConfigError(f"--ensemble must be at least 1, got {ensemble}")
+    if band_rule == "member-spread" and int(ensemble) < 2:
+        raise ConfigError("--band member-spread needs --ensemble 2 or more (it scales the members' disagreement)")
     out = Path(out)
     run = run or RunSettings()
     stride = min(int(clip_stride), base_config.clip_seconds)
-    models: dict[str, AffectModel] = {}
-    members: dict[str, list[AffectModel]] = {}
-    bands: dict[str, BandCalibration] = {}
+    models: dict[str, TaskEnsemble] = {}
     metrics: dict[str, dict] = {}
     member_metrics: dict[str, dict[int, dict]] = {}
     for task in tasks:
@@ -224,27 +234,32 @@ def train_bundle(
         cfg = replace(base_config, task=task)
         if ema != "auto":
             cfg = replace(cfg, ema_beta=float(ema))
-        members[task], member_metrics[task] = [], {}
+        members: list[AffectModel] = []
         val_movies: list[int] = []
         for k in range(int(ensemble)):
-            where = out / task if k == 0 else out / task / "members" / str(k)
-            where.mkdir(parents=True, exist_ok=True)
-            log = TrainingLog(where / "train_log.jsonl", echo=echo)
+            (out / task / "members" / str(k) if k else out / task).mkdir(parents=True, exist_ok=True)
+        log = TrainingLog(out / task / "train_log.jsonl", echo=echo)
+        for k in range(int(ensemble)):
+            member_log = log if k == 0 else TrainingLog(out / task / "members" / str(k) / "train_log.jsonl",
+                                                        echo=echo)
             if ensemble > 1:
-                log.write("ensemble", member=k, of=int(ensemble), seed=member_seed(train_config.seed, k))
-            model, task_metrics, val_movies = _train_member(
-                corpus, train_movies, cfg, replace(train_config, seed=member_seed(train_config.seed, k)), log, run,
-                ema=ema, stride=stride, select_context=select_context, deconvolution=deconvolution,
-                val_split_seed=train_config.seed)
-            members[task].append(model)
-            if k == 0:
-                metrics[task] = task_metrics
-            else:
-                member_metrics[task][k] = task_metrics
-        models[task] = members[task][0]
+                member_log.write("ensemble", member=k, of=int(ensemble), seed=member_seed(train_config.seed, k))
+            trainer = Trainer(corpus, train_movies, cfg, replace(train_config, seed=member_seed(train_config.seed, k)),
+                              member_log, run, val_split_seed=train_config.seed)
+            members.append(trainer.run())
+            val_movies = trainer.val_movies
+        model = TaskEnsemble(members)
+        metrics[task] = choose_settings(model, corpus, val_movies, log, run, ema=ema, stride=stride,
+                                        select_context=select_context, deconvolution=deconvolution)
+        if model.size > 1:
+            # each member alone, for the record (the model predicts with their mean)
+            member_metrics[task] = {k: {"member_of_ensemble": model.size, "seed": m.train_config.seed,
+                                        "validation": evaluate_model(m, corpus, val_movies, device=run.device)}
+                                    for k, m in enumerate(model.members) if k > 0}
         if cfg.output == "regression":
-            bands[task] = calibrate_members(members[task], corpus, val_movies, stride, run.device, band_level)
-            metrics[task]["band_calibration"] = bands[task].to_dict()
+            model.band = calibrate_model(model, corpus, val_movies, stride, run.device, band_level, band_rule)
+            metrics[task]["band_calibration"] = model.band.to_dict()
+        models[task] = model
     meta = dict(info or {})
     meta.setdefault("videoaffect_version", package_version())
     meta["training_movies"] = len(train_movies)
@@ -256,11 +271,11 @@ def train_bundle(
         "member_seeds": [member_seed(train_config.seed, k) for k in range(int(ensemble))],
         "validation_split_seed": train_config.seed,
         "scheme": "members differ only in the seed of initialisation and shuffling; all share one training/"
-        "validation carve of the movies; a curve is the members' per-second mean",
+        "validation carve of the movies; the settings are chosen once on the members' mean over the validation "
+        "movies; a curve is the members' per-second mean",
     }
-    meta["chosen"] = {t: {"temporal": models[t].config.smoothing_text(),
-                          "combination": models[t].config.combination_text()} for t in models}
-    bundle = ModelBundle(models, corpus.label_scale, features or FeatureRecord(None), meta,
-                         members=members, bands=bands)
+    meta["chosen"] = {t: {"temporal": m.smoothing_text(), "combination": m.combination_text()}
+                      for t, m in models.items()}
+    bundle = ModelBundle(dict(models), corpus.label_scale, features or FeatureRecord(None), meta)
     bundle.save(out, metrics, member_metrics)
     return bundle, metrics
