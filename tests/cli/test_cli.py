@@ -8,6 +8,12 @@ from videoaffect.cli.main import build_parser, main
 SMALL = ["--hidden-size", "12", "--head-hidden", "12", "--context-hidden", "8", "--max-epochs", "4", "--batch-size", "16"]
 
 
+def _snapshot(folder):
+    """Every file below ``folder`` with its bytes and mtime."""
+    return {str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 def _help(capsys, *cmd):
     with pytest.raises(SystemExit) as exc:
         main([*cmd, "--help"])
@@ -40,24 +46,37 @@ def test_synth_train_evaluate_predict_end_to_end(tmp_path, capsys):
     assert any(r["stage"] == "inter_clip" for r in log_lines if r["event"] == "epoch")
     assert any(r["event"] == "context" for r in log_lines)  # kept or dropped on validation, logged
 
-    report_path = tmp_path / "report.json"
-    assert main(["-q", "evaluate", str(model_dir), "--corpus", str(corpus), "--json", str(report_path)]) == 0
+    # evaluate writes only where --json / --out say: the model directory keeps every file as it was
+    before = _snapshot(model_dir)
+    report_path, record_dir = tmp_path / "report.json", tmp_path / "evaluations"
+    assert main(["-q", "evaluate", str(model_dir), "--corpus", str(corpus), "--json", str(report_path),
+                 "--out", str(record_dir)]) == 0
     report = json.loads(report_path.read_text())
     assert report["task"] == "valence" and report["movies"] == 3 and report["clip_stride"] == 1
     assert report["final"]["per_second"]["n"] == sum(
         m["seconds"] for m in json.loads((corpus / "corpus.json").read_text())["movies"] if m["split"] == "test")
-    assert "evaluation:test:stride1" in json.loads((model_dir / "valence" / "metrics.json").read_text())
+    assert json.loads((record_dir / "metrics.json").read_text()) == {"evaluation:test:stride1": {"valence": report}}
+    # without --json / --out it prints only
+    capsys.readouterr()
+    assert main(["-q", "evaluate", str(model_dir), "--corpus", str(corpus)]) == 0
+    assert "valence test" in capsys.readouterr().out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus dir", "evaluations", "model", "report.json"]
+    assert list(record_dir.iterdir()) == [record_dir / "metrics.json"]
+    assert _snapshot(model_dir) == before
+    for flag, inside in (("--json", model_dir / "report.json"), ("--out", model_dir / "valence")):
+        assert main(["-q", "evaluate", str(model_dir), "--corpus", str(corpus), flag, str(inside)]) == 2
+        assert "inside the model directory" in capsys.readouterr().err
+    assert _snapshot(model_dir) == before
 
     pred_dir = tmp_path / "pred"
     assert main(["-q", "predict", str(model_dir), "--corpus", str(corpus), "--out", str(pred_dir)]) == 0
     files = sorted(pred_dir.glob("*.csv"))
     assert len(files) == 3
     assert len(list(pred_dir.glob("*.png"))) == 3 and len(list(pred_dir.glob("*.html"))) == 3
-    lines = files[0].read_text().splitlines()
-    comments = [line for line in lines if line.startswith("#")]
-    # the model card leads the file, before the header row; a spreadsheet shows it first
-    assert lines[: len(comments)] == comments and comments[0].startswith("# videoaffect model card: trained on")
-    rows = list(csv.reader(lines[len(comments):]))
+    # plain CSV: the first line is the header, read as it is; the model card is in the JSON beside it
+    rows = list(csv.reader(files[0].read_text().splitlines()))
+    assert not any(row and row[0].startswith("#") for row in rows)
+    assert "training_data" in json.loads(files[0].with_suffix(".json").read_text())["model"]
     meta = json.loads((corpus / "corpus.json").read_text())
     seconds = {m["id"]: m["seconds"] for m in meta["movies"]}
     assert rows[0][:5] == ["time_s", "valence", "valence_low", "valence_high", "valence_intra"]

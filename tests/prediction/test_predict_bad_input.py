@@ -93,9 +93,12 @@ def assert_outputs(out: Path, done: list[str], failed: list[str] = ()) -> None:
     assert {p.name for p in out.iterdir()} == expected
     index = {row["movie_id"]: row for row in json.loads((out / "index.json").read_text())}
     assert {m for m, row in index.items() if row["status"] == "done"} == set(done)
-    assert all(index[m]["status"] == "failed" and index[m]["error"] for m in failed)
+    assert all(index[m]["status"] == "failed" and index[m]["reason"] for m in failed)
+    assert all(row["error"] == row["reason"] for row in index.values())  # the 0.5 key, same text
     summary = pd.read_csv(out / "summary.csv", keep_default_na=False)
     assert dict(zip(summary["movie_id"].astype(str), summary["status"])) == {m: r["status"] for m, r in index.items()}
+    # the same key and text for the failure in both files
+    assert dict(zip(summary["movie_id"].astype(str), summary["reason"])) == {m: r["reason"] for m, r in index.items()}
     assert all(summary.loc[summary["movie_id"].astype(str) == m, "reason"].iloc[0] for m in failed)
 
 
@@ -205,6 +208,40 @@ def test_corrupt_and_truncated_videos_are_listed_as_failed(models, tmp_path, cap
     # the store keeps only the good movie; the one that broke mid-decode left no partial file
     assert FeatureStore(store).movies("default") == ["good"]
     assert half_written(store) == []
+
+
+# ---------------------------------------------------------------------- 4b. a manifest row that fails
+def test_manifest_row_and_argument_naming_missing_files_fail_alone(models, tmp_path, capsys):
+    good = video(tmp_path / "clips" / "good.mp4")
+    noise = tmp_path / "clips" / "noise.mp4"
+    noise.write_bytes(np.random.default_rng(1).integers(0, 256, 4096, dtype=np.uint8).tobytes())
+    manifest = tmp_path / "list.csv"
+    manifest.write_text("video,movie_id\nclips/gone.mp4,\nclips/good.mp4,\nclips/noise.mp4,\n")
+    absent = tmp_path / "absent.mp4"  # a plain argument naming no file
+    out = tmp_path / "out"
+    rc, stdout, err = run(["predict", manifest, absent, "--model", models.both, "--out", out], capsys)
+    assert rc == 1
+    lines = failed_lines(err)
+    assert len(lines) == 3, err
+    gone = tmp_path / "clips" / "gone.mp4"
+    by_id = {line.split()[1]: line for line in lines}
+    assert by_id["gone"].startswith(f"FAILED  gone ({gone})")
+    assert f"{manifest}, line 2: video file {gone} does not exist" in by_id["gone"]
+    assert "correct the path in that row or remove the row" in by_id["gone"]
+    assert by_id["absent"] == (f"FAILED  absent ({absent}): {absent} does not exist; correct the path or leave it "
+                               "out of the command")
+    assert str(noise) in by_id["noise"].split(":", 1)[1]
+    assert "1 predicted, 3 failed" in stdout
+    assert_outputs(out, ["good"], failed=["gone", "noise", "absent"])
+    index = json.loads((out / "index.json").read_text())
+    assert [row["movie_id"] for row in index] == ["gone", "good", "noise", "absent"]  # the inputs' order
+    assert index[0]["reason"] == by_id["gone"].split(": ", 1)[1]
+    assert index[1]["path"] == str(good) and index[1]["status"] == "done"
+    # the good video's outputs are complete: every second, finite curves
+    csv = pd.read_csv(out / "good.csv", index_col="time_s", comment="#")
+    assert list(csv.index) == list(range(SECONDS))
+    assert np.isfinite(csv[["valence", "arousal"]].to_numpy()).all()
+    assert json.loads((out / "good.json").read_text())["video"]["seconds"] == SECONDS
 
 
 # ---------------------------------------------------------------------- 5. model of another version

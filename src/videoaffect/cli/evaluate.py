@@ -1,4 +1,7 @@
-"""``videoaffect evaluate``: per-second MSE and Pearson r of a trained model on a split."""
+"""``videoaffect evaluate``: per-second MSE and Pearson r of a trained model on a split.
+
+It prints the table and writes only where ``--json`` and ``--out`` say: never into the model
+directory (a model is what `train` wrote; `predict`'s outputs fingerprint it)."""
 
 from __future__ import annotations
 
@@ -25,6 +28,10 @@ def register(sub, parents) -> None:
     common.add_device(p)
     common.add_progress(p)
     p.add_argument("--json", type=Path, help="also write the full report to this JSON file")
+    p.add_argument("--out", type=Path,
+                   help="also record the report in DIR/metrics.json, keyed by split and stride (evaluation:SPLIT"
+                   "[:strideN] -> task -> report); evaluations of other splits or strides recorded there are kept "
+                   "(nothing is written into the model directory)")
     p.set_defaults(func=run)
 
 
@@ -36,6 +43,12 @@ def run(args: argparse.Namespace) -> int:
 
     common.check_one_source(args)
     common.check_file_arg(args.json, "--json")
+    if args.out is not None:
+        common.check_out_dir(args.out)
+    for flag, path in (("--json", args.json), ("--out", args.out)):
+        _refuse_inside_model(flag, path, args.model)
+    # read before the (long) evaluation, so an unreadable record fails before any work
+    record = _read_record(args.out / "metrics.json") if args.out is not None else None
     bundle = ModelBundle.load(args.model)
     model_set = bundle.features.feature_set
     dataset = getattr(args, "dataset", None)
@@ -54,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     for task, model in bundle.tasks.items():
         stride = None if wanted_stride is None else min(int(wanted_stride), model.config.clip_seconds)
         # an ensemble is scored as `predict` uses it: the members' mean
-        report = evaluate_model(bundle.scored_model(task), corpus, movies, device=device, clip_stride=stride)
+        report = evaluate_model(bundle.task(task), corpus, movies, device=device, clip_stride=stride)
         report["ensemble_members"] = bundle.ensemble_size(task)
         reports[task] = report
         rows.append((f"{task} {common.split_text(split)}" + (f", stride {stride}" if stride else ""), report))
@@ -62,12 +75,31 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         atomic_write_text(args.json, json.dumps(reports if len(reports) > 1 else next(iter(reports.values())),
                                                 indent=2))
-    # The model's own record is updated only after everything the user asked for is written.
-    for task in bundle.tasks:
-        task_dir = Path(args.model) if bundle.legacy else Path(args.model) / task
-        metrics_path = task_dir / "metrics.json"
-        metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
-        metrics[key] = reports[task]
-        atomic_write_text(metrics_path, json.dumps(metrics, indent=2))
+    if args.out is not None and record is not None:
+        record[key] = reports
+        args.out.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(args.out / "metrics.json", json.dumps(record, indent=2))
     print(metrics_table(rows))
     return 0
+
+
+def _refuse_inside_model(flag: str, path: Path | None, model: Path) -> None:
+    if path is None:
+        return
+    target, root = Path(path).resolve(), Path(model).resolve()
+    if target == root or root in target.parents:
+        raise ConfigError(f"{flag} {path} is inside the model directory {model}; evaluate writes nothing there "
+                          "(give a file or folder outside it)")
+
+
+def _read_record(path: Path) -> dict:
+    """The evaluations already recorded in ``path`` (``--out``), kept beside this one."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"--out: {path} is not a readable JSON evaluation record ({exc}); give another folder or "
+                          "delete that file") from None
+    if not isinstance(record, dict):
+        raise ConfigError(f"--out: {path} is not a JSON evaluation record (an object); give another folder or "
+                          "delete that file")
+    return record

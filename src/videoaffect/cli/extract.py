@@ -46,10 +46,12 @@ def register(sub, parents) -> None:
 
 
 def run_extract(args: argparse.Namespace) -> int:
-    from videoaffect.features.extract import collect_inputs, run_extraction
+    from videoaffect.features.extract import collect_batch, run_extraction, unreadable_result
 
     common.check_out_dir(args.out)
-    videos = collect_inputs(args.inputs)
+    # a missing or unreadable file (argument or manifest row) is one failed movie; the others are done
+    inputs = collect_batch(args.inputs)
+    videos = [v for v in inputs if not v.problem]
     modalities = tuple(m.strip() for m in args.modalities.split(",")) if args.modalities else None
     options: dict = {}
     if args.scene_backbone:
@@ -63,7 +65,8 @@ def run_extract(args: argparse.Namespace) -> int:
         videos, args.feature_set, args.out, workers=args.workers, device=common.resolved_device(args),
         backend=args.backend, scheduler=args.scheduler, force=args.force, modalities=modalities, options=options,
         progress=common.progress_wanted(args),
-    )
+    ) if videos else []
+    results += [unreadable_result(v) for v in inputs if v.problem]
     done = [r for r in results if r.status == "done"]
     skipped = [r for r in results if r.status == "skipped"]
     failed = [r for r in results if r.status == "failed"]

@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{state} {o.movie_id}: {o.seconds} s -> {args.out / (o.movie_id + '.html')}"
                   + (" (up to date)" if o.up_to_date else ""))
     for o in failed:
-        print(f"FAILED  {o.movie_id} ({o.path}): {o.error}", file=sys.stderr)
+        print(f"FAILED  {o.movie_id} ({o.path}): {o.reason}", file=sys.stderr)
     kept = sum(o.up_to_date for o in outcomes)
     print(f"{len(outcomes) - len(failed) - kept} predicted, {len(failed)} failed"
           + (f", {kept} up to date (kept from an earlier run)" if kept else "")

@@ -7,11 +7,15 @@
 * The video column is ``video`` or ``path`` (the same thing; ``video`` wins when both are there).
 * Paths are relative to the manifest's folder unless absolute.
 * Blank lines are skipped; every error names the file, the line and the fix.
+* ``extract`` and ``predict`` read with ``check_videos=False``: a row naming a missing or
+  unreadable video is one failed video of the batch (``video_problem`` says why), not an error
+  that stops the others; training needs every row and keeps the check.
 """
 
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,9 +48,32 @@ def resolve(manifest: Path, text: str) -> Path:
     return p if p.is_absolute() else manifest.parent / p
 
 
-def read_manifest(path: str | Path, required: Sequence[str] = (), usage: str = "video[,movie_id]") -> list[ManifestRow]:
+def video_problem(video: Path) -> str | None:
+    """Why ``video`` cannot be read as a video file (a few words), or None when it can."""
+    if video.is_dir():
+        return "is a folder, not a video file"
+    if not video.exists():
+        return "does not exist"
+    if not os.access(video, os.R_OK):
+        return "cannot be read (permission denied)"
+    return None
+
+
+def row_video_problem(manifest: Path, row: ManifestRow) -> str | None:
+    """The full reason a row's video cannot be read (the manifest, the line, the file and the
+    fix), or None when it can."""
+    problem = video_problem(row.video)
+    if problem is None:
+        return None
+    return (f"{manifest}, line {row.line}: video file {row.video} {problem} (paths are relative to the manifest's "
+            "folder); correct the path in that row or remove the row")
+
+
+def read_manifest(path: str | Path, required: Sequence[str] = (), usage: str = "video[,movie_id]",
+                  check_videos: bool = True) -> list[ManifestRow]:
     """The rows of ``path``; ``required`` names columns (besides the video) that must exist and be
-    non-empty.  Video files must exist; other files are the caller's to check."""
+    non-empty.  Video files must be readable unless ``check_videos`` is False (then the caller
+    checks each row with ``row_video_problem``); other files are the caller's to check."""
     path = Path(path)
     if not path.is_file():
         raise ManifestError(f"{path}: manifest not found; write a CSV with columns {usage}")
@@ -66,17 +93,17 @@ def read_manifest(path: str | Path, required: Sequence[str] = (), usage: str = "
         raise ManifestError(f"{path}, line {header_line}: no column {', '.join(missing)} in the header {header}; "
                             f"a manifest needs columns {usage}")
     assert video_col is not None
-    rows = []
+    rows: list[ManifestRow] = []
     for number, row in lines[1:]:
         cells = {name: (row[i].strip() if i < len(row) else "") for name, i in cols.items()}
         for name in (video_col, *required):
             if not cells[name]:
                 raise ManifestError(f"{path}, line {number}: empty {name!r} cell; give the file's path")
-        video = resolve(path, cells[video_col])
-        if not video.is_file():
-            raise ManifestError(f"{path}, line {number}: video file {video} does not exist (paths are relative to "
-                                "the manifest's folder)")
-        rows.append(ManifestRow(number, video, cells))
+        entry = ManifestRow(number, resolve(path, cells[video_col]), cells)
+        problem = row_video_problem(path, entry) if check_videos else None
+        if problem is not None:
+            raise ManifestError(problem)
+        rows.append(entry)
     if not rows:
         raise ManifestError(f"{path}: the manifest lists no movie; add one row per video")
     return rows
@@ -90,4 +117,5 @@ def movie_id_of(row: ManifestRow, path: Path) -> str:
     return movie_id
 
 
-__all__ = ["ManifestError", "ManifestRow", "movie_id_of", "read_manifest", "resolve"]
+__all__ = ["ManifestError", "ManifestRow", "movie_id_of", "read_manifest", "resolve", "row_video_problem",
+           "video_problem"]

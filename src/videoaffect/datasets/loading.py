@@ -322,6 +322,17 @@ LIRIS_LABELS = ("ACCEDEranking.txt valenceValue / arousalValue: 1-5 ratings regr
                 "comparisons (one per excerpt)")
 
 
+def _liris_film_order(described: bool, unknown_excerpts: int, blocks: int) -> str:
+    """The model card's plain account of how excerpts were grouped into films."""
+    from videoaffect.datasets.liris_accede.id_blocks import FILM_BLOCK
+
+    proxy = (f"films unknown for {unknown_excerpts} excerpts, grouped into {blocks} blocks of about {FILM_BLOCK} "
+             "consecutive ids as film proxies")
+    if not described:
+        return f"none (no ACCEDEdescription.xml): {proxy}"
+    return "ACCEDEdescription.xml" + (f"; {proxy} (not named in it)" if unknown_excerpts else "")
+
+
 def _liris(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
     """LIRIS-ACCEDE discrete: from the excerpt videos (the default when ROOT/data holds them, or
     ``features="videos"``) or from the TAC2015 feature files (``features="provided"``/``"tac2015"``,
@@ -359,11 +370,11 @@ def _liris(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
     protocol = data.protocol()
     rows = excerpts_with_videos(data, np.arange(len(data)), extraction.skip_missing_excerpts)
     sequences = film_sequences(data, rows)
+    unknown = [s for s in sequences if s.film is None]  # id blocks: film_sequences warned about them
     log.info("LIRIS-ACCEDE %s: features %r extracted from %d excerpt videos (%s), %d films in order from %s "
-             "and %d excerpts alone", root, extraction.feature_set, len(rows),
+             "and %d blocks of consecutive ids (excerpts of unknown film)", root, extraction.feature_set, len(rows),
              "the videos win over the TAC2015 files" if data.has_tac2015 else "no TAC2015 files",
-             sum(s.film is not None for s in sequences), "ACCEDEdescription.xml" if data.description else "-",
-             sum(s.film is None for s in sequences))
+             len(sequences) - len(unknown), "ACCEDEdescription.xml" if data.description else "-", len(unknown))
     store = _extract([(Path(data.names[r]).stem, data.videos[data.names[r]]) for r in rows], extraction)
     corpus, spans = corpus_from_excerpts(data, sequences, store, extraction.feature_set)
     fs = extraction.feature_set
@@ -378,8 +389,7 @@ def _liris(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
         card=_base_card(
             "liris-accede-discrete", base, LIRIS_LABELS, excerpts_listed=len(data),
             excerpts_missing=len(data) - len(rows), feature_source="videos",
-            film_order="ACCEDEdescription.xml" if data.description else "none (no description file): each excerpt "
-            "alone",
+            film_order=_liris_film_order(bool(data.description), sum(len(s.rows) for s in unknown), len(unknown)),
             units_per_movie={seq.movie_id: len(seq.rows) for seq in sequences},
             films_per_movie={seq.movie_id: int(seq.film is not None) for seq in sequences},
         ),

@@ -3,6 +3,10 @@
 * Inputs: video files, folders of videos (non-recursive) and CSV manifests (column ``path``,
   relative to the manifest, optional ``movie_id``).  The movie id is the file stem unless the
   manifest gives one; two inputs with the same id are an error before any work starts.
+  ``collect_batch`` (``extract``, ``predict``): a video argument or manifest row naming a missing
+  or unreadable file is one failed movie with its reason, the others are done; an empty folder,
+  a manifest that is not there or cannot be read is an error before any work (its videos are
+  unknown).  ``collect_inputs`` (the Python API) refuses any of them.
 * A movie whose stored file has the same provenance (decoder parameters, every extractor's
   name/version/parameters/weights hash) and the same source sha256 is skipped; a stale one is
   redone.  Each movie is written atomically, so an interrupted job resumes at the first
@@ -51,6 +55,9 @@ class InputError(DataError):
 class VideoInput:
     path: str
     movie_id: str
+    # why the file cannot be read (naming it and the fix); such an input is a failed movie of
+    # the batch, never handed to an extractor
+    problem: str = ""
 
 
 @dataclass
@@ -63,7 +70,10 @@ class MovieResult:
     error: str = ""
 
 
-def collect_inputs(inputs: Sequence[str | Path]) -> list[VideoInput]:
+def collect_batch(inputs: Sequence[str | Path]) -> list[VideoInput]:
+    """Every input video in order, those that cannot be read included with their ``problem``."""
+    from videoaffect.core.manifest import video_problem
+
     found: list[VideoInput] = []
     for raw in inputs:
         p = Path(raw)
@@ -72,12 +82,12 @@ def collect_inputs(inputs: Sequence[str | Path]) -> list[VideoInput]:
             if not videos:
                 raise InputError(f"{p} is a folder with no video files ({', '.join(sorted(VIDEO_SUFFIXES))})")
             found += [VideoInput(str(v), v.stem) for v in videos]
-        elif p.suffix.lower() == ".csv" and p.is_file():
+        elif p.suffix.lower() == ".csv":
             found += _read_manifest(p)
-        elif p.exists():
-            found.append(VideoInput(str(p), p.stem))
         else:
-            raise InputError(f"{p} does not exist")
+            problem = video_problem(p)
+            reason = f"{p} {problem}; correct the path or leave it out of the command" if problem else ""
+            found.append(VideoInput(str(p), p.stem, reason))
     if not found:
         raise InputError("no input videos given")
     seen: dict[str, str] = {}
@@ -91,13 +101,29 @@ def collect_inputs(inputs: Sequence[str | Path]) -> list[VideoInput]:
     return found
 
 
+def collect_inputs(inputs: Sequence[str | Path]) -> list[VideoInput]:
+    """Every input video; any that cannot be read is an error (``collect_batch`` lists it instead)."""
+    videos = collect_batch(inputs)
+    unreadable = [v for v in videos if v.problem]
+    if unreadable:
+        raise InputError(unreadable[0].problem)
+    return videos
+
+
+def unreadable_result(video: VideoInput) -> MovieResult:
+    """The failed result of an input that cannot be read, as extraction reports a failed movie."""
+    return MovieResult(video.movie_id, video.path, "failed", error=video.problem)
+
+
 def _read_manifest(path: Path) -> list[VideoInput]:
     """Videos of a manifest (columns video or path, optional movie_id), read by the reader every
-    command shares (``core/manifest.py``): a file that trains also predicts and extracts."""
-    from videoaffect.core.manifest import ManifestError, movie_id_of, read_manifest
+    command shares (``core/manifest.py``): a file that trains also predicts and extracts.  A row
+    whose video cannot be read comes back with its problem (one failed movie, not a failed batch)."""
+    from videoaffect.core.manifest import ManifestError, movie_id_of, read_manifest, row_video_problem
 
     try:
-        return [VideoInput(str(row.video), movie_id_of(row, path)) for row in read_manifest(path)]
+        return [VideoInput(str(row.video), movie_id_of(row, path), row_video_problem(path, row) or "")
+                for row in read_manifest(path, check_videos=False)]
     except ManifestError as exc:
         raise InputError(str(exc)) from None
 
@@ -154,6 +180,8 @@ def extract_movie(
 
     from threadpoolctl import threadpool_limits
 
+    if video.problem:  # a caller that passed an unreadable input on: its reason, not a decoder's
+        return unreadable_result(video)
     # NumPy's BLAS only ever sees small products here (the log-mel filterbank); its worker
     # threads spin between them and cost more CPU than the products themselves.
     with threadpool_limits(1, user_api="blas"):

@@ -56,13 +56,18 @@ class VideoOutcome:
     movie_id: str
     path: str
     status: RunStatus
-    error: str = ""
+    reason: str = ""  # why it failed (naming the file and the fix); "" when done
     files: list[str] = field(default_factory=list)
     seconds: int = 0
     # True when the outputs of an earlier call were current and kept (nothing redone)
     up_to_date: bool = False
     # per task: mean, std, min, min_at_s, max, max_at_s (the JSON's "summary"), for summary.csv
     summary: dict = field(default_factory=dict)
+
+    @property
+    def error(self) -> str:
+        """The 0.5 name of ``reason``, for callers written against it."""
+        return self.reason
 
 
 # ---------------------------------------------------------------------- feature job
@@ -171,7 +176,7 @@ def render_outputs(frame: pd.DataFrame, meta: dict, video_path: str | None, view
     html = render_html(frame, meta, png, thumbs)
     doc = curve_json(frame, meta)
     files = {
-        ".csv": curve_csv(frame, meta).encode("utf-8"),
+        ".csv": curve_csv(frame).encode("utf-8"),
         ".json": json.dumps(doc, indent=1).encode("utf-8"),
         ".png": png,
         ".html": html.encode("utf-8"),
@@ -313,26 +318,31 @@ def predict_videos(
     current (same model, tasks, stride and video file) and redoes nothing for them (``force``
     redoes everything).  A failing video is reported in its outcome; the others are still done.
     ``DIR/index.json`` and ``DIR/summary.csv`` list every input."""
-    from videoaffect.features.extract import collect_inputs
+    from videoaffect.features.extract import collect_batch
     from videoaffect.features.store import FeatureStore
 
     out_dir = Path(out_dir)
     bundle.require_video_features()
     tasks = tasks_to_predict(bundle, task)
-    videos = collect_inputs([str(i) for i in inputs])
+    # a missing or unreadable file (argument or manifest row) is one failed video, the others are done
+    videos = collect_batch([str(i) for i in inputs])
     # refuse a model whose features cannot be made here before any output
     feature_set = extraction_job(bundle, device)[0]
     prepare_output_dir(out_dir)
     by_id = {v.movie_id: v for v in videos}
     fingerprint = run_fingerprint(bundle, tasks, clip_stride)
-    outcomes: dict[str, VideoOutcome] = {}
+    outcomes: dict[str, VideoOutcome] = {
+        v.movie_id: VideoOutcome(v.movie_id, v.path, "failed", v.problem) for v in videos if v.problem
+    }
     if not force:
         for v in videos:
-            kept = _current_outputs(out_dir, v, fingerprint, viewer)
+            kept = None if v.problem else _current_outputs(out_dir, v, fingerprint, viewer)
             if kept is not None:
                 outcomes[v.movie_id] = kept
     pending = [v for v in videos if v.movie_id not in outcomes]
-    with _store_for(store) as store_root, _BatchProgress(progress, len(videos), len(outcomes)) as bar:
+    kept_count = sum(o.status == "done" for o in outcomes.values())
+    with _store_for(store) as store_root, \
+            _BatchProgress(progress, len(videos), kept_count, len(outcomes) - kept_count) as bar:
         fs = FeatureStore(store_root, create=True)
 
         def on_result(r) -> None:
@@ -357,8 +367,13 @@ def predict_videos(
 
 def write_index(out_dir: Path, outcomes: list[VideoOutcome]) -> None:
     """``DIR/index.json``: every input of the call, done (with its files) or failed (with the
-    reason), so a batch can be checked without reading the console."""
-    rows = [{k: v for k, v in o.__dict__.items() if k != "summary"} for o in outcomes]
+    ``reason``, the key summary.csv uses too), so a batch can be checked without reading the
+    console."""
+    rows = []
+    for o in outcomes:
+        row = {k: v for k, v in o.__dict__.items() if k != "summary"}
+        row["error"] = o.reason  # the 0.5 key of the same text, kept for readers written against it
+        rows.append(row)
     atomic_write_text(out_dir / "index.json", json.dumps(rows, indent=1))
 
 
@@ -381,7 +396,7 @@ def summary_rows(outcomes: list[VideoOutcome], tasks: list[str]) -> list[dict]:
         row["most_positive_s"] = valence.get("max_at_s", "")
         row["most_negative_s"] = valence.get("min_at_s", "")
         row["most_intense_s"] = arousal.get("max_at_s", "")
-        row["reason"] = o.error
+        row["reason"] = o.reason
         rows.append(row)
     return rows
 
@@ -428,9 +443,9 @@ def _predict_one(bundle, fs, feature_set, result, tasks, clip_stride, device, ou
 class _BatchProgress:
     """A progress bar of videos done, failed and remaining (rich, on stderr), or nothing."""
 
-    def __init__(self, enabled: bool, total: int, already_done: int = 0) -> None:
+    def __init__(self, enabled: bool, total: int, already_done: int = 0, already_failed: int = 0) -> None:
         self.enabled, self.total = enabled, total
-        self.done, self.failed = already_done, 0
+        self.done, self.failed = already_done, already_failed
         self.progress = None
         self.task = None
 
@@ -443,7 +458,8 @@ class _BatchProgress:
                                                 "{task.fields[remaining]} remaining"),
                                      TimeRemainingColumn(), transient=True)
             self.progress.__enter__()
-            self.task = self.progress.add_task("videos", total=self.total, completed=self.done, **self._fields())
+            self.task = self.progress.add_task("videos", total=self.total, completed=self.done + self.failed,
+                                              **self._fields())
         return self
 
     def _fields(self) -> dict:
@@ -488,6 +504,7 @@ def predict(video: str | Path, model: ModelBundle | str | Path, *, clip_stride: 
             store: str | Path | None = None, device: str = "cpu") -> pd.DataFrame:
     """Per-second DataFrame of one video (same columns as the CSV), indexed by ``time_s``.
     ``DataFrame.attrs["videoaffect"]`` holds the metadata written to the JSON file."""
+    from videoaffect.core.manifest import video_problem
     from videoaffect.features.extract import VideoInput
     from videoaffect.features.store import FeatureStore
 
@@ -495,6 +512,9 @@ def predict(video: str | Path, model: ModelBundle | str | Path, *, clip_stride: 
     bundle.require_video_features()
     tasks = tasks_to_predict(bundle, task)
     path = Path(video)
+    problem = video_problem(path)
+    if problem is not None:
+        raise PredictionError(f"{path} {problem}; give the path of a video file")
     with _store_for(store) as store_root:
         feature_set, results, refused = _extract_for_model([VideoInput(str(path), path.stem)], bundle, store_root,
                                                            device=device)

@@ -33,10 +33,9 @@ cannot blow up a model.
 Each excerpt (8-12 s) has a single feature vector per modality, so ``to_corpus`` gives each
 excerpt ONE second: one clip of ``clip_seconds=1`` (use ``context="none"``).  By default each
 excerpt is its own one-second movie; ``group="id-blocks"`` makes runs of ~60 consecutive ids
-(never crossing a change of set) one movie of one second per excerpt.  The excerpts of a film
-have consecutive ids (the official readme numbers them film by film, and the sets, which split
-by film, change in id runs), so a block stands in for a film, and a validation part carved "by
-movie" then holds other films than the fitted part — as the evaluated set does.  Split names:
+(never crossing a change of set) one movie of one second per excerpt: a stand-in for the film
+(``id_blocks.py`` says why), so a validation part carved "by movie" holds other films than the
+fitted part — as the evaluated set does.  Split names:
 "learning" (set 1), "validation" (set 2), "test" (set 0).
 
 Classes (paper table 5).  ``ACCEDEaffect.txt`` gives the official 3-class labels of the
@@ -63,6 +62,7 @@ from videoaffect.core.labels import LabelScale
 from videoaffect.core.modality import ModalitySpec
 from videoaffect.core.vocabulary import TASKS
 from videoaffect.datasets.corpus import ClassLabels, Corpus, CorpusError
+from videoaffect.datasets.liris_accede.id_blocks import FILM_BLOCK, block_names, id_blocks
 
 RANKING_FILE = "ACCEDEranking.txt"
 SETS_FILE = "ACCEDEsets.txt"
@@ -108,8 +108,6 @@ VARIANCE_COLUMNS = {"valence": "valenceVariance", "arousal": "arousalVariance"}
 # Internal-scale cut points that turn the class encoding (internal value = class in -1/0/1)
 # back into classes 0/1/2; pass them as ModelConfig.class_thresholds.
 CLASS_THRESHOLDS = (-1.0 / 3.0, 1.0 / 3.0)
-# Excerpts per film on average (9800 excerpts of 160 films): the size of an id-block "film".
-FILM_BLOCK = 60
 
 
 class LirisError(CorpusError):
@@ -526,17 +524,10 @@ class LirisDiscrete:
         specs = self.specs()
         features = {s.name: data.features[s.name][rows].astype(np.float32) for s in specs}
         masks = {s.name: np.ones(n, dtype=bool) for s in specs}
-        if group == "excerpt":
-            bounds = np.arange(n + 1, dtype=np.int64)
-        else:
-            bounds = _id_blocks(self.sets[rows], block_size)
-        stem = lambda i: Path(self.names[rows[i]]).stem  # noqa: E731
-        movie_ids = [
-            stem(a) if b - a == 1 else f"{stem(a)}-{stem(b - 1)}" for a, b in zip(bounds[:-1], bounds[1:])
-        ]
+        bounds = np.arange(n + 1, dtype=np.int64) if group == "excerpt" else id_blocks(self.sets[rows], block_size)
         return Corpus(
             specs,
-            movie_ids,
+            block_names([Path(self.names[r]).stem for r in rows], bounds),
             bounds,
             features,
             masks,
@@ -544,20 +535,6 @@ class LirisDiscrete:
             [SET_NAMES[int(self.sets[rows[a]])] for a in bounds[:-1]],
             scale,
         )
-
-
-def _id_blocks(sets: np.ndarray, block_size: int) -> np.ndarray:
-    """Row boundaries of blocks of ~block_size consecutive rows, cut at every change of set."""
-    if block_size < 1:
-        raise LirisError(f"block_size must be at least 1, got {block_size}")
-    changes = np.flatnonzero(np.diff(sets) != 0) + 1
-    starts = np.concatenate([[0], changes])
-    ends = np.concatenate([changes, [len(sets)]])
-    bounds = [0]
-    for a, b in zip(starts, ends):
-        k = max(1, int(round((b - a) / block_size)))
-        bounds.extend(np.linspace(a, b, k + 1).round().astype(np.int64)[1:].tolist())
-    return np.asarray(bounds, dtype=np.int64)
 
 
 def liris_reproduction_input(root: str | Path) -> tuple[Corpus, dict, ClassLabels | None]:

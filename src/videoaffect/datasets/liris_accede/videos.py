@@ -11,8 +11,14 @@ excerpts put back in film order, so one model predicts any new video.
   tiling runs over the concatenation), so the valence inter-clip context sees neighbours from
   the same film.  Films split into several files (``The_Dabbler_2_6.mp4``: part 2 of 6) are one
   film, parts in order.  Sets split by film; should a film have excerpts in two sets, each set's
-  excerpts form their own movie.  An excerpt the description does not name (or a root without
-  the file) is a movie of its own.
+  excerpts form their own movie.
+* **Films unknown.**  Excerpts the description does not name (all of them in a root without
+  ``ACCEDEdescription.xml``) are grouped into blocks of about 60 consecutive ids, cut at every
+  change of set (``id_blocks.py``, the film proxy of the TAC2015 benchmark), each block one corpus
+  movie in id order; a warning says so.  The validation carve then holds out whole blocks, never
+  part of one (each excerpt alone would put excerpts of one film on both sides: the leak the
+  benchmark measured as harmful).  A block is not a film: it may join the ends of two films, and
+  its excerpts are in id order, not in film order.
 * **Labels.**  The official 1-5 ``valenceValue`` / ``arousalValue``, one per excerpt, constant over
   its seconds (``LabelScale.liris_discrete``).  Scores per excerpt are the mean of its seconds'
   predictions (``excerpt_scores``).
@@ -29,7 +35,14 @@ import numpy as np
 
 from videoaffect.core.labels import LabelScale
 from videoaffect.datasets.corpus import Corpus
-from videoaffect.datasets.liris_accede.discrete import SET_NAMES, SETS_FILE, LirisDiscrete, LirisError
+from videoaffect.datasets.liris_accede.discrete import (
+    DESCRIPTION_FILE,
+    SET_NAMES,
+    SETS_FILE,
+    LirisDiscrete,
+    LirisError,
+)
+from videoaffect.datasets.liris_accede.id_blocks import FILM_BLOCK, block_names, id_blocks
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +58,7 @@ class FilmSequence:
     movie_id: str
     set: int
     rows: tuple[int, ...]
-    film: str | None  # the source film's name; None for an excerpt standing alone
+    film: str | None  # the source film's name; None for a block of excerpts whose film is unknown
 
 
 @dataclass(frozen=True)
@@ -78,9 +91,10 @@ def _film_of(movie_file: str) -> tuple[str, int]:
     return (m.group("film"), int(m.group("part"))) if m else (stem, 0)
 
 
-def film_sequences(data: LirisDiscrete, rows: np.ndarray) -> list[FilmSequence]:
+def film_sequences(data: LirisDiscrete, rows: np.ndarray, block_size: int = FILM_BLOCK) -> list[FilmSequence]:
     """The corpus movies of ``rows``: described excerpts grouped by film (and set) in frame order,
-    the others alone; films first (by name), then lone excerpts (by id)."""
+    the others in blocks of ~``block_size`` consecutive ids (a warning says their films are
+    unknown); films first (by name), then blocks (by id)."""
     films: dict[tuple[str, int], list[tuple[int, int, int]]] = {}
     alone: list[int] = []
     for i in rows:
@@ -99,9 +113,25 @@ def film_sequences(data: LirisDiscrete, rows: np.ndarray) -> list[FilmSequence]:
         safe = _UNSAFE.sub("_", film)
         movie_id = safe if len(sets_of[film]) == 1 else f"{safe}-set{s}"
         out.append(FilmSequence(movie_id, s, tuple(r for _, _, r in members), film))
-    for i in alone:
-        out.append(FilmSequence(Path(data.names[i]).stem, int(data.sets[i]), (i,), None))
+    if alone:
+        out += _id_block_sequences(data, alone, block_size)
     return out
+
+
+def _id_block_sequences(data: LirisDiscrete, alone: list[int], block_size: int) -> list[FilmSequence]:
+    """Excerpts of unknown film in blocks of consecutive ids (the film proxy), with the warning."""
+    rows = sorted(alone, key=lambda i: int(data.ids[i]))
+    bounds = id_blocks(data.sets[rows], block_size)
+    names = block_names([Path(data.names[i]).stem for i in rows], bounds)
+    blocks = [FilmSequence(name, int(data.sets[rows[a]]), tuple(rows[a:b]), None)
+              for name, a, b in zip(names, bounds[:-1], bounds[1:])]
+    where = (f"{data.root} has no {DESCRIPTION_FILE}" if not data.description
+             else f"{DESCRIPTION_FILE} names no film for {len(rows)} of the {len(data)} excerpts")
+    log.warning("LIRIS-ACCEDE: %s, so the films of %d excerpts are unknown; they are grouped into %d blocks of about "
+                "%d consecutive ids as film proxies (validation holds out whole blocks, but a block may join the ends "
+                "of two films). Put the release's %s in the root to group excerpts by film",
+                where, len(rows), len(blocks), block_size, DESCRIPTION_FILE)
+    return blocks
 
 
 def corpus_from_excerpts(
