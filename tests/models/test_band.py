@@ -5,8 +5,14 @@ correction (hand-computed), the interval holds the prediction, and the warnings 
 import numpy as np
 import pytest
 
-from videoaffect.models.band import MIN_CALIBRATION_MOVIES, BandCalibration, calibrate_band, member_spread
+from videoaffect.models.band import MIN_CALIBRATION_MOVIES, BandCalibration, member_spread
+from videoaffect.models.band import calibrate_band as calibrate_mean
 from videoaffect.models.card import NOT_RECORDED, card_summary
+
+
+def calibrate_band(finals, truth, **kwargs):
+    """The band of members' curves: their mean and spread, as ``TaskEnsemble`` gives them."""
+    return calibrate_mean(*member_spread(finals), truth, members=len(finals), **kwargs)
 
 
 def _members(rng, n=2000, k=3):

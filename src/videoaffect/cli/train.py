@@ -112,6 +112,9 @@ def check_before_work(args: argparse.Namespace) -> None:
     # Every option is checked before any data are loaded; the modalities need the data.
     build_config(ModelConfig, args, task=common.tasks_of(args.task)[0], **({} if beta is None else {"ema_beta": beta}))
     build_config(TrainConfig, args)
+    if getattr(args, "band", None) == "member-spread" and args.ensemble < 2:
+        raise ConfigError("--band member-spread needs --ensemble 2 or more (it scales the members' disagreement); "
+                          "use --band residual-quantile or conformal-by-movie with one model")
 
 
 def clear_out(out: Path) -> None:

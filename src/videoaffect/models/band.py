@@ -151,25 +151,26 @@ def _movie_weighted_quantile(residuals: Sequence[np.ndarray], level: float) -> f
     return float(pooled[order][min(int(np.searchsorted(cdf, level - 1e-12)), len(pooled) - 1)])
 
 
-def calibrate_band(finals: Sequence[np.ndarray], truth: np.ndarray, *, level: float = BAND_LEVEL,
-                   movie_lengths: Sequence[int], clip_stride: int, rule: BandRule | None = None) -> BandCalibration:
-    """The band of ``finals`` (one concatenated validation curve per member, internal scale;
-    the movies' seconds in order, ``movie_lengths`` long each) for ``truth``.  ``rule`` None:
-    ``DEFAULT_BAND_RULE``."""
+def calibrate_band(mean: np.ndarray, spread: np.ndarray, truth: np.ndarray, *, members: int,
+                   level: float = BAND_LEVEL, movie_lengths: Sequence[int], clip_stride: int,
+                   rule: BandRule | None = None) -> BandCalibration:
+    """The band of a model's validation curve ``mean`` (its ``members``' per-second mean and
+    ``spread``, internal scale; the movies' seconds in order, ``movie_lengths`` long each) for
+    ``truth``.  ``rule`` None: ``DEFAULT_BAND_RULE``."""
     if not 0.0 < level < 1.0:
         raise ValueError(f"the band's level must be in (0, 1), got {level}")
     rule = rule or DEFAULT_BAND_RULE
     if rule not in BAND_RULES:
         raise ValueError(f"band rule must be one of {', '.join(BAND_RULES)}, got {rule!r}")
-    if rule == "member-spread" and len(finals) < 2:
+    if rule == "member-spread" and members < 2:
         raise ValueError("the member-spread band needs an ensemble of at least 2 members (train --ensemble K >= 2)")
     truth = np.asarray(truth, dtype=np.float64)
     lengths = [int(n) for n in movie_lengths]
     if sum(lengths) != truth.size or not lengths:
         raise ValueError(f"movie_lengths sum to {sum(lengths)}, the validation curve has {truth.size} seconds")
-    mean, spread = member_spread(finals)
+    mean, spread = np.asarray(mean, dtype=np.float64), np.asarray(spread, dtype=np.float64)
     residual = np.abs(truth - mean)
-    raw = float(np.mean(residual <= spread)) if len(finals) > 1 else None
+    raw = float(np.mean(residual <= spread)) if members > 1 else None
     # "inverted_cdf": the smallest observed value with at least ``level`` of the seconds at or below it
     if rule == "member-spread":
         scale = float(np.quantile(residual / np.maximum(spread, SPREAD_FLOOR), level, method="inverted_cdf"))
@@ -180,7 +181,7 @@ def calibrate_band(finals: Sequence[np.ndarray], truth: np.ndarray, *, level: fl
         per_movie = [residual[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
         scale = _movie_weighted_quantile(per_movie, level * (1.0 + 1.0 / len(lengths)))
     scale *= 1.0 + 1e-9  # the second at the quantile stays inside after mean +- scale * spread rounds
-    cal = BandCalibration(level, rule, scale, len(finals), len(lengths), int(truth.size), 0.0, clip_stride,
+    cal = BandCalibration(level, rule, scale, members, len(lengths), int(truth.size), 0.0, clip_stride,
                           raw_spread_coverage=raw)
     low, high = cal.interval(mean, spread)
     inside = (truth >= low) & (truth <= high)

@@ -248,6 +248,9 @@ def _plot_section(png: bytes, name: str, curve: pd.DataFrame | None = None, meta
         how = _text(_get(band, "description")).removeprefix(f"central {share} interval: ")
         notes.append(f"<li>The shaded band around the {_e(task)} curve is a central {share} interval: "
                      f"{_e(how)}.</li>")
+        warnings = _get(band, "warnings")
+        for warning in warnings if isinstance(warnings, list) else []:
+            notes.append(f'<li class="warn-text">Warning: {_e(_text(warning))}.</li>')
     text = f'<ul class="band">{"".join(notes)}</ul>' if notes else ""
     return ('<section class="plot"><h2>Emotion curve</h2>'
             f'<img src="{uri}" alt="{_e("valence and arousal over time for " + name)}">'
@@ -390,9 +393,11 @@ def _validation_html(value) -> str:
             f"{_e(str(task))}: per-second r {num(v.get('per_second_pearson'), '.2f')} (all seconds pooled), "
             f"r {num(v.get('per_movie_mean_pearson'), '.2f')} on average within a movie, MSE "
             f"{num(v.get('per_second_mse'), '.3f')}, on {_e(str(v.get('movies', NA)))} movies"
-            + (f"; mean of the {_e(str(v['ensemble_members']))} ensemble members: per-second r "
+            + (f" ({_e(str(v['scored']))})" if v.get("scored") else "")
+            + (f"; the members' mean, which predicts: per-second r "
                f"{num(v.get('ensemble_mean_per_second_pearson'), '.2f')}, MSE "
-               f"{num(v.get('ensemble_mean_per_second_mse'), '.3f')}" if v.get("ensemble_members") else "")
+               f"{num(v.get('ensemble_mean_per_second_mse'), '.3f')}"
+               if v.get("ensemble_mean_per_second_pearson") is not None else "")
         )
     return "<br>".join(lines) or NA
 

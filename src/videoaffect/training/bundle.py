@@ -171,18 +171,21 @@ def choose_settings(model: TaskEnsemble, corpus: Corpus, val_movies: list[int], 
 def calibrate_model(model: TaskEnsemble, corpus: Corpus, val_movies: Sequence[int], stride: int,
                     device: str = "cpu", level: float = BAND_LEVEL, rule: BandRule | None = None) -> BandCalibration:
     """The task's confidence band, calibrated on the validation movies (``models/band.py``),
-    with the per-second scores of the members and of their mean there."""
-    truth = _truth(model, corpus, val_movies)
-    passes = model.clip_passes(corpus, list(val_movies), stride, device)
-    finals = []
-    for member, member_passes in zip(model.members, passes):
-        curves = member.curves_from_passes(member_passes, corpus, list(val_movies))
-        finals.append(np.concatenate([curves[m].final for m in val_movies]))
-    cal = calibrate_band(finals, truth, level=level, movie_lengths=[corpus.seconds(m) for m in val_movies],
-                         clip_stride=stride, rule=rule)
-    mean = np.mean(np.stack(finals), axis=0)
+    with the per-second scores of the model (its members' mean) and of each member there."""
+    movies = list(val_movies)
+    truth = _truth(model, corpus, movies)
+    passes = model.clip_passes(corpus, movies, stride, device)
+    curves = model.curves_from_passes(passes, corpus, movies)
+    mean = np.concatenate([curves[m].final for m in movies])
+    spread = np.concatenate([curves[m].spread if curves[m].spread is not None else np.zeros(corpus.seconds(m))
+                             for m in movies])
+    cal = calibrate_band(mean, spread, truth, members=model.size, level=level,
+                         movie_lengths=[corpus.seconds(m) for m in movies], clip_stride=stride, rule=rule)
     cal.validation_mean = {"mse": mse(mean, truth), "pearson": pearson(mean, truth)}
-    cal.validation_members = [{"mse": mse(f, truth), "pearson": pearson(f, truth)} for f in finals]
+    for member, member_passes in zip(model.members, passes):
+        own = member.curves_from_passes(member_passes, corpus, movies)
+        final = np.concatenate([own[m].final for m in movies])
+        cal.validation_members.append({"mse": mse(final, truth), "pearson": pearson(final, truth)})
     return cal
 
 
@@ -254,6 +257,7 @@ def train_bundle(
         if model.size > 1:
             # each member alone, for the record (the model predicts with their mean)
             member_metrics[task] = {k: {"member_of_ensemble": model.size, "seed": m.train_config.seed,
+                                        "validation_movies": metrics[task]["validation_movies"],
                                         "validation": evaluate_model(m, corpus, val_movies, device=run.device)}
                                     for k, m in enumerate(model.members) if k > 0}
         if cfg.output == "regression":
