@@ -6,10 +6,13 @@ second round ("adopted + ..."): variants of the settings 0.3.2 adopted from the 
 
     python benchmarks/bench_liris_ablation.py ../shared/data/liris-accede-discrete [--json out.json]
 
+Every variant trains the benchmark's "small" recipe (``liris_neural``), as when these rounds
+were measured; ours (what ``videoaffect train`` makes) is not what this script varies.
 ``--variants`` picks some by name.  ``--blend`` (issue 18) instead compares ways of blending the
 progressive network with ridge, every weight chosen on a carve of the training part
-(``training_carve``) or fixed in advance, never on the held-out fifth.  Prints, per variant and task, the progressive method's
-Pearson r and MSE (1-5 scale), mean ± std over seeds 0, 1, 2, and the difference to ridge paired by seed.  Nothing is asserted.
+(``training_carve``) or fixed in advance, never on the held-out fifth.  Prints, per variant and
+task, the progressive method's Pearson r and MSE (1-5 scale), mean ± std over seeds 0, 1, 2, and
+the difference to ridge paired by seed.  Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -23,19 +26,10 @@ import numpy as np
 from videoaffect.core.vocabulary import TASKS
 from videoaffect.datasets.liris_accede.discrete import LirisDiscrete
 from videoaffect.evaluation.metrics import mse, pearson
-from videoaffect.reproduction.liris_benchmark import (
-    BLEND_GRID,
-    BLEND_WEIGHT,
-    FULL_SIZES,
-    _predict_neural,
-    _predict_reference,
-    blend,
-    blend_validation,
-    choose_blend_weight,
-    paired_differences,
-    run_liris_benchmark,
-    within_set1_data,
-)
+from videoaffect.reproduction.liris_benchmark import run_liris_benchmark
+from videoaffect.reproduction.liris_blend import BLEND_GRID, BLEND_WEIGHT, blend, blend_validation, choose_blend_weight
+from videoaffect.reproduction.liris_neural import FULL_SIZES, predict_neural
+from videoaffect.reproduction.liris_protocols import predict_reference, within_set1_data
 
 # Every variant starts from the 0.3.1 neural settings (hidden 32, no weight decay), the ones the
 # ablation was run from; "hidden 64 + weight decay 1e-3" is what 0.3.2 adopted as the default.
@@ -48,8 +42,10 @@ def on_adopted(model: dict | None = None, train: dict | None = None, **rest) -> 
     return {"model": {**ADOPTED["model"], **(model or {})}, "train": {**ADOPTED["train"], **(train or {})}, **rest}
 
 
-# The benchmark's current neural settings (NeuralSizes), nothing overridden: hidden 64, weight
-# decay 1e-3, no ranking term.
+# The small network's settings (liris_neural.NeuralSizes, the benchmark's network of 0.3.2-0.5.x),
+# nothing overridden: hidden 64, weight decay 1e-3, no ranking term.  Every variant trains with the
+# benchmark's "small" recipe, as when these rounds were measured; ours (the "train" recipe) is not
+# what this script varies.
 CURRENT = "current defaults"
 VARIANTS: dict[str, dict] = {
     CURRENT: {},
@@ -77,6 +73,18 @@ VARIANTS: dict[str, dict] = {
 }
 
 
+def paired_differences(ours: list[dict], ref: list[dict], key: str) -> np.ndarray:
+    """ours - reference per seed (a reference with one row is paired with every seed): printed as
+    mean ± std, no verdict (the benchmark's verdicts are evaluation/verdicts.py's)."""
+    by_seed = {r["seed"]: r[key] for r in ref}
+    diffs = []
+    for r in ours:
+        other = by_seed.get(r["seed"], ref[0][key] if len(ref) == 1 else None)
+        if other is not None and r[key] is not None and not (np.isnan(r[key]) or np.isnan(other)):
+            diffs.append(r[key] - other)
+    return np.asarray(diffs, dtype=np.float64)
+
+
 def _chosen_by_r(neural, ridge, truth) -> float:
     scores = [pearson(blend(neural, ridge, w), truth) for w in BLEND_GRID]
     return float(BLEND_GRID[int(np.argmax(scores))])
@@ -88,7 +96,7 @@ BLEND_RULES = {
     "w by validation MSE": lambda n, r, t: choose_blend_weight(n, r, t),
     "w by validation Pearson r": _chosen_by_r,
     "fixed w 0.25": lambda n, r, t: 0.25,
-    "fixed w 0.5 (the benchmark's blend, BLEND_WEIGHT)": lambda n, r, t: BLEND_WEIGHT,
+    "fixed w 0.5 (0.5.x's ours, BLEND_WEIGHT)": lambda n, r, t: BLEND_WEIGHT,
     "fixed w 0.75": lambda n, r, t: 0.75,
     "progressive alone (w 1)": lambda n, r, t: 1.0,
 }
@@ -106,9 +114,9 @@ def blend_round(root: str, seeds) -> dict:
     for task in TASKS:
         stats: dict = {rule: ([], [], [], [], []) for rule in BLEND_RULES}
         for seed in seeds:
-            neural, truth = _predict_neural(corpus, train_movies, eval_movies, task, "progressive", seed, FULL_SIZES,
-                                            "cpu")
-            ridge, _, _ = _predict_reference(data, protocol, task, "ridge", seed)
+            neural, truth = predict_neural(corpus, train_movies, eval_movies, task, "progressive", seed, FULL_SIZES,
+                                           "cpu")
+            ridge, _, _ = predict_reference(data, protocol, task, "ridge", seed)
             val = blend_validation(data, data, protocol, task, seed, FULL_SIZES, "cpu", "id-blocks")
             for rule, choose in BLEND_RULES.items():
                 w = choose(*val)
@@ -150,8 +158,9 @@ def main() -> None:
     print("variant | task | progressive r | progressive MSE | r - ridge (paired) | MSE - ridge (paired) | s")
     for name in args.variants:
         t = time.perf_counter()
-        variant = None if name == CURRENT else {
-            **VARIANTS[name], **{part: {**BASE[part], **VARIANTS[name].get(part, {})} for part in BASE}}
+        variant = {"recipe": "small"} if name == CURRENT else {
+            **VARIANTS[name], "recipe": "small",
+            **{part: {**BASE[part], **VARIANTS[name].get(part, {})} for part in BASE}}
         rows = run_liris_benchmark(args.root, seeds=args.seeds, methods=("progressive",), within_set1=True,
                                    overrides=variant)
         seconds = time.perf_counter() - t

@@ -193,13 +193,14 @@ def test_model_trained_on_excerpt_videos_predicts_unseen_test_excerpts(tmp_path,
 @pytest.mark.slow
 def test_benchmark_rows_for_extracted_features_and_both(tmp_path, liris_root, store):
     from videoaffect.reproduction.common import ReproductionError
-    from videoaffect.reproduction.liris_benchmark import format_summary, run_liris_benchmark
+    from videoaffect.reproduction.liris_benchmark import run_liris_benchmark
+    from videoaffect.reproduction.liris_summary import format_summary
 
     with pytest.raises(ReproductionError, match=r"--features tac2015 needs the ACCEDEfeatures\*_TAC2015.txt files"):
         run_liris_benchmark(liris_root, features=("tac2015",), store=store)
     root = _copy(liris_root, tmp_path / "root")
     _write_tac2015(root, LirisDiscrete.load(root, require_features=False))
-    methods = ("blend", "progressive", "ridge", "mean")
+    methods = ("progressive", "ridge", "mean", "blend")
     rows = run_liris_benchmark(root, seeds=(0,), methods=methods, tasks=("valence",), fast=True, store=store)
     # fast mode keeps 150 excerpts per set, i.e. all of this small root
     by = {(r["features"], r["method"]): r for r in rows}
@@ -212,11 +213,18 @@ def test_benchmark_rows_for_extracted_features_and_both(tmp_path, liris_root, st
     expected = float(np.mean((data.values["valence"][np.isin(data.sets, [1, 2])].mean() - truth) ** 2))
     for source in ("tac2015", "videos", "both"):
         assert by[(source, "mean")]["mse"] == pytest.approx(expected, rel=1e-6)
+        # the verdicts' films are the description's films (3 in the test set), whatever the features
+        assert sorted(set(by[(source, "mean")]["films"])) == [f"film:Generated_Film_{k:03d}" for k in (6, 7, 8)]
     # random TAC2015 columns carry nothing; the videos carry the ratings
     assert by[("videos", "ridge")]["mse"] < 0.5 * expected
+    assert by[("videos", "progressive")]["trained"].startswith("K = 1; 10-s clips, curve at stride 1 s")
+    assert by[("tac2015", "progressive")]["trained"].startswith("K = 1; one 1-s clip per excerpt")
     table = format_summary(rows)
-    assert "| valence | videos | progressive + ridge blend (ours) |" in table and "| valence | both | ridge |" in table
-    assert "valence (videos features), vs ridge:" in table and "valence (videos features), vs progressive (paper):" in table
+    assert "| valence | videos | progressive = ours (`train --method progressive`) | K = 1; 10-s clips" in table
+    assert "| valence | both | ridge |" in table
+    # three test films are too few to resample: the verdict lines say so instead of guessing
+    assert "valence (videos features), vs ridge: MSE: no verdict, 3 film(s) are too few to resample" in table
+    assert "valence (videos features), vs analysis: 0.5 x progressive + 0.5 x ridge" in table
     # each source's blend averages that source's progressive and ridge predictions, so its squared
     # error cannot exceed the mean of theirs (convexity); its seconds include both models
     for source in ("tac2015", "videos", "both"):

@@ -1,5 +1,6 @@
-"""The progressive + ridge blend of the LIRIS-ACCEDE benchmark (issue 18): its weight is chosen on
-a carve of the training excerpts, never on the evaluated set."""
+"""The progressive + ridge blend of the LIRIS-ACCEDE benchmark (issue 18; an analysis row since
+0.6.0, never ours: no `train --method` makes it): its weight is fixed or chosen on a carve of the
+training excerpts, never on the evaluated set."""
 
 from __future__ import annotations
 
@@ -13,9 +14,15 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "datasets"))
 from test_liris import make_root  # noqa: E402
 
-import videoaffect.reproduction.liris_benchmark as lb  # noqa: E402
+import videoaffect.reproduction.liris_benchmark as bench  # noqa: E402
+import videoaffect.reproduction.liris_blend as lb  # noqa: E402
 from videoaffect.datasets.clips import ClipTable  # noqa: E402
 from videoaffect.datasets.liris_accede.discrete import LirisDiscrete  # noqa: E402
+from videoaffect.reproduction.liris_methods import ALL_METHODS, METHODS, method_label  # noqa: E402
+from videoaffect.reproduction.liris_protocols import training_carve  # noqa: E402
+from videoaffect.reproduction.liris_summary import format_summary, verdict_lines  # noqa: E402
+
+SMALL = {"recipe": "small"}  # the network these tests plant is the small recipe's (predict_neural)
 
 
 def test_useless_neural_predictions_get_weight_0_and_useless_ridge_weight_1():
@@ -39,7 +46,7 @@ def test_training_carve_holds_out_training_excerpts_only(tmp_path):
     w = make_root(tmp_path, sets=(1,) * 100 + (2,) * 40, seed=1)
     data = LirisDiscrete.load(w["root"])
     protocol = data.protocol()
-    inner = lb.training_carve(data, protocol, seed=3)
+    inner = training_carve(data, protocol, seed=3)
     assert set(inner.ids) == set(data.ids[protocol.train])  # no evaluated excerpt at all
     assert inner.protocol().name == "development"
     held = inner.sets == 2
@@ -61,7 +68,8 @@ def planted_network(monkeypatch):
         pred = rng.normal(0.0, 0.5, size=len(truth)) if state["mode"] == "noise" else truth
         return corpus.label_scale.from_internal(pred), corpus.label_scale.from_internal(truth)
 
-    monkeypatch.setattr(lb, "_predict_neural", predict)
+    monkeypatch.setattr(bench, "predict_neural", predict)
+    monkeypatch.setattr(lb, "predict_neural", predict)
     return state
 
 
@@ -77,8 +85,8 @@ def _rows(root: Path, monkeypatch, poison: bool = False) -> list[dict]:
         return data
 
     monkeypatch.setattr(LirisDiscrete, "load", classmethod(load))
-    return lb.run_liris_benchmark(root, seeds=(0, 1), methods=("progressive", "blend", "ridge"), tasks=("valence",),
-                                  overrides={"blend_weight": "validation"})
+    return bench.run_liris_benchmark(root, seeds=(0, 1), methods=("progressive", "blend", "ridge"),
+                                     tasks=("valence",), overrides={"blend_weight": "validation", **SMALL})
 
 
 def _by(rows, method, seed):
@@ -101,9 +109,11 @@ def test_noise_network_gives_ridge_and_oracle_network_gives_itself(tmp_path, pla
         blend, ours = _by(rows, "blend", seed), _by(rows, "progressive", seed)
         assert blend["blend_weight"] == 1.0
         assert math.isclose(blend["mse"], ours["mse"], abs_tol=1e-12) and blend["mse"] < 1e-12
-    assert lb.ours_method(rows) == "blend"
-    assert "Does ours (blend) beat each reference?" in lb.format_summary(rows)
-    assert any("vs progressive (paper)" in v for v in lb.verdicts(rows))
+    # never ours: the verdicts compare the progressive row with it, and its label says what it is
+    table = format_summary(rows)
+    assert "Does the progressive row (small network: not what `train` makes, so not ours) beat" in table
+    assert "| valence | tac2015 | analysis: 1 x progressive + 0 x ridge (no `train --method` makes it) |" in table
+    assert any(v.startswith("valence, vs analysis: 1 x progressive") for v in verdict_lines(rows))
 
 
 def test_the_weight_never_looks_at_the_evaluated_labels(tmp_path, planted_network, monkeypatch):
@@ -119,18 +129,24 @@ def test_the_weight_never_looks_at_the_evaluated_labels(tmp_path, planted_networ
 
 def test_blend_weight_with_a_real_small_network_is_a_grid_value(tmp_path):
     w = make_root(tmp_path, sets=(1,) * 150 + (2,) * 60, seed=3)
-    rows = lb.run_liris_benchmark(w["root"], seeds=(0,), methods=("blend", "mean"), tasks=("valence",), fast=True,
-                                  overrides={"blend_weight": "validation"})
+    rows = bench.run_liris_benchmark(w["root"], seeds=(0,), methods=("blend", "mean"), tasks=("valence",), fast=True,
+                                     overrides={"blend_weight": "validation", **SMALL})
     blend = _by(rows, "blend", 0)
     assert blend["blend_weight"] in lb.BLEND_GRID
     assert blend["mse"] < _by(rows, "mean", 0)["mse"]  # valence is linear in a feature here
 
 
-def test_the_blend_is_ours_and_runs_by_default_from_the_api_and_the_command_line():
-    from videoaffect.cli.benchmark import BENCHMARK_METHODS
+def test_the_blend_is_never_ours_and_runs_only_when_asked_for():
+    from videoaffect.cli.benchmark import ANALYSIS_METHODS, BENCHMARK_METHODS
 
-    assert lb.METHODS == lb.ALL_METHODS and lb.METHODS[0] == lb.BLEND
-    assert BENCHMARK_METHODS == lb.METHODS  # the command line's list is written out, not imported
+    assert lb.BLEND not in METHODS and lb.BLEND in ALL_METHODS and METHODS[0] == "progressive"
+    # the command line's lists are written out (no torch import for --help), the same as the API's
+    assert BENCHMARK_METHODS == METHODS and (*BENCHMARK_METHODS, *ANALYSIS_METHODS) == ALL_METHODS
+    assert method_label("blend", "train", 0.5) == ("analysis: 0.5 x progressive + 0.5 x ridge (no `train --method` "
+                                                   "makes it)")
+    # the blend's w is chosen on validation only with the small network: `train` has no such step
+    with pytest.raises(ValueError, match="need recipe 'small'"):
+        bench.run_liris_benchmark("unused", methods=("blend",), overrides={"blend_weight": "validation"})
 
 
 def test_blend_is_the_weighted_average():
@@ -143,9 +159,10 @@ def test_blend_is_the_weighted_average():
 def test_the_default_blend_is_the_plain_average_without_a_carve(tmp_path, planted_network, monkeypatch):
     w = make_root(tmp_path, sets=(1,) * 150 + (2,) * 60, seed=2)
     monkeypatch.setattr(lb, "blend_validation", lambda *a, **k: pytest.fail("the default blend trains nothing extra"))
-    rows = lb.run_liris_benchmark(w["root"], seeds=(0,), methods=("progressive", "blend", "ridge"),
-                                  tasks=("valence",))
+    rows = bench.run_liris_benchmark(w["root"], seeds=(0,), methods=("progressive", "blend", "ridge"),
+                                     tasks=("valence",), overrides=SMALL)
     blend = _by(rows, "blend", 0)
     assert blend["blend_weight"] == lb.BLEND_WEIGHT == 0.5 and "blend_validation_mse" not in blend
+    assert blend["trained"].startswith("0.5 x the progressive row's prediction + 0.5 x the ridge row's")
     with pytest.raises(ValueError, match="blend_weight"):
-        lb.run_liris_benchmark(w["root"], seeds=(0,), methods=("blend",), overrides={"blend_weight": 2.0})
+        bench.run_liris_benchmark(w["root"], seeds=(0,), methods=("blend",), overrides={"blend_weight": 2.0})

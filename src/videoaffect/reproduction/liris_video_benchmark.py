@@ -6,11 +6,11 @@ protocol, seeds and references.
   (:mod:`videoaffect.datasets.liris_accede.videos`), one corpus movie per film; the feature set
   is extracted into a resumable store.  "both" adds the TAC2015 modalities (signed log, clipped
   to the training sets' range) as per-second modalities, constant over each excerpt.
-* Ours: what ``videoaffect train`` makes (``train_bundle``: the method's stages, then the
+* Ours (and Baselines 1, 2): what ``videoaffect train --method M`` makes on this root
+  (``liris_neural``'s "train" recipe: one model per task, ``train``'s defaults, then the
   context / smoothing / clip-combination choices on validation films carved from the training
-  films), with the model's default sizes (``fast``: the TAC rows' tiny sizes).  An excerpt's
-  prediction is the mean of its seconds' per-second predictions (clip stride 1), read inside its
-  film.
+  films; ``fast``: tiny sizes, 3 epochs).  An excerpt's prediction is the mean of its seconds'
+  per-second predictions (clip stride 1), read inside its film.
 * References: SVR, ridge and the training mean on one vector per excerpt, the mean of its
   seconds' features (each modality over its present seconds), tuned on id blocks of the
   training excerpts (``references.tuning_split``), as the TAC2015 rows are.
@@ -18,8 +18,7 @@ protocol, seeds and references.
 
 from __future__ import annotations
 
-import tempfile
-from dataclasses import replace
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import cast
@@ -36,7 +35,10 @@ from videoaffect.datasets.liris_accede.videos import (
     excerpts_with_videos,
     film_sequences,
 )
-from videoaffect.models.config import ModelConfig, RunSettings, TrainConfig
+from videoaffect.reproduction.liris_methods import NEURAL_METHODS, method_results, reference_text
+from videoaffect.reproduction.liris_neural import TRAIN_ENSEMBLE, train_configs, train_like_train, trained_text
+from videoaffect.reproduction.liris_protocols import excerpt_films
+from videoaffect.reproduction.liris_summary import evaluated_set, score_row
 from videoaffect.reproduction.references import fit_reference, tuning_split
 
 VIDEO_SOURCES = ("videos", "both")
@@ -104,14 +106,12 @@ def _excerpt_predictions(model, corpus: Corpus, spans, movies: list[int], device
 
 
 def video_rows(data: LirisDiscrete, protocol: Protocol, source: str, corpus: Corpus, spans, *, tasks, seeds,
-               methods, neural_methods, blend_weight: float = 0.5, fast: bool = False, device: str = "cpu",
-               progress=None, on_row=None) -> list[dict]:
-    """Rows (as the TAC2015 rows, plus ``features``) of every task x seed x method.  ``"blend"``
-    is ``blend_weight`` x progressive + (1 - ``blend_weight``) x ridge, the same two models as
-    their own rows (trained once per task and seed)."""
-    from videoaffect.reproduction.liris_benchmark import method_results, progress_line, score_row
-    from videoaffect.training.bundle import train_bundle
-
+               methods, blend_weight: float = 0.5, fast: bool = False, device: str = "cpu",
+               on_row: Callable[[dict], None] | None = None) -> list[dict]:
+    """Rows (as the TAC2015 rows, ``features`` = ``source``) of every task x seed x method.  The
+    networks are what ``train --method M`` makes on this corpus (``liris_neural``'s "train"
+    recipe; ``fast``: tiny sizes, 3 epochs).  ``"blend"`` (analysis) is ``blend_weight`` x
+    progressive + (1 - ``blend_weight``) x ridge, the same two models as their own rows."""
     train_names = {SET_NAMES[s] for s in protocol.train_sets}
     eval_names = {SET_NAMES[s] for s in protocol.eval_sets}
     train_movies = [m for m, s in enumerate(corpus.splits) if s in train_names]
@@ -120,37 +120,39 @@ def video_rows(data: LirisDiscrete, protocol: Protocol, source: str, corpus: Cor
     eval_rows = np.asarray(sorted(sp.row for m in eval_movies for sp in spans[corpus.movie_ids[m]]))
     X = excerpt_matrix(corpus, spans, len(data))
     factor = corpus.label_scale.mse_factor()
+    # The verdicts' films: the film corpus's movies (films, or id blocks where films are unknown).
+    proxy = {sp.row: movie for movie in corpus.movie_ids for sp in spans[movie]}
+    films = excerpt_films(data, eval_rows, proxy)
     rows: list[dict] = []
 
     def predict(method: str, task: Task, seed: int) -> tuple[np.ndarray, np.ndarray, dict]:
         truth = data.values[task][eval_rows]
-        if method in neural_methods:
-            mc = ModelConfig(modalities=tuple(corpus.specs.values()), task=task)
-            tc = TrainConfig(method=cast(Method, method), seed=seed, compute_dtype="float32")
-            if fast:
-                mc = replace(mc, hidden_size=16, head_hidden=16)
-                tc = replace(tc, max_epochs=3, patience=2)
-            with tempfile.TemporaryDirectory(prefix="videoaffect-liris-") as tmp:
-                bundle, _ = train_bundle(corpus, train_movies, mc, tc, tmp, tasks=[task], echo=False,
-                                         run=RunSettings(device=device))
-            by_row = _excerpt_predictions(bundle.tasks[task], corpus, spans, eval_movies, device)
+        if method in NEURAL_METHODS:
+            # A LIRIS-ACCEDE root from videos brings no dataset settings: train's defaults as they are.
+            mc, tc = train_configs(corpus, task, cast(Method, method), seed, {}, fast)
+            model = train_like_train(corpus, train_movies, mc, tc, device, ensemble=TRAIN_ENSEMBLE)
+            by_row = _excerpt_predictions(model, corpus, spans, eval_movies, device)
             pred = np.asarray([by_row[r] for r in eval_rows])
-            return pred, truth, {"temporal": bundle.tasks[task].config.smoothing_text()}
+            return pred, truth, {
+                "recipe": "train", "ensemble": TRAIN_ENSEMBLE, "clip_seconds": mc.clip_seconds,
+                "context": mc.resolved_context, "temporal": model.config.smoothing_text(),
+                "trained": trained_text(mc, tc, TRAIN_ENSEMBLE, "train", one_clip_per_excerpt=False)}
         fit_pos, tune_pos = tuning_split(data.ids[train_rows], seed=seed)
         y = data.values[task]
         ref = fit_reference(method, X[train_rows[fit_pos]], y[train_rows[fit_pos]],
                             X[train_rows[tune_pos]], y[train_rows[tune_pos]], seed=seed)
-        return ref.predict(X[eval_rows]), truth, {"hyperparameters": ref.params}
+        return ref.predict(X[eval_rows]), truth, {
+            "hyperparameters": ref.params,
+            "trained": reference_text(method, X.shape[1], "one vector per excerpt, the mean of its seconds' features")}
 
     for task in tasks:
+        evaluated = evaluated_set(data.ids[eval_rows], films, data.values[task][eval_rows])
         for seed in seeds:
             results = method_results(methods, partial(predict, task=task, seed=seed), lambda: (blend_weight, {}))
             for method, pred, truth, extra, seconds in results:
                 row = score_row(task, method, source, protocol, seed, pred, truth, factor, len(train_rows),
-                                len(eval_rows), seconds, extra)
+                                len(eval_rows), seconds, extra, evaluated)
                 rows.append(row)
-                if progress is not None:
-                    progress(progress_line(row))
                 if on_row is not None:
                     on_row(row)
     return rows
