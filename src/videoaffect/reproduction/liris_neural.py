@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from videoaffect.core.vocabulary import Method, Task
+from videoaffect.core.vocabulary import DEFAULT_ENSEMBLE, Method, Task
 from videoaffect.datasets.corpus import Corpus
 from videoaffect.datasets.liris_accede.discrete import LirisDiscrete
 from videoaffect.models.config import ModelConfig, RunSettings, TrainConfig
@@ -35,9 +35,8 @@ from videoaffect.training.log import TrainingLog
 from videoaffect.training.pipeline import train_model
 
 RECIPES = ("train", "small")
-# `videoaffect train`'s --ensemble default since 0.6.0: one model per task, its band by
-# calibration (a test checks the command line's default against this).
-TRAIN_ENSEMBLE = 1
+# `videoaffect train`'s --ensemble default (one model per task since 0.6.0).
+TRAIN_ENSEMBLE = DEFAULT_ENSEMBLE
 
 
 @dataclass(frozen=True)
