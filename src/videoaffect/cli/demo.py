@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         outcomes = predict_videos([video], ModelBundle.load(out / "models" / "progressive"), pred_dir, store=store,
                                   device=device)
     if outcomes[0].status != "done":
-        raise ExtractionError(f"predicting {video} failed: {outcomes[0].error}")
+        raise ExtractionError(f"predicting {video} failed: {outcomes[0].reason}")
     print(f"\n4/5 predicted the held-out film {video.name} with the progressive model "
           f"[{time.perf_counter() - t0:.0f} s]")
     print(f"5/5 report: {pred_dir / (video.stem + '.html')}  (also .csv, .json, .png)")

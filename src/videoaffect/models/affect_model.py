@@ -6,7 +6,8 @@ A model directory holds
   weights.safetensors   all tensors (network weights and normaliser statistics)
   ranking.json     stage-1 validation scores per modality and the order used in stage 2
   train_log.jsonl  one line per epoch and stage
-  metrics.json     validation metrics at the end of training (``evaluate`` adds test metrics)
+  metrics.json     validation metrics and the settings chosen at the end of training (``evaluate`` writes
+                   only where --json / --out say)
 """
 
 from __future__ import annotations
