@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
                                       task=args.task, device=device)
             print(f"wrote per-second predictions for {len(outcomes)} movies to {args.out} "
                   f"({bundle.label_scale.name} scale)")
-            _warn_if_generated(bundle, model_path)
+            _warn_about_model(bundle, model_path, args.clip_stride)
             return 0
         if args.scheduler and args.backend != "dask":
             raise ConfigError("--scheduler is a dask scheduler address; pass it with --backend dask")
@@ -97,14 +97,20 @@ def run(args: argparse.Namespace) -> int:
           + (f", {kept} up to date (kept from an earlier run)" if kept else "")
           + f" -> {args.out} (summary.csv, index.json)")
     if len(failed) < len(outcomes):
-        _warn_if_generated(bundle, model_path)
+        _warn_about_model(bundle, model_path, args.clip_stride)
     return 1 if failed else 0
 
 
-def _warn_if_generated(bundle, model_path: Path) -> None:
-    """Once per call, however many videos; after the work, so that an error stays one line."""
+def _warn_about_model(bundle, model_path: Path, clip_stride: int) -> None:
+    """Once per call, however many videos; after the work, so that an error stays one line: a
+    model trained on generated data, a band calibrated on few movies or at another stride."""
     if bundle.generated:
         from videoaffect.models.card import GENERATED_WARNING
 
         print(f"videoaffect: warning: the model {model_path} was {GENERATED_WARNING}; every output says so",
               file=sys.stderr)
+    for task, band in bundle.bands.items():
+        stride = min(int(clip_stride), bundle.task(task).config.clip_seconds)
+        for warning in band.warnings(stride):
+            print(f"videoaffect: warning: {task} band: {warning} (also in each .json's band.{task}.warnings)",
+                  file=sys.stderr)
