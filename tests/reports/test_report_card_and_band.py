@@ -76,6 +76,16 @@ def test_html_explains_the_band_with_its_share_and_shows_the_card():
     card = re.search(r'<section class="card-model">.*?</section>', page, re.S).group(0)
     assert "Model card: training data" in card and "manifest films.csv (manifest), split train: 9 movies" in card
     assert "<dt>label scale</dt><dd>SAM 1-7</dd>" in card
+    assert "Warning:" not in plot  # a band without warnings shows none
+
+
+def test_html_shows_the_bands_warnings_under_the_plot():
+    curve = _with_band(make_curve(90))
+    meta = _meta()
+    meta["band"]["valence"]["warnings"] = ["the band was calibrated on only 2 validation movies (60 s)"]
+    page = render_html(curve, meta, render_curve_png(curve, meta), {})
+    plot = re.search(r'<section class="plot">.*?</section>', page, re.S).group(0)
+    assert '<li class="warn-text">Warning: the band was calibrated on only 2 validation movies (60 s).</li>' in plot
 
 
 @pytest.mark.parametrize("card", [None, NOT_RECORDED])
