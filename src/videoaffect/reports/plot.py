@@ -188,7 +188,7 @@ def render_curve_png(curve: pd.DataFrame, meta: Mapping | None, *, dpi: int = 10
     subtitle = f"label scale: {scale_name}" if scale_name else "label scale: n/a"
     if scale_low is not None and scale_high is not None:
         subtitle += f" [{scale_low:g}, {scale_high:g}], dotted line = neutral"
-    shaded = [f"{t} {level * 100:g} % interval" for t, b in bands.items()
+    shaded = [f"{t} {level * 100:g} % interval" + _calibration_note(b) for t, b in bands.items()
               if (level := _number(_get(b, "level"))) is not None and f"{t}_low" in curve.columns]
     if shaded:
         subtitle += "; shaded = " + ", ".join(shaded)
@@ -234,3 +234,12 @@ def _time_axis(ax, duration: float) -> None:
     else:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
         ax.set_xlabel("time (s)")
+
+
+def _calibration_note(band) -> str:
+    """" (calibrated on N movies; see warnings)" where the band says how it was calibrated."""
+    movies = _number(_get(band, "validation_movies"))
+    if movies is None:
+        return ""
+    warned = " - see its warnings" if _get(band, "warnings") else ""
+    return f" (calibrated on {movies:g} validation movies{warned})"
