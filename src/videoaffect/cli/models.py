@@ -49,10 +49,11 @@ def card_lines(bundle) -> list[str]:
             lines.append(f"  {task}: not recorded")
             continue
         text = (f"  {task}: r {_score(v.get('per_second_pearson'), '.3f')}, "
-                f"MSE {_score(v.get('per_second_mse'), '.4f')} on {v.get('movies')} movies ({v.get('scored')})")
+                f"MSE {_score(v.get('per_second_mse'), '.4f')} on {v.get('movies')} movie(s) ({v.get('scored')})")
         if v.get("ensemble_mean_per_second_pearson") is not None:
             text += ("; the members' mean, which predicts: r "
-                     f"{_score(v.get('ensemble_mean_per_second_pearson'), '.3f')}, MSE {_score(v.get('ensemble_mean_per_second_mse'), '.4f')}")
+                     f"{_score(v.get('ensemble_mean_per_second_pearson'), '.3f')}, "
+                     f"MSE {_score(v.get('ensemble_mean_per_second_mse'), '.4f')}")
         lines.append(text)
     for task in d["tasks"]:
         lines.append(f"{task}: temporal context: {d['smoothing'].get(task)}; overlapping clips: "

@@ -43,6 +43,10 @@ SPREAD_FLOOR = 0.01
 MIN_CALIBRATION_MOVIES = 10
 
 
+def _movies(n: int) -> str:
+    return f"{n} validation movie" + ("" if n == 1 else "s")
+
+
 def member_spread(finals: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """(mean, population standard deviation) per second of the members' curves."""
     stack = np.stack([np.asarray(f, dtype=np.float64) for f in finals])
@@ -93,7 +97,7 @@ class BandCalibration:
         """What a user of this band must know: too few calibration movies, another stride."""
         out = []
         if self.few_movies:
-            out.append(f"the band was calibrated on only {self.validation_movies} validation movies "
+            out.append(f"the band was calibrated on only {_movies(self.validation_movies)} "
                        f"({self.validation_seconds} s), fewer than {MIN_CALIBRATION_MOVIES}: its width is a rough "
                        "guess and its coverage on new films may differ a lot from the stated "
                        f"{self.level * 100:g} % (train on more movies for a calibrated band)")
@@ -120,11 +124,11 @@ class BandCalibration:
             how = f"{model} plus or minus {self.scale * half_range:.3g} (a constant width)"
             raw = ""
         per_movie = ""
-        if self.validation_movie_coverage:
+        if len(self.validation_movie_coverage) > 1:
             cov = np.asarray(self.validation_movie_coverage) * 100
             per_movie = f"; per validation movie {cov.min():.0f}-{cov.max():.0f} %"
         return (f"central {share} interval: {how}, clipped to the label scale; calibrated on the "
-                f"{self.validation_seconds} seconds of {self.validation_movies} validation movies (held out of "
+                f"{self.validation_seconds} seconds of {_movies(self.validation_movies)} (held out of "
                 f"fitting, clip stride {self.clip_stride}), where it covered {self.calibrated_coverage * 100:.1f} %"
                 f"{per_movie}{raw}. The validation movies also chose the model's settings, so on new videos it may "
                 "cover less")

@@ -93,8 +93,9 @@ def _validation_summary(path: Path) -> dict:
         "per_second_pearson": final.get("per_second", {}).get("pearson"),
         "per_second_mse": final.get("per_second", {}).get("mse"),
         "per_movie_mean_pearson": final.get("per_movie_mean", {}).get("pearson"),
-        "scored": "the model as it predicts (the members' mean for an ensemble)",
     }
+    members = int(metrics.get("members") or 1)
+    out["scored"] = "the model as it predicts" if members == 1 else f"the mean of its {members} members, as it predicts"
     band = metrics.get("band_calibration") or {}
     if metrics.get("scored") != ENSEMBLE_SCORED and int(band.get("members") or 1) > 1:
         # written by 0.4-0.5: the scores above are member 0's; the curve a user gets is the members' mean
