@@ -188,11 +188,16 @@ def render_curve_png(curve: pd.DataFrame, meta: Mapping | None, *, dpi: int = 10
     subtitle = f"label scale: {scale_name}" if scale_name else "label scale: n/a"
     if scale_low is not None and scale_high is not None:
         subtitle += f" [{scale_low:g}, {scale_high:g}], dotted line = neutral"
-    shaded = [f"{t} {level * 100:g} % interval" + _calibration_note(b) for t, b in bands.items()
-              if (level := _number(_get(b, "level"))) is not None and f"{t}_low" in curve.columns]
+    levels = {t: level for t, b in bands.items()
+              if (level := _number(_get(b, "level"))) is not None and f"{t}_low" in curve.columns}
+    drawn = {t: bands[t] for t in levels}
+    shaded = [f"{t} {level * 100:g} % interval" for t, level in levels.items()]
     if shaded:
         subtitle += "; shaded = " + ", ".join(shaded)
-    subtitle += "\n" + textwrap.shorten(f"model trained on {card_summary(card) if model else NA}", 190)
+    # the calibration note first on the second line, so that shortening cuts the card, not the warning
+    notes = list(dict.fromkeys(note for b in drawn.values() if (note := _calibration_note(b))))
+    second = "; ".join([*notes, f"model trained on {card_summary(card) if model else NA}"])
+    subtitle += "\n" + textwrap.shorten(second, 170)
     top.set_title(subtitle, fontsize=8.5, color="0.3", loc="left")
 
     buffer = io.BytesIO()
@@ -237,9 +242,9 @@ def _time_axis(ax, duration: float) -> None:
 
 
 def _calibration_note(band) -> str:
-    """" (calibrated on N movies; see warnings)" where the band says how it was calibrated."""
+    """"band calibrated on N validation movies (see its warnings)", or "" when not recorded."""
     movies = _number(_get(band, "validation_movies"))
     if movies is None:
         return ""
-    warned = " - see its warnings" if _get(band, "warnings") else ""
-    return f" (calibrated on {movies:g} validation movies{warned})"
+    warned = ": a rough guess, see the .json's warnings" if _get(band, "warnings") else ""
+    return f"band calibrated on {movies:g} validation movie{'' if movies == 1 else 's'}{warned}"
