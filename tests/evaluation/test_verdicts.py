@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from videoaffect.evaluation.metrics import mse, pearson
-from videoaffect.evaluation.verdicts import MIN_GROUPS, compare, judge, metric_by_weights
+from videoaffect.evaluation.verdicts import MIN_GROUPS, compare, judge, metric_by_weights, signed
 
 PER_FILM = 10
 
@@ -28,6 +28,9 @@ def test_the_rule_reads_the_interval():
     assert judge(-0.3, -0.1, lower_is_better=False) == "loses to"
     for low, high in ((-0.1, 0.1), (-0.2, 0.0), (0.0, 0.2)):  # 0 inside or on the edge: not excluded
         assert judge(low, high, lower_is_better=True) == judge(low, high, lower_is_better=False) == "level with"
+    # a bound that excludes 0 is never printed as 0.000
+    assert (signed(0.0213), signed(0.00042), signed(-0.00042), signed(0.0)) == ("+0.021", "+4.2e-04", "-4.2e-04",
+                                                                               "+0.000")
 
 
 def test_better_on_every_film_beats_with_a_degenerate_interval():

@@ -60,14 +60,19 @@ class Comparison:
         name = METRICS[self.metric]
         if self.verdict == "no verdict":
             return (f"{name}: no verdict, {self.groups} film(s) are too few to resample (at least {MIN_GROUPS}) "
-                    f"({self.difference:+.3f})")
-        return (f"{name} {self.verdict} it ({self.difference:+.3f}, {round(100 * self.level)} % interval "
-                f"{self.low:+.3f} to {self.high:+.3f})")
+                    f"({signed(self.difference)})")
+        return (f"{name} {self.verdict} it ({signed(self.difference)}, {round(100 * self.level)} % interval "
+                f"{signed(self.low)} to {signed(self.high)})")
 
     def to_dict(self) -> dict:
         return {"metric": self.metric, "difference": self.difference, "low": self.low, "high": self.high,
                 "verdict": self.verdict, "seeds": self.seeds, "films": self.groups, "resamples": self.resamples,
                 "level": self.level}
+
+
+def signed(x: float) -> str:
+    """+0.021, or +4.2e-04 where three decimals would print a bound that excludes 0 as 0.000."""
+    return f"{x:+.1e}" if 0.0 < abs(x) < 0.0005 else f"{x:+.3f}"
 
 
 def judge(low: float, high: float, lower_is_better: bool) -> str:
@@ -160,4 +165,4 @@ def metric_by_weights(pred: np.ndarray, truth: np.ndarray, codes: np.ndarray, n_
 
 
 __all__ = ["LEVEL", "METRICS", "MIN_GROUPS", "RESAMPLES", "RNG_SEED", "WORDS", "Comparison", "compare", "judge",
-           "metric_by_weights"]
+           "metric_by_weights", "signed"]
