@@ -187,3 +187,170 @@ def wait_for(condition, proc: subprocess.Popen, what: str, timeout: float = 60.0
                 proc.kill()
             pytest.fail(f"timed out waiting for {what}")
         time.sleep(0.02)
+
+
+def clip_mean_ridge_cv(corpus, task: str, clip_seconds: int = 10, stride: int | None = None,
+                       train_split: str = "train", test_split: str = "test", modalities=None,
+                       alphas=(0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0)) -> dict:
+    """The clip-averaged ridge baseline for learning bars: what a linear model reads from the clip
+    the network sees.  Each clip's features are the mean of each modality's per-second features
+    (``modalities``, default all, flattened and concatenated) over its ``clip_seconds``; its target
+    the clip's mean label (as the network's).  Clips are tiled as the network's predictions are:
+    ``stride`` None (or the clip length) is the paper's non-overlapping tiling, each clip's
+    prediction held over its seconds (what `evaluate_model` scores by default); a smaller stride
+    adds the tilings shifted by stride, 2 stride, ... seconds and averages the clips covering each
+    second (what `predict --clip-stride` combines).  The clip means are standardized on the
+    training clips, ``alpha`` chosen from ``alphas`` by leave-one-movie-out over the training
+    movies (pooled per-second Pearson r), the ridge refitted on them all.
+
+    Returns the test movies' pooled per-second ``pearson`` and ``mse``, the ``clip_pearson`` and
+    ``clip_mse`` over their offset-0 clips (the clips `evaluate_model` scores), the ``alpha``
+    chosen, and ``one_feature_pearson``: the test movies' per-second r of the best one-feature
+    model, the single clip-mean feature (combined over the tilings as the predictions are) that
+    correlates best with the training movies' labels, with that correlation's sign; a learning bar
+    must lie above it."""
+    from threadpoolctl import threadpool_limits
+
+    # one BLAS thread: these matrices are small, and OpenBLAS's threads, fighting the other test
+    # processes for a 2-core machine, made each decomposition ~50x slower (0.1 s instead of 2 ms)
+    with threadpool_limits(1):
+        return _clip_mean_ridge_scores(corpus, task, clip_seconds, stride, train_split, test_split, modalities,
+                                       alphas)
+
+
+def _clip_mean_ridge_scores(corpus, task, clip_seconds, stride, train_split, test_split, modalities, alphas) -> dict:
+    import numpy as np
+
+    from videoaffect.datasets.clips import ClipTable
+
+    names = list(modalities or corpus.features)
+    x = np.concatenate([corpus.features[n].reshape(len(corpus.features[n]), -1).astype(np.float64) for n in names],
+                       axis=1)
+    cum = np.concatenate([np.zeros((1, x.shape[1])), np.cumsum(x, axis=0)])
+    y = np.asarray(corpus.labels[task], dtype=np.float64)
+    step = clip_seconds if stride is None else min(int(stride), clip_seconds)
+    train, test = corpus.movies_in_split(train_split), corpus.movies_in_split(test_split)
+
+    def clips(movie: int) -> list:
+        """The movie's tilings: (clip means, clip targets, per-second row -> clip index)."""
+        out = []
+        for offset in range(0, clip_seconds, step):
+            table = ClipTable.build(corpus, [movie], clip_seconds, offset)
+            means = (cum[table.start + table.length] - cum[table.start]) / table.length[:, None]
+            owner = np.repeat(np.arange(len(table)), table.length)
+            out.append((means, table.targets(corpus, task).astype(np.float64), owner))
+        return out
+
+    tilings = {m: clips(m) for m in train + test}
+    fit_rows = np.concatenate([means for m in train for means, _, _ in tilings[m]])
+    mean, std = fit_rows.mean(axis=0), fit_rows.std(axis=0)
+    std = np.where(std > 0, std, 1.0)
+
+    def fit(movies, alphas) -> list:
+        """Ridge weights (intercept last) for each alpha: one eigendecomposition serves them all."""
+        xs = np.concatenate([(means - mean) / std for m in movies for means, _, _ in tilings[m]])
+        ys = np.concatenate([targets for m in movies for _, targets, _ in tilings[m]])
+        x_mean, y_mean = xs.mean(axis=0), ys.mean()
+        xs = xs - x_mean
+        values, vectors = np.linalg.eigh(xs.T @ xs)
+        projected = vectors.T @ (xs.T @ (ys - y_mean))
+        weights = [vectors @ (projected / (values + a)) for a in alphas]
+        return [np.append(w, y_mean - x_mean @ w) for w in weights]
+
+    def predict(w: np.ndarray, means: np.ndarray) -> np.ndarray:
+        return (means - mean) / std @ w[:-1] + w[-1]
+
+    def seconds(w: np.ndarray, movie: int) -> np.ndarray:
+        """Per-second prediction: each tiling's clip predictions held over their seconds, averaged."""
+        return np.mean([predict(w, means)[owner] for means, _, owner in tilings[movie]], axis=0)
+
+    def labels(movies) -> np.ndarray:
+        return np.concatenate([y[corpus.offsets[m]:corpus.offsets[m + 1]] for m in movies])
+
+    # leave-one-movie-out: each training movie predicted by the ridge of the others, for every alpha
+    folds = [fit([o for o in train if o != m], alphas) for m in train]
+    held_out_r = [np.corrcoef(np.concatenate([seconds(f[i], m) for f, m in zip(folds, train)]), labels(train))[0, 1]
+                  for i in range(len(alphas))]
+    best = int(np.argmax(held_out_r))
+    alpha, model = alphas[best], fit(train, [alphas[best]])[0]
+    pred, truth = np.concatenate([seconds(model, m) for m in test]), labels(test)
+    clip_x = np.concatenate([tilings[m][0][0] for m in test])
+    clip_y = np.concatenate([tilings[m][0][1] for m in test])
+    clip_pred = predict(model, clip_x)
+    # the best one-feature model: each second's clip-mean features (combined over the tilings as
+    # the predictions are); the feature that correlates best with the training movies' labels,
+    # with the sign it has there, scored on the test movies
+    def held(movies) -> np.ndarray:
+        return np.concatenate([np.mean([means[owner] for means, _, owner in tilings[m]], axis=0) for m in movies])
+
+    fit_x, fit_y, test_x = held(train), labels(train), held(test)
+    usable = np.flatnonzero((fit_x.std(axis=0) > 0) & (test_x.std(axis=0) > 0))
+    fit_r = np.array([np.corrcoef(fit_x[:, j], fit_y)[0, 1] for j in usable])
+    best_feature = usable[int(np.argmax(np.abs(fit_r)))] if len(usable) else None
+    one = (0.0 if best_feature is None else
+           float(np.sign(fit_r.max() if fit_r.max() >= -fit_r.min() else fit_r.min())
+                 * np.corrcoef(test_x[:, best_feature], truth)[0, 1]))
+    return {"pearson": float(np.corrcoef(pred, truth)[0, 1]), "mse": float(np.mean((pred - truth) ** 2)),
+            "clip_pearson": float(np.corrcoef(clip_pred, clip_y)[0, 1]),
+            "clip_mse": float(np.mean((clip_pred - clip_y) ** 2)), "alpha": float(alpha),
+            "one_feature_pearson": one}
+
+
+def write_split_display_film(video, rng, noise_rng, seconds: tuple[int, int], texture_seed: int,
+                             noise: float = 0.6, size=(96, 64), fps: int = 5):
+    """One generated film whose labels no single modality, and no single second, gives away.
+
+    Each label is the sum of two independent smooth parts: label = tanh(0.9 (u + w) / sqrt 2),
+    u and w unit-variance AR(1) processes (time constants 15 s for valence, 25 s for arousal, as
+    ``write_manifest_dataset`` draws them; the film lasts ``seconds`` drawn from ``rng``).  The
+    picture shows one part, the sound the other, each plus its own per-second noise (standard
+    deviation ``noise``, from ``noise_rng``, clipped to [-1, 1]), drawn as
+    ``videoaffect.datasets.synthetic.videos.write_movie`` draws its labels: the picture's valence
+    part sets brightness and hue and its arousal part the speed of a scrolling texture (seen by
+    the motion features); the sound's valence part sets a tone's pitch and its arousal part its
+    loudness.  So a model of one modality (or of one feature) explains about half of a label's
+    variance (r ~ 0.7 at best), a model of one second reads it through the noise, and a model of
+    the clip's seconds across modalities can do both.  Returns (valence, arousal), the labels to
+    write."""
+    import numpy as np
+
+    from videoaffect.decoding.synthetic_media import make_video
+
+    n = int(rng.integers(seconds[0], seconds[1] + 1))
+
+    def ar1(timescale: float) -> np.ndarray:
+        phi = float(np.exp(-1.0 / timescale))
+        x = np.empty(n)
+        x[0] = rng.standard_normal()
+        steps = rng.standard_normal(n) * np.sqrt(1 - phi * phi)
+        for t in range(1, n):
+            x[t] = phi * x[t - 1] + steps[t]
+        return x
+
+    def shown(part: np.ndarray) -> np.ndarray:
+        return np.clip(np.tanh(0.9 * part) + noise * noise_rng.standard_normal(n), -1.0, 1.0)
+
+    (uv, wv), (ua, wa) = (ar1(15.0), ar1(15.0)), (ar1(25.0), ar1(25.0))
+    valence, arousal = np.tanh(0.9 * (uv + wv) / np.sqrt(2)), np.tanh(0.9 * (ua + wa) / np.sqrt(2))
+    picture_v, picture_a, sound_v, sound_a = shown(uv), shown(ua), shown(wv), shown(wa)
+    w, h = size
+    texture = np.random.default_rng(texture_seed).integers(0, 60, (h, 4 * w), dtype=np.uint8)
+    offsets = np.concatenate([[0.0], np.cumsum(np.repeat(2.0 + 6.0 * (picture_a + 1.0), fps))])
+
+    def pattern(index, t, _size):
+        v = picture_v[min(int(t), n - 1)]
+        shift = int(offsets[index]) % (3 * w)
+        base = np.asarray(texture[:, shift:shift + w], dtype=np.int16)
+        bright = 110 + 80 * v
+        frame = np.empty((h, w, 3), dtype=np.int16)
+        frame[..., 0] = bright + 40 * v + base  # warm when positive
+        frame[..., 1] = bright + base
+        frame[..., 2] = bright - 40 * v + base  # cold when negative
+        return np.clip(frame, 0, 255).astype(np.uint8)
+
+    def tone(t):
+        s = np.clip(t.astype(int), 0, n - 1)
+        return (0.05 + 0.2 * (sound_a[s] + 1.0)) * np.sin(2 * np.pi * (300.0 + 150.0 * sound_v[s]) * t)
+
+    make_video(video, n, fps=fps, size=size, pattern=pattern, tone=tone, audio_rate=16000, channels=1)
+    return valence, arousal
