@@ -36,10 +36,10 @@ from videoaffect.core.vocabulary import BAND_RULES, DEFAULT_BAND_RULE, BandRule
 BAND_LEVEL = 0.8
 # On the internal [-1, 1] scale: 1 % of the label half-range.
 SPREAD_FLOOR = 0.01
-# Why 10: with m exchangeable validation movies, split conformal's coverage guarantee is only
-# known to within 1/(m + 1) and its correction raises the level by level/m; below 10 movies that
-# is more than 8 points on an 80 % band (9 % at m = 10), so the width is a guess rather than a
-# calibration and the outputs say so.
+# Why 10: with m exchangeable validation movies, split conformal's coverage is only known to
+# within 1/(m + 1) (9 points at m = 10, more below), and its finite-sample correction raises an
+# 80 % level by level/m (8 points at m = 10, more below); below 10 movies the width is a guess
+# rather than a calibration, and the outputs say so.
 MIN_CALIBRATION_MOVIES = 10
 
 
@@ -117,8 +117,10 @@ class BandCalibration:
             raw = ("" if self.raw_spread_coverage is None else
                    f"; plus or minus one standard deviation alone covered {self.raw_spread_coverage * 100:.0f} %")
         elif self.rule == "conformal-by-movie":
+            raised = min(1.0, self.level * (1.0 + 1.0 / max(self.validation_movies, 1)))
             how = (f"{model} plus or minus {self.scale * half_range:.3g} (split-conformal, each validation movie "
-                   "weighing the same)")
+                   f"weighing the same, the level raised to {raised * 100:.3g} % for {_movies(self.validation_movies)}"
+                   f": meant to cover at least {share})")
             raw = ""
         else:
             how = f"{model} plus or minus {self.scale * half_range:.3g} (a constant width)"
