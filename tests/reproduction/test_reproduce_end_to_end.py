@@ -6,9 +6,8 @@ import json
 
 import pytest
 
-from helpers import SHARED, per_second_ridge_cv
+from helpers import SHARED
 from videoaffect.cli.main import main
-from videoaffect.datasets.mediaeval2018.store import corpus_from_store
 from videoaffect.datasets.synthetic.videos import write_mediaeval_like
 
 pytestmark = pytest.mark.usefixtures("packaged_weights")
@@ -17,8 +16,8 @@ pytestmark = pytest.mark.usefixtures("packaged_weights")
 def test_reproduce_on_a_tiny_mediaeval_layout_dataset(tmp_path, capsys):
     root = write_mediaeval_like(tmp_path / "MEDIAEVAL18", [0, 1, 2, 3, 4, 54, 55], seconds=(40, 55))
     out = tmp_path / "out"
-    # float32 whatever the CPU ("auto" trains in bfloat16 where the CPU has it): the bar below was
-    # measured in float32
+    # float32 whatever the CPU ("auto" trains in bfloat16 where the CPU has it), as the figures
+    # quoted below were measured
     args = ["-q", "reproduce", "--dataset", str(root), "--out", str(out), "--fast", "--seeds", "0",
             "--quiet-runs", "--no-progress", "--embedding", "pca", "--train-option", "compute_dtype=float32"]
     assert main(args) == 0
@@ -30,20 +29,20 @@ def test_reproduce_on_a_tiny_mediaeval_layout_dataset(tmp_path, capsys):
     table1 = (out / "table1.md").read_text()
     # the default set has no 'action': the paper's action row falls back to our motion modality
     assert "motion" in table1
-    # The generated films' scrolling speed follows arousal, so motion alone must predict it well.
-    # The bar is the simpler baseline: a ridge regression from one second's motion features (the
-    # store's, standardized; alpha chosen by leave-one-movie-out on the dev films), fitted on the 5
-    # dev films and scored on the same 2 test films.  It reads arousal off one second (r 0.999
-    # here) and the --fast run (3 epochs) does not reach it: over training seeds 0-4 (this data,
-    # float32) motion arousal was 0.750-0.954 (0.897 at seed 0), 0.045-0.249 below the ridge.  So
-    # the bar lets the run fall short of the ridge by 0.35 (the largest shortfall seen plus 0.1),
-    # and no more: a model that learnt half of it would fail.
+    # No learning bar here: `--fast` (3 epochs per stage, 16-unit networks, 5 dev films) is the
+    # command's smoke test, and its numbers carry no learning signal unless the label can be read
+    # off one feature.  On these films one second's motion gives arousal away (a per-second ridge on
+    # it: r 0.999), so the Action row reached 0.75-0.95 over training seeds 0-4, as a one-feature
+    # model would.  On films where no single modality or second gives a label away (each modality
+    # showing part of it, `write_split_display_film`; measured with float32 training, 7 films as
+    # here, seeds 0-3), the --fast rows scattered around 0: Audio+Action arousal -0.46..+0.43 with
+    # per-second noise sd 0.6 and -0.46..+0.62 without, where a ridge on one second of those two
+    # modalities scored 0.47 and 0.87.  So a bar here would pass a trivial model or fail on noise;
+    # the learning bars are in tests/prediction/test_video_to_curve.py (the same path from videos,
+    # trained with the default settings) and tests/training/.  What is checked here is that the
+    # tables report their runs' scores.
     rows = {r["row"]: r for r in json.loads((out / "table1.json").read_text())["rows"]}
     motion_arousal = rows["Action"]["arousal"]["ours"]["pearson"]["mean"]
-    ridge_r, _ = per_second_ridge_cv(corpus_from_store(root, out / "features", "default"), "arousal", "dev", "test",
-                                     ["motion"])
-    assert ridge_r > 0.95  # the planted mapping: one second's motion gives arousal away
-    assert motion_arousal > ridge_r - 0.35, (motion_arousal, ridge_r)
     run = json.loads((out / "runs" / "t1-arousal-action-s0.json").read_text())
     assert motion_arousal == pytest.approx(run["metrics"]["pearson"])
     assert list((out / "figures").glob("*.png"))
