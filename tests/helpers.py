@@ -199,9 +199,10 @@ def clip_mean_ridge_cv(corpus, task: str, clip_seconds: int = 10, stride: int | 
     ``stride`` None (or the clip length) is the paper's non-overlapping tiling, each clip's
     prediction held over its seconds (what `evaluate_model` scores by default); a smaller stride
     adds the tilings shifted by stride, 2 stride, ... seconds and averages the clips covering each
-    second (what `predict --clip-stride` combines).  The clip means are standardized on the
-    training clips, ``alpha`` chosen from ``alphas`` by leave-one-movie-out over the training
-    movies (pooled per-second Pearson r), the ridge refitted on them all.
+    second (one of the combinations `predict` chooses from at a stride below the clip length).  The
+    clip means are standardized on the training clips, ``alpha`` chosen from ``alphas`` by
+    leave-one-movie-out over the training movies (pooled per-second Pearson r), the ridge refitted
+    on them all.
 
     Returns the test movies' pooled per-second ``pearson`` and ``mse``, the ``clip_pearson`` and
     ``clip_mse`` over their offset-0 clips (the clips `evaluate_model` scores), the ``alpha``
