@@ -51,7 +51,7 @@ def test_fast_benchmark_on_real_data(tmp_path):
     for r in rows:
         if r["method"] in ("progressive", "joint", "average"):
             assert r["recipe"] == "train" and r["ensemble"] == 1 and r["trained"].startswith("K = 1; one 1-s clip")
-            assert "no inter-clip context" in r["trained"]
+            assert "no inter-clip context" in r["trained"] and r["trained"].endswith("(`train` defaults, shrunk by --fast)")
     # Bars relative to the benchmark's own training-mean row.  The fast subsample is fixed (150
     # excerpts per set, subsample seed 0), so what varies between runs is the tuning carve.
     # Measured over seeds 0-3: ridge MSE 0.956-0.995 x the mean row's, r 0.17-0.20 (valence),

@@ -296,7 +296,8 @@ def _neural(corpus, train_movies, eval_movies, task: Task, method: Method, seed:
     return pred, truth, {
         "recipe": setup["recipe"], "ensemble": k, "clip_seconds": mc.clip_seconds, "context": mc.resolved_context,
         "temporal": chosen,
-        "trained": trained_text(mc, tc, k, setup["recipe"], one_clip_per_excerpt=True, validation_group=group),
+        "trained": trained_text(mc, tc, k, setup["recipe"], one_clip_per_excerpt=True, validation_group=group,
+                                fast=fast),
     }
 
 

@@ -184,7 +184,7 @@ def rank_gauss(data: LirisDiscrete, sets: Sequence[int]) -> LirisDiscrete:
 
 # ---------------------------------------------------------------------- what was trained, in words
 def trained_text(model_cfg: ModelConfig, train_cfg: TrainConfig, members: int, recipe: str, *,
-                 one_clip_per_excerpt: bool, validation_group: str = "id-blocks") -> str:
+                 one_clip_per_excerpt: bool, validation_group: str = "id-blocks", fast: bool = False) -> str:
     """What a neural row trained: ensemble size K, clip length, inter-clip context, sizes."""
     if one_clip_per_excerpt:
         clips = f"one {model_cfg.clip_seconds}-s clip per excerpt"
@@ -203,6 +203,8 @@ def trained_text(model_cfg: ModelConfig, train_cfg: TrainConfig, members: int, r
              f"weight decay {train_cfg.weight_decay:g}, up to {train_cfg.max_epochs} epochs per stage, patience "
              f"{train_cfg.patience}")
     who = "`train` defaults" if recipe == "train" else "the benchmark's small network"
+    if fast:
+        who += ", shrunk by --fast"
     carve = "" if validation_group == "id-blocks" else f"; validation carved by {validation_group} (not train's)"
     return f"K = {members}; {clips}; {where}; {sizes} ({who}){carve}"
 

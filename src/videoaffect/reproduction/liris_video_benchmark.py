@@ -136,7 +136,7 @@ def video_rows(data: LirisDiscrete, protocol: Protocol, source: str, corpus: Cor
             return pred, truth, {
                 "recipe": "train", "ensemble": TRAIN_ENSEMBLE, "clip_seconds": mc.clip_seconds,
                 "context": mc.resolved_context, "temporal": model.config.smoothing_text(),
-                "trained": trained_text(mc, tc, TRAIN_ENSEMBLE, "train", one_clip_per_excerpt=False)}
+                "trained": trained_text(mc, tc, TRAIN_ENSEMBLE, "train", one_clip_per_excerpt=False, fast=fast)}
         fit_pos, tune_pos = tuning_split(data.ids[train_rows], seed=seed)
         y = data.values[task]
         ref = fit_reference(method, X[train_rows[fit_pos]], y[train_rows[fit_pos]],
