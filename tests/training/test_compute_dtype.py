@@ -76,8 +76,15 @@ def test_autocast_covers_the_training_passes_not_validation(compute_dtype, seen)
 @pytest.mark.slow
 def test_progressive_training_in_bfloat16_learns(tiny_corpus):
     cfg = small_model_config(tiny_corpus, task="valence")
-    model, _ = train_model(tiny_corpus, tiny_corpus.movies_in_split("train"), cfg,
-                           fast_train_config(compute_dtype="bfloat16"))
+    try:
+        model, _ = train_model(tiny_corpus, tiny_corpus.movies_in_split("train"), cfg,
+                               fast_train_config(compute_dtype="bfloat16"))
+    except RuntimeError as exc:
+        # some CPUs' oneDNN builds lack the bfloat16 LSTM primitive (seen 2026-12-07; 3e56218 fails the
+        # same way there); `--compute-dtype auto` never picks bfloat16 on them
+        if "could not create a primitive descriptor" not in str(exc):
+            raise
+        pytest.skip(f"this CPU's oneDNN has no bfloat16 LSTM primitive: {exc}")
     scores = evaluate_model(model, tiny_corpus, tiny_corpus.movies_in_split("test"))
     # the float32 learning test's bar: beat a ridge on one second's features (r 0.73 here; the
     # float32 model 0.77-0.93 over data and training seeds 0-4); chance is 0
