@@ -163,7 +163,9 @@ def test_second_predict_reuses_the_store(trained, tmp_path):
 
 def test_readme_python_snippets_run_as_written(trained, tmp_path, monkeypatch):
     root, manifest, store, model = trained
+    # the README's snippet, then docs/python.md's lower-level one
     snippets = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
+    snippets += re.findall(r"```python\n(.*?)```", (REPO / "docs" / "python.md").read_text(), re.S)
     assert len(snippets) == 2 and "videoaffect.predict(" in snippets[0]
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / "my-model").symlink_to(model, target_is_directory=True)
@@ -175,7 +177,7 @@ def test_readme_python_snippets_run_as_written(trained, tmp_path, monkeypatch):
     assert curve.index.name == "time_s" and len(curve) == len(_labels(root, "film010"))
     assert {"valence", "arousal"} <= set(curve.columns)
     lower: dict = {}
-    exec(compile(snippets[1], "README.md", "exec"), lower)
+    exec(compile(snippets[1], "docs/python.md", "exec"), lower)
     assert lower["report"]["final"]["per_second"]["n"] == 120
     assert (tmp_path / "models" / "my-features" / "model.json").is_file()
 
