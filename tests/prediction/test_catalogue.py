@@ -18,7 +18,9 @@ import pytest
 from helpers import wait_for
 from videoaffect.cli.main import main
 from videoaffect.datasets.synthetic.videos import write_manifest_dataset, write_movie
+from videoaffect.decoding.media import probe
 from videoaffect.features.store import FeatureStore
+from videoaffect.models.card import GENERATED_WARNING
 
 pytestmark = [pytest.mark.slow]
 TESTS = Path(__file__).resolve().parents[1]
@@ -65,17 +67,24 @@ def test_summary_and_a_rerun_that_keeps_current_outputs(model, tmp_path, capsys)
     assert [r["movie_id"] for r in rows] == ["broken", "film00", "film01", "film02"]
     broken, *done = rows
     assert broken["status"] == "failed" and broken["reason"] and broken["duration_s"] == ""
+    assert broken["warning"] == ""  # nothing predicted, nothing to warn about
     for r in done:
         curve = json.loads((out / f"{r['movie_id']}.json").read_text())
         valence = np.asarray(curve["curve"]["valence"])
         arousal = np.asarray(curve["curve"]["arousal"])
-        assert r["status"] == "done" and int(r["duration_s"]) == len(valence)
+        assert r["status"] == "done" and int(r["seconds_predicted"]) == len(valence)
+        # the decoded duration, to the tenth of a second (the JSON has it to the millisecond)
+        assert float(r["duration_s"]) == round(probe(films / f"{r['movie_id']}.mp4").duration_s, 1)
+        assert curve["video"]["duration_s"] == pytest.approx(float(r["duration_s"]), abs=0.05)
+        # the model learnt from generated videos: every predicted row says so in words
+        assert r["warning"] == GENERATED_WARNING == curve["warning"]
         assert float(r["valence_mean"]) == pytest.approx(valence.mean(), abs=1e-5)
         assert float(r["valence_std"]) == pytest.approx(valence.std(), abs=1e-5)
         assert float(r["arousal_max"]) == pytest.approx(arousal.max(), abs=1e-5)
-        assert int(r["most_positive_s"]) == int(valence.argmax())
-        assert int(r["most_negative_s"]) == int(valence.argmin())
-        assert int(r["most_intense_s"]) == int(arousal.argmax())
+        assert int(r["valence_max_at_s"]) == int(valence.argmax())
+        assert int(r["valence_min_at_s"]) == int(valence.argmin())
+        assert int(r["arousal_max_at_s"]) == int(arousal.argmax())
+        assert int(r["arousal_min_at_s"]) == int(arousal.argmin())
     before = _mtimes(out)
     capsys.readouterr()
     (films / "broken.mp4").unlink()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import warnings
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -27,6 +28,7 @@ from videoaffect.decoding.synthetic_media import make_video
 from videoaffect.extractors.default.expression import COUNT_INDEX
 from videoaffect.features.store import FeatureStore
 from videoaffect.models.affect_model import ModelLoadError
+from videoaffect.models.card import GENERATED_WARNING, GeneratedDataWarning
 
 SECONDS = 12  # length of the test videos
 SUFFIXES = (".csv", ".json", ".png", ".html")
@@ -94,7 +96,7 @@ def assert_outputs(out: Path, done: list[str], failed: list[str] = ()) -> None:
     index = {row["movie_id"]: row for row in json.loads((out / "index.json").read_text())}
     assert {m for m, row in index.items() if row["status"] == "done"} == set(done)
     assert all(index[m]["status"] == "failed" and index[m]["reason"] for m in failed)
-    assert all(row["error"] == row["reason"] for row in index.values())  # the 0.5 key, same text
+    assert all("error" not in row for row in index.values())  # one word for it: "reason", as in summary.csv
     summary = pd.read_csv(out / "summary.csv", keep_default_na=False)
     assert dict(zip(summary["movie_id"].astype(str), summary["status"])) == {m: r["status"] for m, r in index.items()}
     # the same key and text for the failure in both files
@@ -393,8 +395,12 @@ def test_python_api_equals_the_cli_csv(models, tmp_path, capsys, stride):
     rc, _, err = run(["predict", good, "--model", models.both, "--out", out, "--clip-stride", stride], capsys)
     assert rc == 0, err
     assert_outputs(out, ["good"])
-    model = videoaffect.load_model(models.both)
-    frame = videoaffect.predict(good, model, clip_stride=stride)  # its own, fresh extraction
+    # the models here learnt from generated videos: both API calls say so (a UserWarning subclass)
+    with pytest.warns(GeneratedDataWarning, match=f"the model {models.both} was trained on generated videos"):
+        model = videoaffect.load_model(models.both)
+    with pytest.warns(UserWarning, match=f"the curve of {good} comes from a model trained on generated videos"):
+        frame = videoaffect.predict(good, model, clip_stride=stride)  # its own, fresh extraction
+    assert frame.attrs["videoaffect"]["warning"] == GENERATED_WARNING
     assert isinstance(frame, pd.DataFrame)
     assert frame.index.name == "time_s" and list(frame.index) == list(range(SECONDS))
     csv = pd.read_csv(out / "good.csv", index_col="time_s", comment="#")
@@ -408,8 +414,52 @@ def test_python_api_equals_the_cli_csv(models, tmp_path, capsys, stride):
     assert json.loads(json.dumps(frame.attrs["videoaffect"])) == written
     assert written["model"]["clip_stride"] == stride
     # the model directory path form gives the same numbers
-    again = videoaffect.predict(good, models.both, clip_stride=stride, store=tmp_path / "api_store")
+    with pytest.warns(GeneratedDataWarning):
+        again = videoaffect.predict(good, models.both, clip_stride=stride, store=tmp_path / "api_store")
     np.testing.assert_allclose(again.to_numpy(dtype=np.float64), csv.to_numpy(dtype=np.float64), rtol=0, atol=1e-6)
+
+
+def test_a_model_trained_on_real_data_loads_without_a_warning(models, tmp_path):
+    real = tmp_path / "real_model"
+    shutil.copytree(models.both, real)
+    meta = json.loads((real / "model.json").read_text())
+    meta["info"]["training_data"].update(generated=False, generated_by=None)
+    (real / "model.json").write_text(json.dumps(meta))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", GeneratedDataWarning)
+        assert not videoaffect.load_model(real).generated
+
+
+# ---------------------------------------------------------------------- 11b. every video fails
+def test_a_call_where_every_video_fails_leaves_nothing_behind(models, tmp_path, capsys):
+    nope, noise = tmp_path / "nope.mp4", tmp_path / "noise.mp4"
+    noise.write_bytes(np.random.default_rng(2).integers(0, 256, 4096, dtype=np.uint8).tobytes())
+    out, store = tmp_path / "e2" / "curves", tmp_path / "new_store"
+    argv = ["predict", nope, noise, "--model", models.both, "--out", out, "--store", store]
+    rc, stdout, err = run(argv, capsys)
+    assert rc == 1
+    lines = failed_lines(err)
+    assert lines[0] == f"FAILED  nope ({nope}): {nope} does not exist; correct the path or leave it out of the command"
+    assert lines[1].startswith(f"FAILED  noise ({noise}): ") and len(lines) == 2, err
+    assert f"0 predicted, 2 failed: nothing written (no {out} folder made)" in stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["noise.mp4"]  # no e2/, no store (it had store.json)
+    # into a folder that was there before: the failures are listed there, as with any failure
+    out.mkdir(parents=True)
+    rc, _, err = run(argv, capsys)
+    assert rc == 1 and len(failed_lines(err)) == 2
+    assert_outputs(out, [], failed=["nope", "noise"])
+    assert not store.exists()
+    # one video done: the failed one is listed beside it; the duration to the tenth of a second
+    clip = make_video(tmp_path / "clip.mp4", 5.3, fps=10, size=(64, 48))
+    mixed = tmp_path / "mixed"
+    rc, stdout, err = run(["predict", clip, nope, "--model", models.both, "--out", mixed], capsys)
+    assert rc == 1 and len(failed_lines(err)) == 1
+    assert f"done    clip: 5.3 s -> {mixed / 'clip.html'}" in stdout
+    assert_outputs(mixed, ["clip"], failed=["nope"])
+    summary = pd.read_csv(mixed / "summary.csv")  # default arguments
+    row = summary.set_index("movie_id").loc["clip"]
+    assert row["duration_s"] == 5.3 and row["seconds_predicted"] == 5 and row["warning"] == GENERATED_WARNING
+    assert json.loads((mixed / "clip.json").read_text())["video"]["duration_s"] == pytest.approx(5.3, abs=1e-3)
 
 
 # ---------------------------------------------------------------------- 12. features of another extractor

@@ -74,7 +74,7 @@ def test_html_explains_the_band_with_its_share_and_shows_the_card():
     assert "shaded band around the valence curve is a central 80 % interval" in plot
     assert BAND_TEXT in plot and "<script" not in page
     card = re.search(r'<section class="card-model">.*?</section>', page, re.S).group(0)
-    assert "Model card: training data" in card and "manifest films.csv (manifest), split train: 9 movies" in card
+    assert "Model card: training data" in card and "manifest films.csv, split train: 9 movies" in card
     assert "<dt>label scale</dt><dd>SAM 1-7</dd>" in card
     assert "Warning:" not in plot  # a band without warnings shows none
 

@@ -171,18 +171,21 @@ def test_select_moments_finds_planted_extremes():
     df.loc[42, "valence"] = 6.5
     df.loc[7, "valence"] = 1.5
     df.loc[63, "arousal"] = 6.9
-    moments = {m["key"]: m for m in select_moments(df)}
-    assert moments["most_positive"]["second"] == 42 and moments["most_positive"]["value"] == 6.5
-    assert moments["most_negative"]["second"] == 7 and moments["most_negative"]["value"] == 1.5
-    assert moments["most_intense"]["second"] == 63 and moments["most_intense"]["task"] == "arousal"
-    assert set(moments["most_positive"]) == {"key", "title", "second", "value", "task"}
+    moments = {m["key"]: m for m in select_moments(df, neutral=4.0)}
+    assert moments["valence_max"]["second"] == 42 and moments["valence_max"]["value"] == 6.5
+    assert moments["valence_min"]["second"] == 7 and moments["valence_min"]["value"] == 1.5
+    assert moments["arousal_max"]["second"] == 63 and moments["arousal_max"]["task"] == "arousal"
+    assert set(moments["valence_max"]) == {"key", "title", "note", "second", "value", "task"}
+    assert [m["title"] for m in moments.values()] == ["Most positive moment", "Most negative moment",
+                                                      "Most intense moment"]
+    assert all(m["note"] == "" for m in moments.values())
 
 
 def test_select_moments_skips_absent_tasks_and_keeps_coinciding_ones():
     valence_only = make_curve(20, tasks=("valence",))
-    assert [m["key"] for m in select_moments(valence_only)] == ["most_positive", "most_negative"]
+    assert [m["key"] for m in select_moments(valence_only)] == ["valence_max", "valence_min"]
     arousal_only = make_curve(20, tasks=("arousal",))
-    assert [m["key"] for m in select_moments(arousal_only)] == ["most_intense"]
+    assert [m["key"] for m in select_moments(arousal_only)] == ["arousal_max"]
     one = make_curve(1)
     moments = select_moments(one)
     assert len(moments) == 3 and {m["second"] for m in moments} == {0}
@@ -301,8 +304,9 @@ def test_html_with_one_task_and_minimal_meta():
     doc = render_html(df, {}, b"png", {})
     check_html(doc)
     assert "n/a" in doc
-    assert "arousal" in doc and "Most intense moment" in doc
-    assert "Most positive moment" not in doc
+    # no label scale, so no neutral to call a value positive or intense by
+    assert "arousal" in doc and "Highest arousal" in doc
+    assert "Most positive moment" not in doc and "Most intense moment" not in doc
     summary = re.search(r'<section class="summary">.*?</section>', doc, re.S).group(0)
     assert "valence" not in summary
 

@@ -30,6 +30,7 @@ from videoaffect.reports.viewer import (
 )
 
 SECONDS = 8
+DURATION = SECONDS + 0.4  # the browser tests' video: 8 whole seconds predicted, the axis runs to its end
 CARD = {"dataset": "manifest films.csv", "kind": "manifest", "split": "train", "movies": 9, "hours": 0.1,
         "generated": True, "generated_by": "write_manifest_dataset"}
 
@@ -256,6 +257,7 @@ def browser_doc(video: str | None) -> dict:
     curve["valence"][1] = None
     curve["valence_low"][5] = curve["valence_high"][5] = None
     curve["arousal_high"][1] = None
+    doc["video"]["duration_s"] = DURATION
     return doc
 
 
@@ -264,7 +266,7 @@ def video_page(tmp_path_factory):
     from videoaffect.decoding.synthetic_media import make_video
 
     folder = tmp_path_factory.mktemp("viewer")
-    video = make_video(folder / "media" / "clip.mp4", SECONDS, size=(64, 48), faststart=True)  # H.264 + AAC
+    video = make_video(folder / "media" / "clip.mp4", DURATION, size=(64, 48), faststart=True)  # H.264 + AAC
     (folder / "curves").mkdir()
     json_path = folder / "curves" / "clip.json"
     json_path.write_text(json.dumps(browser_doc(str(video))))
@@ -356,7 +358,8 @@ def time_axis(dom) -> Axis:
 
 def value_axis(panel) -> Axis:
     items = panel["items"]
-    labels = [(float(t["text"]), t["cy"]) for t in items if t["tag"] == "text" and t.get("text-anchor") == "end"]
+    labels = [(float(t["text"]), t["cy"]) for t in items if t["tag"] == "text" and t.get("text-anchor") == "end"
+              and t.get("class") != "scale-word"]  # the words of the scale's ends are no tick label
     grid = [float(t["y1"]) for t in items if t["tag"] == "line" and t.get("class") is None and t["y1"] == t["y2"]]
     return Axis(_ticks(labels, grid, panel["task"]), f"{panel['task']} axis")
 
@@ -431,8 +434,12 @@ def test_the_drawn_chart_is_the_json(opened_at_3_5):
         frame = next(i for i in items if i["tag"] == "rect" and i.get("stroke") == "#bbb")  # the plot rectangle
         left, top = float(frame["x"]), float(frame["y"])
         right, bottom = left + float(frame["width"]), top + float(frame["height"])
-        # the rectangle spans the video's seconds [0, 8) and the label scale 1..5 (widened below for the band)
-        assert (left, right) == pytest.approx((x.px(0), x.px(SECONDS)), abs=TOL_PX)
+        # the rectangle spans the whole video, [0, 8.4) (values for its seconds [0, 8)), and the label scale
+        # 1..5 (widened below for the band)
+        assert (left, right) == pytest.approx((x.px(0), x.px(DURATION)), abs=TOL_PX)
+        # what the ends of the scale mean, written inside the panel
+        words = [i["text"] for i in items if i.get("class") == "scale-word"]
+        assert words == (["positive", "negative"] if task == "valence" else ["excited", "calm"])
         assert y.px(5.0) == pytest.approx(top, abs=TOL_PX) and y.px(1.0) < bottom
         mid = [x.px(t + 0.5) for t in curve["time_s"]]
 

@@ -58,16 +58,13 @@ class VideoOutcome:
     status: RunStatus
     reason: str = ""  # why it failed (naming the file and the fix); "" when done
     files: list[str] = field(default_factory=list)
-    seconds: int = 0
+    seconds: int = 0  # the whole seconds predicted (those whose middle lies in the video)
     # True when the outputs of an earlier call were current and kept (nothing redone)
     up_to_date: bool = False
     # per task: mean, std, min, min_at_s, max, max_at_s (the JSON's "summary"), for summary.csv
     summary: dict = field(default_factory=dict)
-
-    @property
-    def error(self) -> str:
-        """The 0.5 name of ``reason``, for callers written against it."""
-        return self.reason
+    duration_s: float | None = None  # the video's decoded duration (None: features of a corpus)
+    warning: str = ""  # the prediction's warning (a model trained on generated data), "" if none
 
 
 # ---------------------------------------------------------------------- feature job
@@ -283,6 +280,8 @@ def _current_outputs(out_dir: Path, video, fingerprint: dict | None, viewer: boo
         return None
     if doc.get("run") != fingerprint or not Path(video.path).is_file():
         return None
+    if "duration_s" not in (doc.get("video") or {}):  # written before 0.7: redone to say the duration
+        return None
     if (doc.get("video") or {}).get("sha256") != sha256_of(Path(video.path)):
         return None
     page = out_dir / f"{video.movie_id}{VIEWER_SUFFIX}"
@@ -294,7 +293,8 @@ def _current_outputs(out_dir: Path, video, fingerprint: dict | None, viewer: boo
         files.append(page)
     return VideoOutcome(video.movie_id, video.path, "done", files=[str(f) for f in files],
                         seconds=int((doc.get("video") or {}).get("seconds") or 0), up_to_date=True,
-                        summary=doc.get("summary") or {})
+                        summary=doc.get("summary") or {}, duration_s=doc["video"]["duration_s"],
+                        warning=doc.get("warning") or "")
 
 
 def predict_videos(
@@ -369,33 +369,36 @@ def write_index(out_dir: Path, outcomes: list[VideoOutcome]) -> None:
     """``DIR/index.json``: every input of the call, done (with its files) or failed (with the
     ``reason``, the key summary.csv uses too), so a batch can be checked without reading the
     console."""
-    rows = []
-    for o in outcomes:
-        row = {k: v for k, v in o.__dict__.items() if k != "summary"}
-        row["error"] = o.reason  # the 0.5 key of the same text, kept for readers written against it
-        rows.append(row)
+    rows = [{k: v for k, v in o.__dict__.items() if k != "summary"} for o in outcomes]
     atomic_write_text(out_dir / "index.json", json.dumps(rows, indent=1))
 
 
-SUMMARY_STATS = ("mean", "std", "min", "max")
+# per task, after <task>_: the values and the second where each extreme is (whatever its sign: the
+# highest valence of a film may be negative, so no column says "most positive")
+SUMMARY_STATS = ("mean", "std", "min", "min_at_s", "max", "max_at_s")
 
 
 def summary_rows(outcomes: list[VideoOutcome], tasks: list[str]) -> list[dict]:
-    """One row per video for ``DIR/summary.csv``: its duration, each task's mean, spread and
-    range, the most positive and most negative second (valence) and the most intense (arousal),
-    or the failure and its reason."""
+    """One row per video for ``DIR/summary.csv``: the model's warning, the duration, each task's
+    mean, spread, lowest and highest value and the second of each, or the failure and its reason."""
     rows = []
     for o in outcomes:
-        row: dict = {"movie_id": o.movie_id, "path": o.path, "status": o.status,
-                     "duration_s": o.seconds if o.status == "done" else ""}
+        done = o.status == "done"
+        row: dict = {
+            "movie_id": o.movie_id, "path": o.path, "status": o.status,
+            # the generated-data warning as its text in a column of its own, beside the status: the
+            # file a team opens in a spreadsheet says it on every predicted row ("" when the model
+            # learnt from real data; the JSON's "warning" holds the same text)
+            "warning": o.warning if done else "",
+            # to the tenth of a second (the JSON's video.duration_s has it to the millisecond); the
+            # whole seconds predicted (values in <id>.csv) beside it
+            "duration_s": round(o.duration_s, 1) if done and o.duration_s is not None else "",
+            "seconds_predicted": o.seconds if done else "",
+        }
         for task in tasks:
             stats = o.summary.get(task) or {}
             for stat in SUMMARY_STATS:
                 row[f"{task}_{stat}"] = stats.get(stat, "")
-        valence, arousal = o.summary.get("valence") or {}, o.summary.get("arousal") or {}
-        row["most_positive_s"] = valence.get("max_at_s", "")
-        row["most_negative_s"] = valence.get("min_at_s", "")
-        row["most_intense_s"] = arousal.get("max_at_s", "")
         row["reason"] = o.reason
         rows.append(row)
     return rows
@@ -416,6 +419,14 @@ def write_summary(out_dir: Path, outcomes: list[VideoOutcome], tasks: list[str])
     return path
 
 
+def decoded_duration(path: str | Path) -> float:
+    """The video's duration from its header (decoding/media.py's, the one extraction used), to the
+    millisecond: ``video.duration_s`` in the JSON, shown to the tenth of a second."""
+    from videoaffect.decoding.media import probe
+
+    return round(probe(path).duration_s, 3)
+
+
 def _predict_one(bundle, fs, feature_set, result, tasks, clip_stride, device, out_dir, viewer=False,
                  fingerprint=None) -> VideoOutcome:
     try:
@@ -423,6 +434,7 @@ def _predict_one(bundle, fs, feature_set, result, tasks, clip_stride, device, ou
         video = {
             "name": Path(result.path).name,
             "path": str(result.path),
+            "duration_s": decoded_duration(result.path),
             "seconds": stored.seconds,
             "sha256": stored.source.get("sha256"),
             "movie_id": result.movie_id,
@@ -435,7 +447,8 @@ def _predict_one(bundle, fs, feature_set, result, tasks, clip_stride, device, ou
         page = page if viewer or page.is_file() else None
         files = write_together(out_dir, result.movie_id, render_outputs(frame, meta, result.path, page))
         return VideoOutcome(result.movie_id, result.path, "done", files=files, seconds=stored.seconds,
-                            summary=meta.get("summary") or {})
+                            summary=meta.get("summary") or {}, duration_s=video["duration_s"],
+                            warning=meta.get("warning") or "")
     except (ValueError, RuntimeError, OSError, ModelLoadError) as exc:
         return VideoOutcome(result.movie_id, result.path, "failed", f"{exc.__class__.__name__}: {exc}")
 
@@ -490,11 +503,13 @@ def predict_corpus(bundle: ModelBundle, corpus: Corpus, movies: Sequence[int], o
     for m in movies:
         mid = corpus.movie_ids[m]
         frame = movie_curve(bundle, corpus, m, tasks, clip_stride, device)
-        video = {"name": mid, "path": None, "seconds": corpus.seconds(m), "sha256": None, "movie_id": mid}
+        video = {"name": mid, "path": None, "duration_s": None, "seconds": corpus.seconds(m), "sha256": None,
+                 "movie_id": mid}
         prov = {"corpus": [s.to_dict() for s in corpus.specs.values()]}
         meta = curve_metadata(bundle, frame, tasks, clip_stride, video, prov)
         files = write_together(out_dir, mid, render_outputs(frame, meta, None))
-        outcomes.append(VideoOutcome(mid, "", "done", files=files, seconds=corpus.seconds(m)))
+        outcomes.append(VideoOutcome(mid, "", "done", files=files, seconds=corpus.seconds(m),
+                                     summary=meta.get("summary") or {}, warning=meta.get("warning") or ""))
     write_index(out_dir, outcomes)
     return outcomes
 
@@ -523,7 +538,7 @@ def predict(video: str | Path, model: ModelBundle | str | Path, *, clip_stride: 
         if results[0].status == "failed":
             raise PredictionError(results[0].error.splitlines()[0])
         stored = FeatureStore(store_root).read(feature_set, path.stem)
-        info = {"name": path.name, "path": str(path), "seconds": stored.seconds,
+        info = {"name": path.name, "path": str(path), "duration_s": decoded_duration(path), "seconds": stored.seconds,
                 "sha256": stored.source.get("sha256"), "movie_id": path.stem}
         frame, meta = predict_stored(bundle, stored, tasks, clip_stride, device, info)
     fingerprint = run_fingerprint(bundle, tasks, clip_stride)

@@ -12,7 +12,7 @@ __all__ = ["render_curve_png", "render_html", "select_moments", "grab_frames"]
 _WHERE = {
     "render_curve_png": "videoaffect.reports.plot",
     "render_html": "videoaffect.reports.html",
-    "select_moments": "videoaffect.reports.html",
+    "select_moments": "videoaffect.reports.facts",
     "grab_frames": "videoaffect.reports.thumbnails",
 }
 

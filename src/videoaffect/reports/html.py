@@ -4,8 +4,8 @@ The document has inline CSS only, no script and no external reference of any kin
 and the thumbnails are embedded as ``data:`` URIs, so the file can be mailed or archived alone.
 Every string that comes from the curve or the metadata is escaped.
 
-This module also holds the small curve helpers (time formatting, modality discovery, runs of
-missing seconds) that :mod:`videoaffect.reports.plot` shares; it needs only numpy and pandas.
+What it says about the curve (moments, duration, the scale in words) comes from
+:mod:`videoaffect.reports.facts`, shared with the PNG and the viewer; it needs only numpy and pandas.
 """
 
 from __future__ import annotations
@@ -13,131 +13,36 @@ from __future__ import annotations
 import base64
 import html
 import json
-import math
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
-from videoaffect.core.vocabulary import TASKS
 from videoaffect.models.card import GENERATED_WARNING, NOT_RECORDED, card_rows, card_summary, is_generated
+from videoaffect.reports.facts import (
+    SCALE_WORDS,
+    band_of,
+    duration_text,
+    false_runs,
+    format_time,
+    get,
+    label_scale,
+    modalities_of,
+    neutral_of,
+    number,
+    presence,
+    row_seconds,
+    scale_origin,
+    select_moments,
+    tasks_of,
+)
 
 NA = "n/a"
 MAX_LISTED_RANGES = 12
 
-# What a missing modality usually means, for the legend and the "missing data" section.
-_MISSING_LABEL = {"expression": "no face", "audio": "no audio"}
+# What a missing modality usually means, for the "missing data" section.
 _ALL_MISSING_REASON = {"audio": "no audio track", "expression": "no face detected"}
 _SOME_MISSING_REASON = {"expression": "no face detected"}
-
-_MOMENTS = (
-    ("most_positive", "Most positive moment", "valence", "max"),
-    ("most_negative", "Most negative moment", "valence", "min"),
-    ("most_intense", "Most intense moment", "arousal", "max"),
-)
-
-
-# --------------------------------------------------------------------------- curve helpers
-def format_time(seconds: float) -> str:
-    """``m:ss`` below one hour, ``h:mm:ss`` from one hour on (negative clamps to 0)."""
-    total = max(int(math.floor(seconds)), 0)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def tasks_of(curve: pd.DataFrame) -> list[str]:
-    """The tasks whose final prediction column exists, valence first."""
-    return [t for t in TASKS if t in curve.columns]
-
-
-def modalities_of(curve) -> list[str]:
-    """Modality names from ``<m>_present`` and ``<task>_contrib_<m>`` columns, first seen first
-    (``curve``: a DataFrame, or a mapping / list of column names such as the JSON's "curve")."""
-    names: list[str] = []
-    for col in map(str, curve.columns if isinstance(curve, pd.DataFrame) else curve):
-        name = None
-        if col.endswith("_present") and len(col) > len("_present"):
-            name = col[: -len("_present")]
-        else:
-            for task in TASKS:
-                prefix = f"{task}_contrib_"
-                if col.startswith(prefix) and len(col) > len(prefix):
-                    name = col[len(prefix):]
-        if name is not None and name not in names:
-            names.append(name)
-    return names
-
-
-def contribution_columns(curve: pd.DataFrame, task: str) -> dict[str, str]:
-    """``{modality: column}`` of the contribution columns of ``task``."""
-    prefix = f"{task}_contrib_"
-    return {str(c)[len(prefix):]: str(c) for c in curve.columns if str(c).startswith(prefix)}
-
-
-def missing_label(modality: str) -> str:
-    """Short legend text for seconds without ``modality`` ("no audio", "no face", ...)."""
-    return _MISSING_LABEL.get(modality, f"no {modality}")
-
-
-def false_runs(present) -> list[tuple[int, int]]:
-    """Runs of False in a boolean sequence as ``(start, stop)`` index pairs, stop exclusive."""
-    mask = ~np.asarray(present, dtype=bool)
-    if mask.size == 0:
-        return []
-    padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
-    edges = np.flatnonzero(np.diff(padded))
-    return [(int(a), int(b)) for a, b in zip(edges[0::2], edges[1::2])]
-
-
-def presence(curve: pd.DataFrame, modality: str) -> np.ndarray | None:
-    """Boolean presence of ``modality`` per row, or None if the curve has no such column."""
-    col = f"{modality}_present"
-    if col not in curve.columns:
-        return None
-    return curve[col].fillna(False).astype(bool).to_numpy()
-
-
-def row_seconds(curve: pd.DataFrame) -> np.ndarray:
-    """Start second of every row (the index, or 0..n-1 if the index is not numeric)."""
-    try:
-        return np.asarray(curve.index, dtype=float)
-    except (TypeError, ValueError):
-        return np.arange(len(curve), dtype=float)
-
-
-def band_of(meta: Mapping | None) -> dict[str, Mapping]:
-    """``{task: {"level", "columns", "description"}}`` of the confidence bands in the metadata."""
-    bands = _get(meta, "band")
-    return {str(t): b for t, b in bands.items() if isinstance(b, Mapping)} if isinstance(bands, Mapping) else {}
-
-
-def label_scale(meta: Mapping | None) -> tuple[float | None, float | None]:
-    """``(low, high)`` of the label scale; both None unless both ends are numbers and low < high."""
-    scale = _get(meta, "label_scale")
-    low, high = _number(_get(scale, "low")), _number(_get(scale, "high"))
-    if low is None or high is None or high <= low:
-        return None, None
-    return low, high
-
-
-# --------------------------------------------------------------------------- moments
-def select_moments(curve: pd.DataFrame) -> list[dict]:
-    """The most positive (valence max), most negative (valence min) and most intense (arousal
-    max) seconds. A moment whose task column is absent (or all NaN) is skipped; moments may
-    coincide. Each is ``{"key", "title", "second", "value", "task"}``."""
-    seconds = row_seconds(curve)
-    moments = []
-    for key, title, task, how in _MOMENTS:
-        if task not in curve.columns:
-            continue
-        values = pd.to_numeric(curve[task], errors="coerce").to_numpy(dtype=float)
-        if not np.isfinite(values).any():
-            continue
-        pos = int(np.nanargmax(values) if how == "max" else np.nanargmin(values))
-        moments.append({"key": key, "title": title, "second": int(seconds[pos]),
-                        "value": float(values[pos]), "task": task})
-    return moments
 
 
 # --------------------------------------------------------------------------- rendering
@@ -148,7 +53,7 @@ def render_html(curve: pd.DataFrame, meta: Mapping | None, png: bytes,
     are shown as "no frame")."""
     meta = meta if isinstance(meta, Mapping) else {}
     thumbnails = thumbnails or {}
-    name = _text(_get(_get(meta, "video"), "name"))
+    name = _text(get(get(meta, "video"), "name"))
     parts = [
         *page_head(f"Emotion curve: {name}", _CSS),
         "</head>",
@@ -159,9 +64,9 @@ def render_html(curve: pd.DataFrame, meta: Mapping | None, png: bytes,
         _video_section(curve, meta),
         _plot_section(png, name, curve, meta),
         _summary_section(curve, meta),
-        _moments_section(curve, thumbnails),
+        _moments_section(curve, meta, thumbnails),
         _missing_section(curve),
-        _scale_section(meta),
+        _scale_section(curve, meta),
         _model_section(meta),
         _card_section(meta),
         _provenance_section(meta),
@@ -197,22 +102,20 @@ _CSS = (
     "ul{margin:.3em 0;padding-left:1.4em}"
     ".muted{color:#666}"
     "footer{margin-top:2em;font-size:.85em;color:#666}"
+    "details summary{cursor:pointer}details table{margin-top:.5em}"
     ".warning{background:#c00000;color:#fff;padding:.8em 1.5em;font-size:1.05em}"
     ".warn-text{color:#c00000;font-weight:600}"
 )
 
 
 def _video_section(curve: pd.DataFrame, meta: Mapping) -> str:
-    video = _get(meta, "video")
-    seconds = _get(video, "seconds")
-    seconds_text = NA
-    if _number(seconds) is not None:
-        seconds_text = f"{_fmt_num(seconds)} s ({format_time(float(seconds))})"
-    sha = _get(video, "sha256")
+    video = get(meta, "video")
+    sha = get(video, "sha256")
     rows = [
-        ("File", _e(_text(_get(video, "path")))),
-        ("Duration", _e(seconds_text)),
-        ("Seconds predicted", _e(str(len(curve)))),
+        ("File", _e(_text(get(video, "path")))),
+        ("Duration", _e(duration_text(meta))),
+        # a second is predicted when its middle lies in the video (decoding/media.py)
+        ("Seconds predicted", _e(f"{len(curve)} (every whole second whose middle lies in the video)")),
         ("sha256", _hash_html(sha, full=True)),
     ]
     return f'<section class="video">{_dl(rows)}</section>'
@@ -228,12 +131,12 @@ def page_head(title: str, css: str) -> list[str]:
 
 def warning_banner(meta: Mapping, element_id: str = "") -> str:
     """The generated-data warning at the top of a page (the report and the viewer), or ""."""
-    card = _get(_get(meta, "model"), "training_data")
+    card = get(get(meta, "model"), "training_data")
     if not is_generated(card):
         return ""
     ident = f' id="{_e(element_id)}"' if element_id else ""
     return (f'<div{ident} class="warning" role="alert"><strong>Warning: {_e(GENERATED_WARNING)}.</strong> '
-            f"The model learnt from videos videoaffect generated ({_e(_text(_get(card, 'generated_by')))}); "
+            f"The model learnt from videos videoaffect generated ({_e(_text(get(card, 'generated_by')))}); "
             "these curves show the software working, not how people feel about this video.</div>")
 
 
@@ -243,12 +146,12 @@ def _plot_section(png: bytes, name: str, curve: pd.DataFrame | None = None, meta
     for task, band in band_of(meta).items():
         if curve is None or f"{task}_low" not in curve.columns:
             continue
-        level = _number(_get(band, "level"))
+        level = number(get(band, "level"))
         share = f"{level * 100:g} %" if level is not None else "a stated share"
-        how = _text(_get(band, "description")).removeprefix(f"central {share} interval: ")
+        how = _text(get(band, "description")).removeprefix(f"central {share} interval: ")
         notes.append(f"<li>The shaded band around the {_e(task)} curve is a central {share} interval: "
                      f"{_e(how)}.</li>")
-        warnings = _get(band, "warnings")
+        warnings = get(band, "warnings")
         for warning in warnings if isinstance(warnings, list) else []:
             notes.append(f'<li class="warn-text">Warning: {_e(_text(warning))}.</li>')
     text = f'<ul class="band">{"".join(notes)}</ul>' if notes else ""
@@ -258,7 +161,7 @@ def _plot_section(png: bytes, name: str, curve: pd.DataFrame | None = None, meta
 
 
 def _card_section(meta: Mapping) -> str:
-    card = _get(_get(meta, "model"), "training_data")
+    card = get(get(meta, "model"), "training_data")
     rows = card_rows(card)
     if not rows:
         return f'<section class="card-model"><h2>Model card: training data</h2><p>{_e(NOT_RECORDED)}</p></section>'
@@ -301,8 +204,8 @@ def _summary_section(curve: pd.DataFrame, meta: Mapping) -> str:
             "per second.</p></section>")
 
 
-def _moments_section(curve: pd.DataFrame, thumbnails: Mapping[int, bytes]) -> str:
-    moments = select_moments(curve)
+def _moments_section(curve: pd.DataFrame, meta: Mapping, thumbnails: Mapping[int, bytes]) -> str:
+    moments = select_moments(curve, neutral_of(meta))
     if not moments:
         return '<section class="moments"><h2>Moments</h2><p>No moment to show.</p></section>'
     cards = []
@@ -314,10 +217,11 @@ def _moments_section(curve: pd.DataFrame, thumbnails: Mapping[int, bytes]) -> st
             image = f'<img src="{uri}" alt="{_e("frame at " + when)}">'
         else:
             image = '<div class="noframe">no frame</div>'
+        note = f'<div class="muted">{_e(m["note"][:1].upper() + m["note"][1:])}.</div>' if m["note"] else ""
         cards.append(
             f'<div class="card">{image}<h3>{_e(m["title"])}</h3>'
             f"<div>at <strong>{when}</strong> &mdash; {_e(m['task'])} "
-            f"<strong>{_fmt_val(m['value'])}</strong></div></div>"
+            f"<strong>{_fmt_val(m['value'])}</strong></div>{note}</div>"
         )
     return f'<section class="moments"><h2>Moments</h2><div class="cards">{"".join(cards)}</div></section>'
 
@@ -356,18 +260,20 @@ def _missing_section(curve: pd.DataFrame) -> str:
     return f'<section class="missing"><h2>Missing data</h2>{body}</section>'
 
 
-def _scale_section(meta: Mapping) -> str:
-    scale = _get(meta, "label_scale")
-    low, high = _get(scale, "low"), _get(scale, "high")
-    rows = [
-        ("Scale", _e(_text(_get(scale, "name")))),
-        ("Low end", _e(_text(low))),
-        ("High end", _e(_text(high))),
-    ]
+def _scale_section(curve: pd.DataFrame, meta: Mapping) -> str:
+    scale = get(meta, "label_scale")
+    low, high = get(scale, "low"), get(scale, "high")
+    name, origin = _text(get(scale, "name")), scale_origin(meta)
     lo, hi = label_scale(meta)
+    words = dict(zip(("low", "high"), zip(*(SCALE_WORDS[t] for t in tasks_of(curve))))) if tasks_of(curve) else {}
+    rows = [
+        ("Scale", _e(f"{origin} ({name})" if origin and origin != name else name)),
+        ("Low end", _e(_text(low)) + (f" ({_e(' / '.join(words['low']))})" if words else "")),
+        ("High end", _e(_text(high)) + (f" ({_e(' / '.join(words['high']))})" if words else "")),
+    ]
     if lo is not None and hi is not None:
         rows.append(("Neutral (midpoint)", _e(_fmt_num((lo + hi) / 2))))
-    description = _get(scale, "description")
+    description = get(scale, "description")
     text = f"<p>{_e(_text(description))}</p>"
     return f'<section class="scale"><h2>Label scale</h2>{text}{_dl(rows)}</section>'
 
@@ -403,29 +309,29 @@ def _validation_html(value) -> str:
 
 
 def _model_section(meta: Mapping) -> str:
-    model = _get(meta, "model")
-    tasks = _get(model, "tasks")
+    model = get(meta, "model")
+    tasks = get(model, "tasks")
     tasks_text = ", ".join(map(str, tasks)) if isinstance(tasks, (list, tuple)) else _text(tasks)
-    smooth_html = _per_task_html(_get(model, "smoothing"))
-    combination_html = _per_task_html(_get(model, "combination"))
-    clip_len, stride = _get(model, "clip_seconds"), _get(model, "clip_stride")
+    smooth_html = _per_task_html(get(model, "smoothing"))
+    combination_html = _per_task_html(get(model, "combination"))
+    clip_len, stride = get(model, "clip_seconds"), get(model, "clip_stride")
     rows = [
-        ("Model file", f"<code>{_e(_text(_get(model, 'path')))}</code>"),
+        ("Model file", f"<code>{_e(_text(get(model, 'path')))}</code>"),
         ("Tasks", _e(tasks_text or NA)),
-        ("Method", _e(_text(_get(model, "method")))),
-        ("Feature set", _e(_text(_get(model, "feature_set")))),
+        ("Method", _e(_text(get(model, "method")))),
+        ("Feature set", _e(_text(get(model, "feature_set")))),
         ("Temporal context", smooth_html),
         ("Overlapping clips combined by", combination_html),
         ("Clip length", _e(_with_unit(clip_len, "s"))),
         ("Clip stride", _e(_with_unit(stride, "s"))),
-        ("Validation scores (movies held out of training)", _validation_html(_get(model, "validation"))),
-        ("Ensemble members (curve = their mean)", _per_task_html(_get(model, "ensemble"))),
+        ("Validation scores (movies held out of training)", _validation_html(get(model, "validation"))),
+        ("Ensemble members (curve = their mean)", _per_task_html(get(model, "ensemble"))),
     ]
     return f'<section class="model"><h2>Model</h2>{_dl(rows)}</section>'
 
 
 def _provenance_section(meta: Mapping) -> str:
-    prov = _get(meta, "feature_provenance")
+    prov = get(meta, "feature_provenance")
     if not isinstance(prov, Mapping) or not prov:
         return f'<section class="provenance"><h2>Feature provenance</h2><p>{NA}</p></section>'
     # Either {modality: {...}} or the extraction job's {"extractors": {modality: {...}}, ...}.
@@ -453,30 +359,32 @@ def _provenance_section(meta: Mapping) -> str:
     extra = ""
     if general:
         extra = _dl([(_e(str(k)), f"<code>{_e(_compact(v))}</code>") for k, v in general.items()])
-    return (f'<section class="provenance"><h2>Feature provenance</h2>{extra}'
-            f"<table>{head}{''.join(rows)}</table></section>")
+    # one line a reader can take in, the parameter table (for whoever checks an extractor) folded below it
+    return (f'<section class="provenance"><h2>Feature provenance</h2><details><summary>'
+            f"{_e(_provenance_summary(meta, per_modality))} (details)</summary>{extra}"
+            f"<table>{head}{''.join(rows)}</table></details></section>")
+
+
+def _provenance_summary(meta: Mapping, per_modality: Mapping) -> str:
+    """"default feature set: 4 extractors (audio, expression, motion, scene), 4 weight files
+    identified by sha256"."""
+    extractors = {str(m): info for m, info in per_modality.items() if isinstance(info, Mapping)}
+    feature_set = get(get(meta, "feature_provenance"), "feature_set") or get(get(meta, "model"), "feature_set")
+    head = f"{feature_set} feature set" if feature_set else "features"
+    if not extractors:
+        return f"{head}: provenance as recorded"
+    weights = sum(len(w) if isinstance(w := info.get("weights"), Mapping) else 0 for info in extractors.values())
+    files = f"{weights} weight file{'' if weights == 1 else 's'} identified by sha256" if weights else "no weight file"
+    return (f"{head}: {len(extractors)} extractor{'' if len(extractors) == 1 else 's'} "
+            f"({', '.join(extractors)}), {files}")
 
 
 def _footer(meta: Mapping) -> str:
-    return (f"<footer>videoaffect {_e(_text(_get(meta, 'videoaffect_version')))} &middot; "
-            f"schema {_e(_text(_get(meta, 'schema')))}</footer>")
+    return (f"<footer>videoaffect {_e(_text(get(meta, 'videoaffect_version')))} &middot; "
+            f"schema {_e(_text(get(meta, 'schema')))}</footer>")
 
 
 # --------------------------------------------------------------------------- small helpers
-def _get(mapping, key):
-    return mapping.get(key) if isinstance(mapping, Mapping) else None
-
-
-def _number(value) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
-
 def _text(value) -> str:
     """A meta value as text: n/a where missing, compact JSON for containers."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -500,19 +408,19 @@ def _e(text: str) -> str:
 
 
 def _fmt_num(value) -> str:
-    f = _number(value)
+    f = number(value)
     if f is None:
         return _text(value)
     return str(int(f)) if f.is_integer() else f"{f:g}"
 
 
 def _fmt_val(value) -> str:
-    f = _number(value)
+    f = number(value)
     return NA if f is None else f"{f:.3f}"
 
 
 def _with_unit(value, unit: str) -> str:
-    return f"{_fmt_num(value)} {unit}" if _number(value) is not None else _text(value)
+    return f"{_fmt_num(value)} {unit}" if number(value) is not None else _text(value)
 
 
 def _span(seconds: np.ndarray, start: int, stop: int) -> str:

@@ -7,7 +7,6 @@ keeps no global state and may run in several threads at once.
 from __future__ import annotations
 
 import io
-import textwrap
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,21 +18,24 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, MultipleLocator
 
-from videoaffect.models.card import GENERATED_WARNING, card_summary, is_generated
-from videoaffect.reports.html import (
-    NA,
-    _get,
-    _number,
+from videoaffect.models.card import GENERATED_WARNING, card_headline, is_generated
+from videoaffect.reports.facts import (
     band_of,
     contribution_columns,
     false_runs,
     format_time,
+    get,
+    intra_drawn,
     label_scale,
     missing_label,
     modalities_of,
+    number,
     presence,
     row_seconds,
+    scale_origin,
+    scale_words,
     tasks_of,
+    video_duration,
 )
 
 FIGSIZE = (12.0, 7.0)
@@ -45,7 +47,10 @@ MODALITY_COLOURS = ("#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf", "#e37
 MMSS_ABOVE_S = 180  # longer videos get m:ss tick labels
 DENSE_ROWS = 900  # above this many seconds the plot switches to its "long video" style
 CONTRIB_POINTS = 400  # long videos: contributions averaged to about this many windows
-MAX_CUT_LINES = 150  # more shot cuts than this are drawn as ticks along the top edge
+MAX_CUT_LINES = 150
+# share of the figure's width left of the top panel (y label and tick labels), kept out of the
+# subtitle's room; generous, so that a wider y axis still leaves the text inside the figure
+LEFT_MARGIN_SHARE = 0.12  # more shot cuts than this are drawn as ticks along the top edge
 _TICK_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200)
 
 
@@ -55,6 +60,13 @@ def render_curve_png(curve: pd.DataFrame, meta: Mapping | None, *, dpi: int = 10
     The image is ``12 x 7`` inches at ``dpi``. The DataFrame needs at least one of the
     ``valence`` / ``arousal`` columns; everything else is optional.
     """
+    buffer = io.BytesIO()
+    curve_figure(curve, meta, dpi=dpi).savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def curve_figure(curve: pd.DataFrame, meta: Mapping | None, *, dpi: int = 100) -> Figure:
+    """The figure :func:`render_curve_png` saves (tests measure its texts)."""
     tasks = tasks_of(curve)
     if not tasks:
         raise ValueError("curve has neither a 'valence' nor an 'arousal' column")
@@ -64,6 +76,9 @@ def render_curve_png(curve: pd.DataFrame, meta: Mapping | None, *, dpi: int = 10
     starts = row_seconds(curve)
     x = starts + 0.5  # each row covers [t, t + 1): draw it at the middle of its second
     end = float(starts.max() + 1) if len(starts) else 1.0
+    # the axis spans the whole film: its last fraction of a second (no value: a second is predicted
+    # when its middle lies in the video) is shown too, so the axis ends where the video does
+    end = max(end, video_duration(meta) or 0.0)
     begin = float(min(starts.min(), 0.0)) if len(starts) else 0.0
     marker = "o" if len(curve) <= 5 else None
     # Long videos have more seconds than the plot has pixels: draw raw per-second series
@@ -85,7 +100,7 @@ def render_curve_png(curve: pd.DataFrame, meta: Mapping | None, *, dpi: int = 10
         colour = TASK_COLOURS[task]
         low_col, high_col = f"{task}_low", f"{task}_high"
         if low_col in curve.columns and high_col in curve.columns:
-            level = _number(_get(bands.get(task), "level"))
+            level = number(get(bands.get(task), "level"))
             share = f"{level * 100:g} % " if level is not None else ""
             top.fill_between(x, _values(curve, low_col), _values(curve, high_col), color=colour, alpha=0.18,
                              linewidth=0, step=None, zorder=1)
@@ -93,7 +108,7 @@ def render_curve_png(curve: pd.DataFrame, meta: Mapping | None, *, dpi: int = 10
         (line,) = top.plot(x, _values(curve, task), color=colour, lw=1.8, marker=marker, label=task)
         handles.append(line)
         intra = f"{task}_intra"
-        if intra in curve.columns:
+        if intra_drawn(curve, task):  # no line (and no legend entry) where it equals the final curve
             style: dict[str, Any] = dict(lw=0.5, ls="-", alpha=0.35) if dense else dict(lw=0.9, ls="--", alpha=0.8)
             (line,) = top.plot(x, _values(curve, intra), color=colour, marker=marker, markersize=3,
                                label=f"{task} (before context)", **style)
@@ -136,11 +151,8 @@ def render_curve_png(curve: pd.DataFrame, meta: Mapping | None, *, dpi: int = 10
                              edgecolor=colours[modality], linewidth=0.0, label=missing_label(modality)))
         row += 1
 
-    scale = meta.get("label_scale")
-    if not isinstance(scale, Mapping):
-        scale = {}
-    scale_name = scale.get("name")
-    top.set_ylabel(f"prediction ({scale_name})" if scale_name else "prediction")
+    words = scale_words(meta, tasks)
+    top.set_ylabel(" / ".join(tasks) + (f"\n({words})" if words else ""))
     top.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=8,
                frameon=False, borderaxespad=0.0)
     top.grid(True, axis="y", color="0.9", lw=0.6)
@@ -176,8 +188,8 @@ def render_curve_png(curve: pd.DataFrame, meta: Mapping | None, *, dpi: int = 10
     if not isinstance(video, Mapping):
         video = {}
     name = str(video.get("name") or "video")
-    model = _get(meta, "model")
-    card = _get(model, "training_data")
+    model = get(meta, "model")
+    card = get(model, "training_data")
     title = name
     if is_generated(card):
         # the first thing a reader of the image sees, in the figure's own title block
@@ -185,24 +197,45 @@ def render_curve_png(curve: pd.DataFrame, meta: Mapping | None, *, dpi: int = 10
     suptitle = fig.suptitle(title, fontsize=13, fontweight="bold")
     if is_generated(card):
         suptitle.set_color(WARNING_COLOUR)
-    subtitle = f"label scale: {scale_name}" if scale_name else "label scale: n/a"
+    origin = scale_origin(meta)
+    subtitle = f"label scale: {origin}" if origin else "label scale: n/a"
     if scale_low is not None and scale_high is not None:
-        subtitle += f" [{scale_low:g}, {scale_high:g}], dotted line = neutral"
+        subtitle += f", {scale_low:g} to {scale_high:g}; dotted line = neutral ({(scale_low + scale_high) / 2:g})"
     levels = {t: level for t, b in bands.items()
-              if (level := _number(_get(b, "level"))) is not None and f"{t}_low" in curve.columns}
+              if (level := number(get(b, "level"))) is not None and f"{t}_low" in curve.columns}
     drawn = {t: bands[t] for t in levels}
     shaded = [f"{t} {level * 100:g} % interval" for t, level in levels.items()]
     if shaded:
         subtitle += "; shaded = " + ", ".join(shaded)
-    # the calibration note first on the second line, so that shortening cuts the card, not the warning
     notes = list(dict.fromkeys(note for b in drawn.values() if (note := _calibration_note(b))))
-    second = "; ".join([*notes, f"model trained on {card_summary(card) if model else NA}"])
-    subtitle += "\n" + textwrap.shorten(second, 170)
-    top.set_title(subtitle, fontsize=8.5, color="0.3", loc="left")
+    second = "; ".join([*notes, f"model trained on {card_headline(card) if model else 'n/a'}"])
+    title_size = 8.5
+    # wrapped at measured widths, never cut: the text runs from the top panel's left edge (after the
+    # y axis's labels) to the figure's right edge
+    room = fig.get_figwidth() * dpi * (1.0 - LEFT_MARGIN_SHARE)
+    lines = [*_wrap(fig, subtitle, title_size, room), *_wrap(fig, second, title_size, room)]
+    top.set_title("\n".join(lines), fontsize=title_size, color="0.3", loc="left")
+    return fig
 
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
+
+def _wrap(fig: Figure, text: str, size: float, room_px: float) -> list[str]:
+    """``text`` in lines no wider than ``room_px`` when drawn at ``size`` points (greedy, by words;
+    a single word wider than the room stays whole)."""
+    from matplotlib.font_manager import FontProperties
+
+    renderer = fig.canvas.get_renderer()
+    prop = FontProperties(size=size)
+
+    def width(s: str) -> float:
+        return renderer.get_text_width_height_descent(s, prop, ismath=False)[0]
+
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and width(f"{lines[-1]} {word}") <= room_px:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
 
 
 def _values(curve: pd.DataFrame, col: str) -> np.ndarray:
@@ -243,8 +276,8 @@ def _time_axis(ax, duration: float) -> None:
 
 def _calibration_note(band) -> str:
     """"band calibrated on N validation movies (see its warnings)", or "" when not recorded."""
-    movies = _number(_get(band, "validation_movies"))
+    movies = number(get(band, "validation_movies"))
     if movies is None:
         return ""
-    warned = ": a rough guess, see the .json's warnings" if _get(band, "warnings") else ""
+    warned = ": a rough guess, see the .json's warnings" if get(band, "warnings") else ""
     return f"band calibrated on {movies:g} validation movie{'' if movies == 1 else 's'}{warned}"

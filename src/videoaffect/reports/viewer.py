@@ -27,9 +27,21 @@ from urllib.parse import quote
 
 from videoaffect.core.errors import ConfigError, DataError
 from videoaffect.core.files import atomic_write_text
-from videoaffect.core.vocabulary import TASKS
 from videoaffect.models.card import NOT_RECORDED, card_summary
-from videoaffect.reports.html import _get, _number, modalities_of, page_head, warning_banner
+from videoaffect.reports.facts import (
+    SCALE_WORDS,
+    false_runs,
+    get,
+    intra_drawn,
+    label_scale,
+    missing_label,
+    modalities_of,
+    number,
+    scale_origin,
+    tasks_of,
+    video_duration,
+)
+from videoaffect.reports.html import page_head, warning_banner
 from videoaffect.reports.viewer_page import CSS, SCRIPT
 
 # The prediction JSON versions this page understands; tests check it against the writer's.
@@ -98,7 +110,7 @@ def check_document(doc, where: str = "the prediction") -> None:
     if bad:
         raise DataError(f"{where}: curve column(s) {', '.join(bad)} are not lists of {n} values like \"time_s\"; "
                         "the file was edited or cut short: predict again")
-    if n == 0 or not _tasks(curve):
+    if n == 0 or not tasks_of(curve):
         raise DataError(f"{where}: the curve has no seconds or no task column (valence / arousal); predict again")
 
 
@@ -110,13 +122,13 @@ def render_viewer(doc: dict, video_src: str | None) -> str:
     check_document(doc)
     meta = doc
     curve = doc["curve"]
-    name = _text(_get(_get(meta, "video"), "name")) or "video"
+    name = _text(get(get(meta, "video"), "name")) or "video"
     payload = {"view": _view(meta, curve), "curve": _finite(curve)}
     if video_src is not None:
         media = (f'<video id="video" controls preload="auto" src="{_e(video_src)}"></video>'
                  '<p id="video-status" class="muted" hidden></p>')
     else:
-        stem = _text(_get(_get(meta, "video"), "movie_id")) or "<id>"
+        stem = _text(get(get(meta, "video"), "movie_id")) or "<id>"
         media = ('<p id="no-video" class="muted">No video on this page: <code>videoaffect view '
                  f"{_e(stem)}.json --video FILE</code> "
                  "writes one that plays it. Click the curves to move the cursor.</p>")
@@ -162,7 +174,7 @@ def write_viewer(json_path: Path, video: Path | None = None, out: Path | None = 
         if not source.is_file():
             raise DataError(f"--video {source} is not a file; give the video {json_path} was predicted from")
     else:
-        recorded = _get(_get(doc, "video"), "path")
+        recorded = get(get(doc, "video"), "path")
         if not isinstance(recorded, str) or not recorded:
             raise DataError(f"{json_path} records no video file (predicted from a feature corpus?); "
                             "give one with --video FILE")
@@ -178,37 +190,41 @@ def write_viewer(json_path: Path, video: Path | None = None, out: Path | None = 
 # --------------------------------------------------------------------------- page parts
 def _view(meta: Mapping, curve: Mapping) -> dict:
     """What the script draws, decided here so the page and the PNG agree."""
-    tasks = _tasks(curve)
-    times = [_number(t) for t in curve["time_s"]]
+    tasks = tasks_of(curve)
+    times = [number(t) for t in curve["time_s"]]
     starts = [t if t is not None else float(i) for i, t in enumerate(times)]
-    bands = _get(meta, "band") if isinstance(_get(meta, "band"), Mapping) else {}
+    bands = get(meta, "band") if isinstance(get(meta, "band"), Mapping) else {}
     band = {}
     for task in tasks:
         low, high = f"{task}_low", f"{task}_high"
         if low in curve and high in curve:
-            level = _number(_get(bands.get(task), "level"))
+            level = number(get(bands.get(task), "level"))
             band[task] = {"low": low, "high": high, "level": level}
     missing = []
     for i, modality in enumerate(modalities_of(curve)):
         present = curve.get(f"{modality}_present")
         if present is None:
             continue
-        runs = _false_runs([bool(v) for v in present])
+        runs = false_runs([bool(v) for v in present])
         if runs:
-            missing.append({"modality": modality, "label": _MISSING_LABEL.get(modality, f"no {modality}"),
+            missing.append({"modality": modality, "label": missing_label(modality),
                             "colour": MODALITY_COLOURS[i % len(MODALITY_COLOURS)],
                             "runs": [[starts[a], starts[b - 1] + 1] for a, b in runs]})
     cuts = [starts[i] for i, v in enumerate(curve.get("shot_cut") or []) if v]
-    scale_low, scale_high = _label_scale(meta)
-    scale = _get(meta, "label_scale")
+    scale_low, scale_high = label_scale(meta)
+    scale = get(meta, "label_scale")
     return {
         "tasks": tasks,
         "colours": {t: TASK_COLOURS.get(t, "#333333") for t in tasks},
         "band": band,
-        # a model without temporal context has intra == final: a second line would hide behind the first
-        "intra": {t: f"{t}_intra" for t in tasks if f"{t}_intra" in curve and curve[f"{t}_intra"] != curve[t]},
+        # a model without temporal context has intra == final: no second line, no legend entry for it
+        "intra": {t: f"{t}_intra" for t in tasks if intra_drawn(curve, t)},
+        # what each end of the scale means, written at the top and bottom of each task's panel
+        "words": {t: list(SCALE_WORDS[t]) for t in tasks if t in SCALE_WORDS},
+        # the time axis runs to the end of the video (its last fraction of a second has no value)
+        "duration": video_duration(meta),
         "scale": None if scale_low is None else {"low": scale_low, "high": scale_high,
-                                                 "name": _text(_get(scale, "name"))},
+                                                 "name": _text(get(scale, "name"))},
         "y": _y_range(curve, tasks, band, scale_low, scale_high),
         "missing": missing,
         "cuts": cuts,
@@ -220,7 +236,7 @@ def _y_range(curve, tasks, band, low, high) -> list[float]:
     """The label scale, widened only if a value leaves it; the data range without a scale."""
     cols = [c for t in tasks for c in (t, f"{t}_intra", *(band.get(t, {}).get(k) for k in ("low", "high")))
             if c and c in curve]
-    values = [f for c in cols for f in map(_number, curve[c]) if f is not None]
+    values = [f for c in cols for f in map(number, curve[c]) if f is not None]
     if low is None or high is None:
         if not values:
             return [-1.0, 1.0]
@@ -234,33 +250,39 @@ def _y_range(curve, tasks, band, low, high) -> list[float]:
 
 
 def _card_line(meta: Mapping) -> str:
-    model = _get(meta, "model")
-    card = _get(model, "training_data")
+    model = get(meta, "model")
+    card = get(model, "training_data")
     trained = f"trained on {card_summary(card)}" if isinstance(card, Mapping) else f"training data {NOT_RECORDED}"
-    path = _text(_get(model, "path")) or "n/a"
+    path = _text(get(model, "path")) or "n/a"
     return (f'<p id="model-card" class="card-line">Model <code>{_e(path)}</code>: {_e(trained)}.'
             "</p>")
 
 
 def _scale_line(meta: Mapping) -> str:
-    scale = _get(meta, "label_scale")
-    low, high = _label_scale(meta)
+    scale = get(meta, "label_scale")
+    low, high = label_scale(meta)
     if low is None or high is None:
         return '<p id="label-scale">Label scale: not recorded.</p>'
-    name = _text(_get(scale, "name"))
-    words = _text(_get(scale, "description"))
-    return (f'<p id="label-scale" data-low="{low:g}" data-high="{high:g}">Label scale'
-            f"{' ' + _e(name) if name else ''}: {low:g} to {high:g}, neutral {(low + high) / 2:g} (dotted line)"
+    words = _text(get(scale, "description"))
+    if ":" in words:  # "the <scale in words>: valence runs from ...": its words name it, not its short name
+        words = words.split(":", 1)[1].strip()
+        name = scale_origin(meta)
+        head = name[:1].upper() + name[1:]
+    else:
+        name = _text(get(scale, "name"))
+        head = "Label scale" + (f" {name}" if name else "")
+    return (f'<p id="label-scale" data-low="{low:g}" data-high="{high:g}">{_e(head)}: '
+            f"{low:g} to {high:g}, neutral {(low + high) / 2:g} (dotted line)"
             f"{'. ' + _e(words[:1].upper() + words[1:]) if words else ''}.</p>")
 
 
 def _band_line(meta: Mapping, curve: Mapping) -> str:
-    bands = _get(meta, "band") if isinstance(_get(meta, "band"), Mapping) else {}
+    bands = get(meta, "band") if isinstance(get(meta, "band"), Mapping) else {}
     notes = []
-    for task in _tasks(curve):
+    for task in tasks_of(curve):
         if f"{task}_low" not in curve:
             continue
-        level = _number(_get(bands.get(task), "level"))
+        level = number(get(bands.get(task), "level"))
         share = f"{level * 100:g} %" if level is not None else "a stated share"
         notes.append(f"{task}: central {share} interval")
     if not notes:
@@ -270,32 +292,6 @@ def _band_line(meta: Mapping, curve: Mapping) -> str:
 
 
 # --------------------------------------------------------------------------- small helpers
-_MISSING_LABEL = {"expression": "no face", "audio": "no audio"}
-
-
-def _tasks(curve: Mapping) -> list[str]:
-    return [t for t in TASKS if t in curve]
-
-
-def _false_runs(values: list[bool]) -> list[tuple[int, int]]:
-    runs, start = [], None
-    for i, ok in enumerate([*values, True]):
-        if not ok and start is None:
-            start = i
-        elif ok and start is not None:
-            runs.append((start, i))
-            start = None
-    return runs
-
-
-def _label_scale(meta: Mapping) -> tuple[float | None, float | None]:
-    scale = _get(meta, "label_scale")
-    low, high = _number(_get(scale, "low")), _number(_get(scale, "high"))
-    if low is None or high is None or high <= low:
-        return None, None
-    return low, high
-
-
 def _finite(curve: Mapping) -> dict:
     # JSON.parse knows no NaN: a missing value travels as null and is drawn as a gap.
     def clean(v):

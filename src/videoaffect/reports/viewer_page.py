@@ -36,7 +36,7 @@ SCRIPT = r"""
   "use strict";
   var data = JSON.parse(document.getElementById("curve-data").textContent);
   var view = data.view, curve = data.curve, times = curve.time_s, n = times.length;
-  var begin = Math.min(times[0], 0), end = times[n - 1] + 1;
+  var begin = Math.min(times[0], 0), end = Math.max(times[n - 1] + 1, view.duration || 0);
   var plot = document.getElementById("plot");
   // Taken from the inline <svg> so that the page holds no URL, not even the namespace's.
   var NS = plot.namespaceURI;
@@ -153,6 +153,14 @@ SCRIPT = r"""
       label.textContent = task;
       var inner = el("g", {"clip-path": "url(#clip-" + p + ")"}, g.node);
       var gi = {panel: panel, node: inner};
+      var words = view.words[task];
+      if (words && view.scale) {  // what the top and the bottom of the scale mean, under the curves
+        var above = view.missing.length * 12;  // clear of the hatched rows of missing data
+        el("text", {"class": "scale-word", x: xr - 5, y: panel.top + 12, "text-anchor": "end", fill: "#888"},
+           inner).textContent = words[1];
+        el("text", {"class": "scale-word", x: xr - 5, y: panel.bottom - 5 - above, "text-anchor": "end",
+                    fill: "#888"}, inner).textContent = words[0];
+      }
       if (view.scale) {
         var ym = panel.y((view.scale.low + view.scale.high) / 2);
         el("line", {"class": "neutral", x1: xl, x2: xr, y1: ym, y2: ym, stroke: "#777", "stroke-dasharray": "2 3"},
