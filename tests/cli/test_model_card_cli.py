@@ -84,7 +84,7 @@ def test_models_show_prints_the_card(model, capsys):
 def test_models_show_of_a_missing_model_is_one_error_line(tmp_path, capsys):
     assert main(["models", "show", str(tmp_path / "nothing")]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("videoaffect: error: ") and "model.json is missing" in err
+    assert err.startswith("videoaffect: error: ") and f"{tmp_path / 'nothing'} does not exist" in err
 
 
 def test_predict_warns_once_and_every_csv_is_plain(model, tmp_path, capsys):

@@ -216,7 +216,11 @@ def test_a_task_folder_given_as_the_model_says_to_pass_its_parent(trained, tmp_p
     assert f"pass --model {model}" in err and "--task valence" in err
 
 
-def test_demo_walks_the_whole_path_and_a_rerun_reuses_videos_and_features(tmp_path, capsys):
+def test_demo_walks_the_whole_path_and_a_rerun_reuses_videos_and_features(tmp_path, capsys, monkeypatch):
+    import shlex
+
+    from videoaffect.decoding.synthetic_media import make_video
+
     out = tmp_path / "demo"
     # one model per task (the ensemble's own tests are in tests/training/test_ensemble.py)
     args = ["-q", "demo", "--out", str(out), "--train-movies", "3", "--test-movies", "1", "--ensemble", "1"]
@@ -227,8 +231,27 @@ def test_demo_walks_the_whole_path_and_a_rerun_reuses_videos_and_features(tmp_pa
         assert json.loads((out / "models" / method / "model.json").read_text())["tasks"] == ["valence", "arousal"]
     report = out / "predictions" / "MEDIAEVAL18_54.html"
     assert f"report: {report}" in text
-    for suffix in (".csv", ".json", ".png", ".html"):
-        assert report.with_suffix(suffix).is_file()
+    for suffix in (".csv", ".json", ".png", ".html", ".viewer.html"):
+        assert report.with_name(report.stem + suffix).is_file()
+    # each step prints its own duration (not the time since the start), and the total comes last
+    steps = [float(s) for s in re.findall(r"^\d/5 .* \[(\d+\.\d) s\]$", text, re.M)]
+    assert len(steps) == 6, text
+    total = float(re.search(r"; (\d+) s in all", text)[1])
+    assert abs(sum(steps) - total) <= 0.05 * total + 1.5, (steps, total)
+    # it ends with the model and the next commands, which run as printed (a video of yours: a short one)
+    model = out / "models" / "progressive"
+    assert f"the demo's model: {model}" in text
+    assert f"open in a browser: {report} (the report) and {report.with_suffix('')}.viewer.html" in text
+    commands = [shlex.split(line) for line in text.splitlines() if line.startswith("    videoaffect ")]
+    assert [c[1] for c in commands] == ["predict", "predict", "models"], commands
+    assert commands[0][:2] + commands[0][3:] == ["videoaffect", "predict", "--model", str(model), "--out", "curves/",
+                                                 "--viewer"] and commands[0][2] == "YOUR_VIDEO.mp4"
+    monkeypatch.chdir(tmp_path)  # the commands write curves/ where they are run
+    yours = make_video(tmp_path / "YOUR_VIDEO.mp4", 2.0)
+    assert main(["-q", *commands[0][1:]]) == 0
+    assert (tmp_path / "curves" / "YOUR_VIDEO.viewer.html").is_file() and yours.is_file()
+    assert main(commands[2][1:]) == 0
+    capsys.readouterr()
     # the demo's model says it learnt from generated videos, in the model and in every output
     meta = json.loads((out / "models" / "progressive" / "model.json").read_text())
     assert meta["info"]["training_data"]["generated"] is True and meta["ensemble"]["members"]["valence"] == 1

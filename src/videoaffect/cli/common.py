@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from videoaffect.core.device import DEVICE_HELP, check_device_name
@@ -110,15 +113,17 @@ def add_data_options(p: argparse.ArgumentParser, *, split_help: str, dataset: bo
                      extraction: bool = True) -> None:
     what = "--dataset / --corpus / --synthetic" if dataset else "--corpus / --synthetic"
     g = p.add_argument_group(f"data (give exactly one of {what})")
+    # a required group: usage shows the choice as required, and argparse names it when it is missing
+    source = g.add_mutually_exclusive_group(required=True)
     if dataset:
-        g.add_argument(
+        source.add_argument(
             "--dataset", type=Path,
             help="dataset root or manifest: MediaEval 2018 (videos or provided features), LIRIS-ACCEDE "
             "discrete, a CSV manifest of videos + per-second label files (columns video,labels[,split,"
             "movie_id]), or a corpus directory; videos are extracted into --store")
-    g.add_argument("--corpus", type=Path, help="corpus directory (corpus.json + movies/*.npz)")
-    g.add_argument("--synthetic", choices=SYNTHETIC_PRESETS,
-                   help="generate a synthetic corpus in memory instead (see `videoaffect synth --help`)")
+    source.add_argument("--corpus", type=Path, help="corpus directory (corpus.json + movies/*.npz)")
+    source.add_argument("--synthetic", choices=SYNTHETIC_PRESETS,
+                        help="generate a synthetic corpus in memory instead (see `videoaffect synth --help`)")
     g.add_argument("--synthetic-seed", type=int, default=0, help="seed of the synthetic corpus")
     g.add_argument("--split", help=f"which movies to use, by split name; comma-separate several ({split_help})")
     if dataset and extraction:
@@ -214,6 +219,56 @@ def _check_creatable(folder: Path, path: Path, flag: str) -> None:
         raise ConfigError(f"{flag} {path}: {folder} is a file, so the folder cannot be created")
     if not os.access(folder, os.W_OK):
         raise ConfigError(f"{flag} {path}: {folder} is not writable")
+
+
+# What a command writes into an output folder before its first result: a folder holding only these
+# (and empty folders) has no work in it.
+_BOOKKEEPING = (".videoaffect.lock", "store.json")
+
+
+class NewFolders:
+    """The folders a command is about to create (see `removed_on_failure`)."""
+
+    def __init__(self, paths, bookkeeping: tuple[str, ...] = ()) -> None:
+        self.created = [top for p in paths if p is not None and (top := _first_missing(Path(p))) is not None]
+        self.bookkeeping = {*_BOOKKEEPING, *bookkeeping}
+        self.failed = False  # set by a command that ends with an error code instead of an exception
+
+    def remove_if_empty(self) -> None:
+        for top in self.created:
+            if top.is_dir() and not top.is_symlink() and _holds_no_work(top, self.bookkeeping):
+                shutil.rmtree(top, ignore_errors=True)
+
+
+@contextmanager
+def removed_on_failure(*paths: Path | None, bookkeeping: tuple[str, ...] = ()) -> Iterator[NewFolders]:
+    """Folders among ``paths`` (and their parents) that do not exist yet and that the command
+    creates are removed again if it fails (an exception, or ``.failed`` set) before writing any
+    result into them, so that a failed command leaves no new empty folder behind.  A folder that
+    existed before is never touched, nor one holding results (a resumable job keeps its work);
+    ``bookkeeping`` names more files that are no result (e.g. a batch's list of its failures)."""
+    folders = NewFolders(paths, bookkeeping)
+    try:
+        yield folders
+    except BaseException:
+        folders.remove_if_empty()
+        raise
+    if folders.failed:
+        folders.remove_if_empty()
+
+
+def _first_missing(path: Path) -> Path | None:
+    """The outermost folder of ``path`` that does not exist (None when ``path`` exists)."""
+    path = Path(os.path.abspath(path))
+    if path.exists():
+        return None
+    while not path.parent.exists():
+        path = path.parent
+    return path
+
+
+def _holds_no_work(folder: Path, bookkeeping: set[str]) -> bool:
+    return all(p.is_dir() or p.name in bookkeeping for p in folder.rglob("*"))
 
 
 def tasks_of(choice: str) -> list[str]:

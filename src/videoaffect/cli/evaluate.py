@@ -57,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
             f"--feature-set {args.feature_set}: the model {args.model} was trained on {model_set!r} features, "
             "which `evaluate` extracts itself; leave --feature-set out"
         )
-    loaded = common.load_data(args, feature_set=model_set if dataset else None)
+    store = (args.store or common.default_store()) if dataset is not None else None
+    with common.removed_on_failure(store):
+        loaded = common.load_data(args, feature_set=model_set if dataset else None)
     corpus, info = loaded.corpus, loaded.info
     split = args.split or info.test_split
     movies = common.split_movies(corpus, split)

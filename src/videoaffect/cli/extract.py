@@ -46,9 +46,16 @@ def register(sub, parents) -> None:
 
 
 def run_extract(args: argparse.Namespace) -> int:
+    common.check_out_dir(args.out)
+    with common.removed_on_failure(args.out) as new_folders:
+        code = _extract(args)
+        new_folders.failed = code != 0  # every movie failed: a new store holding none is removed
+    return code
+
+
+def _extract(args: argparse.Namespace) -> int:
     from videoaffect.features.extract import collect_batch, run_extraction, unreadable_result
 
-    common.check_out_dir(args.out)
     # a missing or unreadable file (argument or manifest row) is one failed movie; the others are done
     inputs = collect_batch(args.inputs)
     videos = [v for v in inputs if not v.problem]

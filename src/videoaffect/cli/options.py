@@ -4,6 +4,7 @@ its name, type, choices, default and help all come from the field (``models/conf
 from __future__ import annotations
 
 import argparse
+import copy
 import re
 import typing
 from dataclasses import MISSING, fields
@@ -88,8 +89,29 @@ def as_flags(message: str, cls) -> str:
     return message
 
 
+def required_in_usage(action: argparse.Action, unless: str) -> argparse.Action:
+    """Show an option the command checks itself as required in usage (no brackets): argparse
+    cannot require it because another form of the command does without it (``unless``)."""
+    action.required_unless = unless  # type: ignore[attr-defined]
+    if action.help and "required" not in action.help:
+        action.help += f" (required unless {unless})"
+    return action
+
+
+def _shown_as_required(action: argparse.Action) -> argparse.Action:
+    if not getattr(action, "required_unless", None):
+        return action
+    shown = copy.copy(action)
+    shown.required = True
+    return shown
+
+
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
-    """Every option's help ends with its default, unless it has none or says it already."""
+    """Every option's help ends with its default, unless it has none or says it already; options
+    marked with `required_in_usage` are shown as required in the usage line."""
+
+    def _format_usage(self, usage, actions, groups, prefix):
+        return super()._format_usage(usage, [_shown_as_required(a) for a in actions], groups, prefix)
 
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""

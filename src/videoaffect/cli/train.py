@@ -132,7 +132,8 @@ def run(args: argparse.Namespace) -> int:
     from videoaffect.training.bundle import train_bundle
 
     check_before_work(args)
-    with OutputLock(args.out, "train"):
+    store = (getattr(args, "store", None) or common.default_store()) if getattr(args, "dataset", None) else None
+    with common.removed_on_failure(args.out, store), OutputLock(args.out, "train"):
         # inside the lock, so that a folder another process is training into says so
         if _entries(args.out) and not args.overwrite:
             raise ConfigError(f"--out {args.out} exists and is not empty; choose another --out or pass --overwrite")

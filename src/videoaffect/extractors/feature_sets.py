@@ -56,4 +56,43 @@ def build_feature_set(
     bad = [m for m in options if m not in factories]
     if bad:
         raise ValueError(f"options for unknown modalities {bad} of feature set {name!r}")
+    check_weights(name, modalities, options)
     return [factories[m](**options.get(m, {})).to(device) for m in wanted]
+
+
+# Options with which an extractor loads no registry file: a path given directly, a ready network,
+# or random weights (tests).
+_OWN_WEIGHTS = ("weights", "weight_path", "pca", "net", "random_init")
+
+
+def weights_needed(name: str, modalities: list[str] | None = None, options: dict | None = None) -> list[str]:
+    """Registry names of the weight files the extractors of a built-in set load (none for your
+    own ``package.module:function`` set, whose files videoaffect does not know)."""
+    options = options or {}
+    if name == "default":
+        from videoaffect.extractors.default.expression import WEIGHTS
+
+        per_modality: dict[str, tuple[str, ...]] = {"audio": (), "scene": (), "expression": WEIGHTS, "motion": ()}
+    elif name == "paper":
+        from videoaffect.extractors.paper.expression import REGISTRY_NAME
+        from videoaffect.extractors.paper.scene import BACKBONES
+
+        backbone = (options.get("scene") or {}).get("backbone", "vgg16")
+        scene = (BACKBONES[backbone][0],) if backbone in BACKBONES else ()
+        per_modality = {"audio": ("vggish", "vggish-pca"), "scene": scene, "expression": (REGISTRY_NAME,),
+                        "action": ("openpose-body",)}
+    else:
+        return []
+    wanted = [m for m in (modalities or per_modality) if m in per_modality]
+    return [w for m in wanted if not any((options.get(m) or {}).get(k) for k in _OWN_WEIGHTS)
+            for w in per_modality[m]]
+
+
+def check_weights(name: str, modalities: list[str] | None = None, options: dict | None = None) -> None:
+    """Every weight file the set needs, checked at once before any extractor is built (or any
+    output made): one WeightsError lists all that are missing or bad and the one step installing them."""
+    from videoaffect.weights.registry import require
+
+    modalities = list(modalities) if modalities else None
+    require(weights_needed(name, modalities, options), f"the {name!r} feature set"
+            + (f" ({', '.join(modalities)})" if modalities else ""))

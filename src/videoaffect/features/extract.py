@@ -400,6 +400,10 @@ def run_extraction(
     store_root = str(store_root)
     if backend not in ("local", "dask"):
         raise ValueError(f"unknown backend {backend!r}; use local or dask")
+    from videoaffect.extractors.feature_sets import check_weights
+
+    # Missing weight files fail here, all named at once, before the store (or its folder) exists.
+    check_weights(feature_set, list(modalities) if modalities else None, options)
     # Taken before the (slow) extractors are built, so a second job on the same store fails at
     # once.  Only this process holds it: workers die with their job, so the lock of a killed job
     # names a dead pid and the next run takes it over.

