@@ -84,6 +84,9 @@ def test_missing_movie_and_non_store_errors(tmp_path):
     store = FeatureStore(tmp_path / "s")
     with pytest.raises(StoreError, match=r"'nope' has no 'default' features.*videoaffect extract"):
         store.read("default", "nope")
+    with pytest.raises(StoreError, match=r"does not exist; make a feature store with `videoaffect extract"):
+        FeatureStore(tmp_path / "absent", create=False)
+    (tmp_path / "empty").mkdir()
     with pytest.raises(StoreError, match="not a feature store"):
         FeatureStore(tmp_path / "empty", create=False)
 

@@ -83,8 +83,9 @@ class _Parser(argparse.ArgumentParser):
             flags = name.startswith("-") and not name.startswith("--") and len(name) > 2  # -qv, or -q's value
             if not name.startswith("-") or flags or _NUMBER.fullmatch(name) or any(o.startswith(name) for o in known):
                 continue
-            close = difflib.get_close_matches(name, [o for o in known if o.startswith("--")], n=1)
-            out.append(f"{name} (did you mean {close[0]}?)" if close else name)
+            # compared without the dashes, which every option shares and which would make any word close
+            close = difflib.get_close_matches(name.lstrip("-"), [o[2:] for o in known if o.startswith("--")], n=1)
+            out.append(f"{name} (did you mean --{close[0]}?)" if close else name)
         return ", ".join(out)
 
     def short_usage(self) -> str:

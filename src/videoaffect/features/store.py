@@ -154,6 +154,9 @@ class FeatureStore:
         elif create:
             self.root.mkdir(parents=True, exist_ok=True)
             atomic_write_text(marker, json.dumps({"format": STORE_FORMAT}))
+        elif not self.root.exists():
+            raise StoreError(f"{self.root} does not exist; make a feature store with `videoaffect extract VIDEO... "
+                             f"--out {self.root}`")
         else:
             raise StoreError(
                 f"{self.root} is not a feature store (no store.json); create it with `videoaffect extract`"
