@@ -137,12 +137,14 @@ def register(sub, parents=()) -> argparse.ArgumentParser:
         "several seeds, and write tableN.md/tableN.json, summary.md, config.json, runs/, models/ and "
         "figures/ to --out. Rerunning the same command resumes: finished runs are not redone.",
     )
-    g = p.add_argument_group("data (give exactly one)")
-    g.add_argument("--dataset", type=Path, help="dataset root (MediaEval 2018 or LIRIS-ACCEDE discrete layout) "
-                   "or a CSV manifest")
-    g.add_argument("--corpus", type=Path, help="a corpus directory (corpus.json + movies/*.npz)")
-    g.add_argument("--synthetic", choices=common.SYNTHETIC_PRESETS,
-                   help="a synthetic corpus (for trying the command; it has no action modality)")
+    g = p.add_argument_group("data (give exactly one of --dataset / --corpus / --synthetic)")
+    # a required group, as for train: usage shows the choice as required and argparse names it when missing
+    source = g.add_mutually_exclusive_group(required=True)
+    source.add_argument("--dataset", type=Path, help="dataset root (MediaEval 2018 or LIRIS-ACCEDE discrete layout) "
+                        "or a CSV manifest")
+    source.add_argument("--corpus", type=Path, help="a corpus directory (corpus.json + movies/*.npz)")
+    source.add_argument("--synthetic", choices=common.SYNTHETIC_PRESETS,
+                        help="a synthetic corpus (for trying the command; it has no action modality)")
     g.add_argument("--store", type=Path,
                    help="--dataset with videos: feature store to extract into / read from (default: OUT/features)")
     common.add_feature_set(g, " (--dataset with videos)")
