@@ -84,8 +84,8 @@ def _predict(args, inputs, corpus_mode, bundle, model_path, device, new) -> int:
             movies = common.split_movies(corpus, args.split or "test")
             outcomes = predict_corpus(bundle, corpus, movies, args.out, clip_stride=args.clip_stride,
                                       task=args.task, device=device)
-            print(f"wrote per-second predictions for {len(outcomes)} movies to {args.out} "
-                  f"({bundle.label_scale.name} scale)")
+            scale = bundle.label_scale.describe().split(":", 1)[0]  # "the <scale in words>", not its short name
+            print(f"wrote per-second predictions for {len(outcomes)} movies to {args.out} (on {scale})")
             _warn_about_model(bundle, model_path, args.clip_stride)
             return 0
         if args.scheduler and args.backend != "dask":

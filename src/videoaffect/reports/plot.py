@@ -88,7 +88,7 @@ def curve_figure(curve: pd.DataFrame, meta: Mapping | None, *, dpi: int = 100) -
 
     contrib_tasks = [t for t in tasks if contribution_columns(curve, t)]
     fig = Figure(figsize=FIGSIZE, dpi=dpi, layout="constrained")
-    FigureCanvasAgg(fig)
+    canvas = FigureCanvasAgg(fig)
     grid = fig.add_gridspec(1 + len(contrib_tasks), 1, height_ratios=[2.2] + [1.0] * len(contrib_tasks))
     top = fig.add_subplot(grid[0])
     axes = [top] + [fig.add_subplot(grid[i + 1], sharex=top) for i in range(len(contrib_tasks))]
@@ -213,17 +213,17 @@ def curve_figure(curve: pd.DataFrame, meta: Mapping | None, *, dpi: int = 100) -
     # wrapped at measured widths, never cut: the text runs from the top panel's left edge (after the
     # y axis's labels) to the figure's right edge
     room = fig.get_figwidth() * dpi * (1.0 - LEFT_MARGIN_SHARE)
-    lines = [*_wrap(fig, subtitle, title_size, room), *_wrap(fig, second, title_size, room)]
+    renderer = canvas.get_renderer()
+    lines = [*_wrap(renderer, subtitle, title_size, room), *_wrap(renderer, second, title_size, room)]
     top.set_title("\n".join(lines), fontsize=title_size, color="0.3", loc="left")
     return fig
 
 
-def _wrap(fig: Figure, text: str, size: float, room_px: float) -> list[str]:
-    """``text`` in lines no wider than ``room_px`` when drawn at ``size`` points (greedy, by words;
-    a single word wider than the room stays whole)."""
+def _wrap(renderer, text: str, size: float, room_px: float) -> list[str]:
+    """``text`` in lines no wider than ``room_px`` when drawn at ``size`` points by ``renderer``
+    (greedy, by words; a single word wider than the room stays whole)."""
     from matplotlib.font_manager import FontProperties
 
-    renderer = fig.canvas.get_renderer()
     prop = FontProperties(size=size)
 
     def width(s: str) -> float:
