@@ -179,7 +179,7 @@ def cmd_speed(args) -> dict:
             runs["whole"].append(time.perf_counter() - t)
             runs["whole_cpu"].append(time.process_time() - cpu)
             if result.status != "done":
-                raise SystemExit(f"extraction failed: {result.error}")
+                raise SystemExit(f"extraction failed: {result.reason}")
     med = {k: statistics.median(v) for k, v in runs.items()}
     figures = {
         "set": args.set, "video": str(path) if args.video else None, "film_seconds": n, "frames": frames,
@@ -373,7 +373,7 @@ def child(path: str, feature_set: str, store: str) -> None:
     r = extract_movie(VideoInput(path, "film"), feature_set, store, extractors=extractors_for(feature_set),
                       on_second=sample)
     if r.status != "done":
-        raise SystemExit(r.error)
+        raise SystemExit(r.reason)
     print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "rss_trace": trace}))
 
 

@@ -25,7 +25,7 @@ def test_default_set_on_a_video_of_a_face(tmp_path):
     video = make_video(tmp_path / "astronaut.mp4", 3, fps=10, size=(256, 256), pattern=pattern,
                        tone=lambda t: 0.3 * np.sin(2 * np.pi * 440 * t))
     results = run_extraction(collect_inputs([video]), "default", tmp_path / "store", progress=False)
-    assert results[0].status == "done", results[0].error
+    assert results[0].status == "done", results[0].reason
     m = FeatureStore(tmp_path / "store").read("default", "astronaut")
     assert set(m.features) == {"audio", "scene", "expression", "motion"}
     assert all(m.present[k].all() for k in m.features)
@@ -51,7 +51,7 @@ def test_default_set_on_a_video_of_a_face(tmp_path):
 def test_default_set_on_the_real_film_clip(tmp_path):
     results = run_extraction(collect_inputs([SHARED / "media" / "bigbuckbunny.mp4"]), "default", tmp_path,
                              progress=False)
-    assert results[0].status == "done", results[0].error
+    assert results[0].status == "done", results[0].reason
     m = FeatureStore(tmp_path).read("default", "bigbuckbunny")
     assert m.seconds == 5
     assert m.present["audio"].all() and m.present["scene"].all()

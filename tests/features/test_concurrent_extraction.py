@@ -74,7 +74,7 @@ def test_a_failing_extractor_stops_the_movie_and_leaves_no_threads(tmp_path):
     before = threading.active_count()
     extractors = [SecondIndex("scene", 2, 0.0), SecondIndex("audio", 2, 0.001, fail_at=5)]
     result = extract_movie(VideoInput(str(path), "clip"), "test", str(tmp_path / "store"), extractors=extractors)
-    assert result.status == "failed" and "audio failed at second 5" in result.error
+    assert result.status == "failed" and "audio failed at second 5" in result.reason
     assert FeatureStore(tmp_path / "store").movies("test") == []
     assert threading.active_count() == before  # decoder and extractor threads all ended
 

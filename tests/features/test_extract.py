@@ -51,7 +51,7 @@ def test_good_files_extracted_bad_files_reported_and_others_still_processed(medi
     for bad in ("empty", "picture", "voice", "truncated"):
         r = results[bad]
         assert r.status == "failed"
-        assert Path(media_path(media, bad)).name in r.error, r.error
+        assert Path(media_path(media, bad)).name in r.reason, r.reason
     store = FeatureStore(store_dir)
     assert store.movies(FAKE) == sorted(["film été", "good one", "silent"])
 
@@ -159,7 +159,7 @@ def test_huge_resolution_is_downscaled_before_extractors(tmp_path):
 
     video = make_video(tmp_path / "huge.mp4", 2, fps=2, size=(3000, 1500), audio=False)
     results = run_extraction(collect_inputs([video]), "fake_extractors:size_set", tmp_path / "s", progress=False)
-    assert results[0].status == "done", results[0].error
+    assert results[0].status == "done", results[0].reason
     sizes = FeatureStore(tmp_path / "s").read("fake_extractors:size_set", "huge").features["scene"]
     assert sizes.tolist() == [[MAX_SIDE / 2, MAX_SIDE]] * 2
 

@@ -490,7 +490,9 @@ def test_missing_weight_file_is_refused_naming_it(models, tmp_path, capsys, monk
     rc, _, err = run(["predict", good, "--model", models.both, "--out", out], capsys)
     assert rc == 2
     line = error_line(err)
-    assert "cannot be built here" in line and "weights pull" in line, line
+    # the registry's one message, every missing file and one command, not wrapped in another
+    assert "mtcnn_pnet.pt" in line and "videoaffect weights pull" in line, line
+    assert "cannot be built here" not in line and line.count("needs") == 1, line
     assert_no_outputs(out)
 
 

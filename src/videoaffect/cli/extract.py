@@ -83,7 +83,7 @@ def _extract(args: argparse.Namespace) -> int:
     for r in skipped:
         print(f"skipped  {r.movie_id}: already extracted with the same provenance")
     for r in failed:
-        print(f"FAILED   {r.movie_id} ({r.path}): {r.error}", file=sys.stderr)
+        print(f"FAILED   {r.movie_id} ({r.path}): {r.reason}", file=sys.stderr)
     print(f"{len(done)} extracted, {len(skipped)} up to date, {len(failed)} failed -> {args.out}/{args.feature_set}")
     return 1 if failed else 0
 

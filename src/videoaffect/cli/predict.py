@@ -62,13 +62,10 @@ def run(args: argparse.Namespace) -> int:
     common.check_dir_arg(args.store, "--store")
     bundle = ModelBundle.load(model_path)
     device = common.resolved_device(args)
-    # what this call creates, so that a call where nothing succeeds takes it away again
-    new = NewFolders(args.out, args.store)
-    try:
+    # what this call creates goes again when nothing succeeds (the batch's lists of its failures
+    # are no result); a folder that existed before stays
+    with common.removed_on_failure(args.out, args.store, bookkeeping=("index.json", "summary.csv")) as new:
         return _predict(args, inputs, corpus_mode, bundle, model_path, device, new)
-    except BaseException:
-        new.remove()
-        raise
 
 
 def _predict(args, inputs, corpus_mode, bundle, model_path, device, new) -> int:
@@ -105,7 +102,8 @@ def _predict(args, inputs, corpus_mode, bundle, model_path, device, new) -> int:
     for o in failed:
         print(f"FAILED  {o.movie_id} ({o.path}): {o.reason}", file=sys.stderr)
     if outcomes and len(failed) == len(outcomes):
-        new.remove()  # nothing to show for it: what the call created goes (a folder there before stays)
+        new.failed = True  # nothing to show for it: what the call created goes (a folder there before stays)
+        new.remove_if_empty()
         if not args.out.exists():
             print(f"0 predicted, {len(failed)} failed: nothing written (no {args.out} folder made)")
             return 1
@@ -131,49 +129,3 @@ def _warn_about_model(bundle, model_path: Path, clip_stride: int) -> None:
         for warning in band.warnings(stride):
             print(f"videoaffect: warning: {task} band: {warning} (also in each .json's band.{task}.warnings)",
                   file=sys.stderr)
-
-
-class NewFolders:
-    """The folders a call creates (``--out``, ``--store`` and their missing parents), noted before
-    it creates them.  ``remove()`` takes them away again when they hold nothing but what the call
-    wrote about its own failure (index.json, summary.csv, an empty feature store), so that a call
-    where every video failed leaves nothing behind; a folder that existed before is never touched."""
-
-    # files a failed call leaves in a folder it created: the batch's lists, the store's header, the lock
-    LEFT_BY_A_FAILED_CALL = {"index.json", "summary.csv", "store.json", ".videoaffect.lock"}
-
-    def __init__(self, *folders: Path | None) -> None:
-        self.made: list[Path] = []
-        for folder in folders:
-            if folder is None:
-                continue
-            created = []
-            path = Path(folder)
-            while not path.exists() and path != path.parent:
-                created.append(path)
-                path = path.parent
-            self.made += created  # deepest first
-
-    def remove(self) -> None:
-        """Remove the created folders that hold only the files of a failed call (and empty folders)."""
-        import os
-
-        for top in self.made:
-            if not top.is_dir():
-                continue
-            entries = list(os.walk(top, topdown=False))
-            if any(name not in self.LEFT_BY_A_FAILED_CALL for _, _, files in entries for name in files):
-                continue  # something else is there: leave it all
-            for root, dirs, files in entries:
-                for name in files:
-                    Path(root, name).unlink(missing_ok=True)
-                for name in dirs:
-                    _rmdir(Path(root, name))
-            _rmdir(top)
-
-
-def _rmdir(path: Path) -> None:
-    try:
-        path.rmdir()
-    except OSError:  # not empty (another writer), or already gone
-        pass

@@ -285,7 +285,7 @@ def _extract(videos: list[tuple[str, Path]], request: ExtractionRequest) -> Path
     )
     failed = [r for r in results if r.status == "failed"]
     if failed:
-        detail = "; ".join(f"{r.movie_id}: {r.error.splitlines()[0]}" for r in failed[:5])
+        detail = "; ".join(f"{r.movie_id}: {r.reason.splitlines()[0]}" for r in failed[:5])
         raise CorpusError(f"feature extraction failed for {len(failed)} movie(s): {detail} (the others are kept in "
                           f"{store}: a rerun extracts only what is missing)")
     return store
@@ -321,7 +321,9 @@ def load_dataset(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
         _refuse_unlabelled_videos(root)  # the user's own videos: say how to label them, not MediaEval's layout
         raise
     use_videos = extraction.features in ("auto", "videos")
-    info = DatasetInfo(name=f"MediaEval 2018 at {root.name}", root=str(root), train_split="dev", test_split="test",
+    # the folder named as a folder (0.6 wrote "MediaEval 2018 at data", which read as a place)
+    named = f'MediaEval 2018 (folder "{root.name}"'
+    info = DatasetInfo(name=f"{named})", root=str(root), train_split="dev", test_split="test",
                        card=_base_card("mediaeval2018", root,
                                        "per-second MEDIAEVAL18_XX_Valence-Arousal.txt annotations"))
     if extraction.features == "videos" and not ds.has_videos():
@@ -330,16 +332,16 @@ def load_dataset(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
         videos = [(m, video) for m in ds.movie_ids if (video := ds.video(m)) is not None]
         store = _extract(videos, extraction)
         corpus = corpus_from_store(root, store, extraction.feature_set)
-        info.name += f" ({extraction.feature_set} features extracted from the videos)"
+        info.name = f"{named}; {extraction.feature_set} features extracted from the videos)"
         info.features = _feature_record(store, extraction.feature_set, videos[0][1].stem)
         return LoadedDataset(corpus, info)
     if ds.has_provided_features():
         corpus = load_provided_features(root)
-        info.name += " (features provided with the data)"
+        info.name = f"{named}; features provided with the data)"
         # The provided visual descriptors are not the paper's networks: fc6 (VGG16 on ImageNet)
         # is the closest to the scene modality; there is no expression or action.
         info.modality_map = {"scene": "fc6", "expression": None, "action": None}
-        info.features = _provided(f"features distributed with MediaEval 2018 at {root}")
+        info.features = _provided(f"features distributed with MediaEval 2018, in the folder {root}")
         return LoadedDataset(corpus, info)
     raise CorpusError(f"{root}: MediaEval 2018 layout without videos or provided features")
 
@@ -393,7 +395,7 @@ def _liris(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
         if not data.has_tac2015:
             data.require_tac2015()  # the error names the files and --features videos
         corpus, described, class_labels = liris_reproduction_input(base)
-        features = _provided(f"TAC2015 features distributed with LIRIS-ACCEDE at {root}")
+        features = _provided(f"TAC2015 features distributed with LIRIS-ACCEDE, in the folder {root}")
         why = "asked for with --features" if extraction.features != "auto" else "no excerpt videos in ROOT/data"
         log.info("LIRIS-ACCEDE %s: features from the TAC2015 files (%s)", root, why)
         card = _base_card("liris-accede-discrete", base, LIRIS_LABELS, excerpts_listed=len(data),
@@ -418,7 +420,7 @@ def _liris(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
     corpus, spans = corpus_from_excerpts(data, sequences, store, extraction.feature_set)
     fs = extraction.feature_set
     info = DatasetInfo(
-        name=f"LIRIS-ACCEDE discrete at {root.name} ({fs} features extracted from the excerpt videos, "
+        name=f'LIRIS-ACCEDE discrete (folder "{root.name}"; {fs} features extracted from the excerpt videos, '
              f"{protocol.name} protocol)",
         root=str(root),
         train_split=tuple(SET_NAMES[s] for s in protocol.train_sets),

@@ -67,7 +67,7 @@ class MovieResult:
     status: RunStatus
     seconds: int = 0
     elapsed_s: float = 0.0
-    error: str = ""
+    reason: str = ""  # why it failed: the one word for it everywhere (predict's summary.csv and index.json)
 
 
 def collect_batch(inputs: Sequence[str | Path]) -> list[VideoInput]:
@@ -112,7 +112,7 @@ def collect_inputs(inputs: Sequence[str | Path]) -> list[VideoInput]:
 
 def unreadable_result(video: VideoInput) -> MovieResult:
     """The failed result of an input that cannot be read, as extraction reports a failed movie."""
-    return MovieResult(video.movie_id, video.path, "failed", error=video.problem)
+    return MovieResult(video.movie_id, video.path, "failed", reason=video.problem)
 
 
 def _read_manifest(path: Path) -> list[VideoInput]:
@@ -132,7 +132,7 @@ def _read_manifest(path: Path) -> list[VideoInput]:
 _EXTRACTOR_CACHE: dict[tuple, list] = {}
 
 
-def _extractors(feature_set: str, device: str, modalities: tuple[str, ...] | None, options: str = "{}"):
+def built_extractors(feature_set: str, device: str, modalities: tuple[str, ...] | None, options: str = "{}"):
     """Extractors are built once per process and reused for every movie it handles."""
     from videoaffect.extractors.feature_sets import build_feature_set
 
@@ -195,7 +195,7 @@ def _extract_movie(video, feature_set, store_root, device, force, modalities, op
 
     t0 = time.perf_counter()
     store = FeatureStore(store_root)
-    extractors = extractors if extractors is not None else _extractors(feature_set, device, modalities, options)
+    extractors = extractors if extractors is not None else built_extractors(feature_set, device, modalities, options)
     decoder = decoder_params(extractors)
     provenance = job_provenance(feature_set, extractors, decoder)
     writer = None
@@ -235,7 +235,7 @@ def _extract_movie(video, feature_set, store_root, device, force, modalities, op
         if not isinstance(exc, (OSError, ValueError, RuntimeError, StoreError)):
             message += "\n" + traceback.format_exc(limit=3)
         return MovieResult(video.movie_id, video.path, "failed", elapsed_s=time.perf_counter() - t0,
-                           error=f"{exc.__class__.__name__}: {message}")
+                           reason=f"{exc.__class__.__name__}: {message}")
 
 
 # Batches handed to the extractors and not yet written: the fast extractors run at most this
@@ -422,7 +422,7 @@ def _run_locked(videos, feature_set, store_root, *, workers, device, backend, sc
     store.remove_temporary()
     # Build the extractors once here: missing weights fail the whole job with one clear error.
     options_json = json.dumps(options or {}, sort_keys=True)
-    extractors = _extractors(feature_set, device, modalities, options_json)
+    extractors = built_extractors(feature_set, device, modalities, options_json)
     args = [(v, feature_set, store_root, device, force, modalities, options_json) for v in videos]
     order = {v.movie_id: i for i, v in enumerate(videos)}
     if backend == "dask":

@@ -37,7 +37,7 @@ from videoaffect.core.labels import LabelScale
 from videoaffect.core.vocabulary import TASKS
 from videoaffect.models.affect_model import MODEL_FORMAT, AffectModel, ModelLoadError
 from videoaffect.models.band import BandCalibration
-from videoaffect.models.card import GENERATED_WARNING, NOT_RECORDED
+from videoaffect.models.card import GENERATED_WARNING, NOT_RECORDED, dataset_name
 from videoaffect.models.ensemble import TaskEnsemble
 
 BUNDLE_FORMAT = "videoaffect-bundle/1"
@@ -189,7 +189,8 @@ class ModelBundle:
             "clip_seconds": _one_or_each({t: m.config.clip_seconds for t, m in self.tasks.items()}),
             "smoothing": {t: m.smoothing_text() for t, m in self.tasks.items()},
             "combination": {t: m.combination_text() for t, m in self.tasks.items()},
-            "trained_on": self.info.get("dataset"),
+            # the card's wording (a folder named as a folder), also for models written by 0.6
+            "trained_on": dataset_name(self.training_data) if self.training_data else self.info.get("dataset"),
             "training_data": self.training_data or NOT_RECORDED,
             "generated": self.generated,
             "warning": GENERATED_WARNING if self.generated else None,

@@ -75,7 +75,8 @@ def _normalised(obj) -> Any:
 def extraction_job(bundle: ModelBundle, device: str = "cpu"):
     """(feature set, modalities, options, extractors) of the model's recorded extraction job,
     checked against what this installation builds."""
-    from videoaffect.features.extract import _extractors, decoder_params, job_provenance
+    from videoaffect.features.extract import built_extractors, decoder_params, job_provenance
+    from videoaffect.weights.registry import WeightsError
 
     feature_set = bundle.require_video_features()
     recorded = bundle.features.provenance
@@ -83,8 +84,10 @@ def extraction_job(bundle: ModelBundle, device: str = "cpu"):
     modalities = tuple(recorded_ex) or tuple(bundle.modality_names)
     options = json.dumps(bundle.features.options or {}, sort_keys=True)
     try:
-        extractors = _extractors(feature_set, device, modalities, options)
-    except Exception as exc:  # missing weights, unknown set: the registry's message says what to do
+        extractors = built_extractors(feature_set, device, modalities, options)
+    except WeightsError:
+        raise  # its message already names every missing file and the one command that installs them
+    except Exception as exc:  # an unknown set: the registry's message says what to do
         raise PredictionError(
             f"the model {bundle.path} needs the {feature_set!r} feature set ({', '.join(modalities)}), which "
             f"cannot be built here: {exc}"
@@ -347,7 +350,7 @@ def predict_videos(
 
         def on_result(r) -> None:
             if r.status == "failed":
-                outcomes[r.movie_id] = VideoOutcome(r.movie_id, r.path, "failed", r.error.splitlines()[0])
+                outcomes[r.movie_id] = VideoOutcome(r.movie_id, r.path, "failed", r.reason.splitlines()[0])
             else:
                 outcomes[r.movie_id] = _predict_one(bundle, fs, feature_set, r, tasks, clip_stride, device,
                                                     out_dir, viewer, fingerprint)
@@ -536,7 +539,7 @@ def predict(video: str | Path, model: ModelBundle | str | Path, *, clip_stride: 
         if refused:
             raise PredictionError(refused[path.stem])
         if results[0].status == "failed":
-            raise PredictionError(results[0].error.splitlines()[0])
+            raise PredictionError(results[0].reason.splitlines()[0])
         stored = FeatureStore(store_root).read(feature_set, path.stem)
         info = {"name": path.name, "path": str(path), "duration_s": decoded_duration(path), "seconds": stored.seconds,
                 "sha256": stored.source.get("sha256"), "movie_id": path.stem}

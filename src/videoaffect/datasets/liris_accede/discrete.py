@@ -560,7 +560,7 @@ def liris_reproduction_input(root: str | Path) -> tuple[Corpus, dict, ClassLabel
             f"the official MediaEval 2015 classes of {data.affect_source}",
         )
     info = {
-        "name": f"LIRIS-ACCEDE discrete at {Path(root).name} (TAC2015 features, {protocol.name} protocol)",
+        "name": f'LIRIS-ACCEDE discrete (folder "{Path(root).name}"; TAC2015 features, {protocol.name} protocol)',
         "train_split": [SET_NAMES[s] for s in protocol.train_sets],
         "test_split": [SET_NAMES[s] for s in protocol.eval_sets],
         "model_overrides": {"clip_seconds": 1, "context": "none"},
