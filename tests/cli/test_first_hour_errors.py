@@ -118,6 +118,11 @@ def test_a_dataset_that_is_not_there_or_holds_only_unlabelled_videos(tmp_path, f
     assert not (tmp_path / "out").exists()
     (own / "bigbuckbunny.mp4").unlink()
     assert "is an empty folder" in _fails(capsys, ["train", "--dataset", str(own), "--out", str(model)])
+    (own / "notes.txt").write_text("not a data set")  # other files only: the routes, not MediaEval's layout
+    err = _fails(capsys, ["train", "--dataset", str(own), "--out", str(model)])
+    assert "holds no videos and no data set videoaffect recognises (1 other file: notes.txt)" in err, err
+    assert "CSV manifest" in err and "MEDIAEVAL18_XX" not in err
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_folder_of_models_lists_them(tmp_path, capsys):

@@ -235,7 +235,10 @@ def _refuse_unlabelled_videos(root: Path) -> None:
         return  # a MediaEval 2018 folder with something missing: its own message says what
     videos = [p for p in files if p.suffix.lower() in VIDEO_SUFFIXES]
     if not videos:
-        return
+        # nothing of any data set: MediaEval's layout hint would send a user with other data astray
+        named = ", ".join(p.relative_to(root).as_posix() for p in files[:3]) + (", ..." if len(files) > 3 else "")
+        raise CorpusError(f"{root} holds no videos and no data set videoaffect recognises ({len(files)} other "
+                          f"file{'s' if len(files) > 1 else ''}: {named}); give --dataset {OWN_DATA}")
     first = videos[0].relative_to(root).as_posix()
     named = ", ".join(p.relative_to(root).as_posix() for p in videos[:3]) + (", ..." if len(videos) > 3 else "")
     manifests = [p for p in files if p.suffix.lower() == ".csv"]
