@@ -351,7 +351,7 @@ def test_generic_manifest_errors(tmp_path):
     expect(["clips/holiday.mp4"], r"line 1: no column 'labels'", header="video")
     expect(["clips/holiday.mp4,labels/none.txt,,"], r"line 2: labels file .*none.txt does not exist")
     expect(["clips/none.mp4,labels/holiday.txt,,"], r"line 2: video file .*none.mp4 does not exist")
-    expect(["clips/holiday.mp4,,,"], r"line 2: empty 'labels' cell")
+    expect(["clips/holiday.mp4,,,"], r"line 2: no label file in this row")
     expect(["clips/holiday.mp4,labels/holiday.txt,,", "clips/match.mp4,labels/match.txt,,holiday"],
            r"lines 2 and 3: movie id 'holiday' is used twice")
     expect(["clips/holiday.mp4,labels/holiday.txt,my split,"], r"split 'my split' must be")

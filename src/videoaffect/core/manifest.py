@@ -70,10 +70,11 @@ def row_video_problem(manifest: Path, row: ManifestRow) -> str | None:
 
 
 def read_manifest(path: str | Path, required: Sequence[str] = (), usage: str = "video[,movie_id]",
-                  check_videos: bool = True) -> list[ManifestRow]:
+                  check_videos: bool = True, required_any: Sequence[str] = ()) -> list[ManifestRow]:
     """The rows of ``path``; ``required`` names columns (besides the video) that must exist and be
-    non-empty.  Video files must be readable unless ``check_videos`` is False (then the caller
-    checks each row with ``row_video_problem``); other files are the caller's to check."""
+    non-empty; of ``required_any`` at least one column must exist (the caller checks the cells).
+    Video files must be readable unless ``check_videos`` is False (then the caller checks each
+    row with ``row_video_problem``); other files are the caller's to check."""
     path = Path(path)
     if not path.is_file():
         raise ManifestError(f"{path}: manifest not found; write a CSV with columns {usage}")
@@ -89,6 +90,8 @@ def read_manifest(path: str | Path, required: Sequence[str] = (), usage: str = "
     cols = {h.strip().lower(): i for i, h in enumerate(header)}
     video_col = next((c for c in VIDEO_COLUMNS if c in cols), None)
     missing = ([] if video_col else ["'video' (or 'path')"]) + [repr(c) for c in required if c not in cols]
+    if required_any and not any(c in cols for c in required_any):
+        missing.append(f"{required_any[0]!r} (or {', '.join(repr(c) for c in required_any[1:])})")
     if missing:
         raise ManifestError(f"{path}, line {header_line}: no column {', '.join(missing)} in the header {header}; "
                             f"a manifest needs columns {usage}")

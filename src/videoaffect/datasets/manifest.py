@@ -6,17 +6,29 @@ Manifest (UTF-8 CSV, comma-separated, one header line)::
     clips/holiday.mp4,labels/holiday.txt,train,
     clips/match.mkv,labels/match.txt,test,match-2019
 
+or, with one file per task (what ``videoaffect annotations merge`` writes, and the official
+LIRIS-ACCEDE continuous ``<Film>_Valence.txt`` / ``<Film>_Arousal.txt``)::
+
+    video,valence,arousal,split
+    clips/holiday.mp4,labels/holiday_Valence.tsv,labels/holiday_Arousal.tsv,train
+
 * ``video`` (required): the video file, relative to the manifest's folder (or absolute).
-* ``labels`` (required): its per-second label file, same format as MediaEval 2018's
+* ``labels``: its per-second label file holding both tasks, same format as MediaEval 2018's
   (see :mod:`videoaffect.datasets.formats.annotations`: header ``Time, Valence, Arousal``, one row per
   second), relative to the manifest's folder (or absolute).
+* ``valence`` / ``arousal``: instead of ``labels``, one file per task (header ``Time`` and
+  ``Mean`` or the task's name, optional ``Std`` and ``Raters``; see
+  :func:`~videoaffect.datasets.formats.annotations.read_task_labels`).  A row may give one of
+  them: the other task is then unlabelled for that movie, as with a ``labels`` file holding one
+  task (only the labelled task trains and is evaluated).  A row gives either ``labels`` or the
+  per-task files, not both.
 * ``split`` (optional): any name made of letters, digits, ``_`` and ``-``; empty or absent
   means ``train``.
 * ``movie_id`` (optional): the movie's id in the feature store; empty or absent means the video's
   file stem, which is also the id ``videoaffect extract VIDEO`` gives it.
 
 Header names are matched case-insensitively; other columns are ignored.  Every row must name
-an existing video and label file; ids must be unique.
+an existing video and at least one existing label file; ids must be unique.
 
 Features come from our pipeline: :func:`corpus_from_store` reads each movie's features from a
 feature store (``videoaffect extract``) and aligns the labels to the stored length with
@@ -43,13 +55,17 @@ from videoaffect.datasets.formats.annotations import (
     DatasetError,
     SecondLabels,
     align_labels,
+    combine_tasks,
     read_second_labels,
+    read_task_labels,
 )
 from videoaffect.features.store import FeatureStore, StoreError
 
 log = logging.getLogger(__name__)
 
 _SPLIT_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+LABEL_COLUMNS = ("labels", *TASKS)
+USAGE = "video,labels[,split,movie_id] or video,valence,arousal[,split,movie_id]"
 
 
 # ----------------------------------------------------------------------------- store -> corpus
@@ -154,9 +170,15 @@ def _check_specs(got, want, item: StoreItem, first_id: str, store: FeatureStore,
 class ManifestEntry:
     movie_id: str
     video: Path
-    labels: Path
+    labels: Path | None  # a two-task file, or None when the row gives per-task files
     split: str
     line: int
+    valence: Path | None = None
+    arousal: Path | None = None
+
+    @property
+    def label_files(self) -> list[Path]:
+        return [p for p in (self.labels, self.valence, self.arousal) if p is not None]
 
 
 class GenericDataset:
@@ -187,9 +209,13 @@ class GenericDataset:
         return self.entry(movie_id).video
 
     def annotation(self, movie_id: str) -> SecondLabels:
-        return read_second_labels(
-            self.entry(movie_id).labels, value_range=(self.label_scale.low, self.label_scale.high)
-        )
+        e = self.entry(movie_id)
+        value_range = (self.label_scale.low, self.label_scale.high)
+        if e.labels is not None:
+            return read_second_labels(e.labels, value_range=value_range)
+        per_task = {task: read_task_labels(f, task, value_range) if (f := getattr(e, task)) is not None else None
+                    for task in TASKS}
+        return combine_tasks(per_task["valence"], per_task["arousal"])
 
     def extract_hint(self, movie_id: str, feature_set: str, store_root) -> tuple[str, str]:
         """The command that extracts this movie into the store, and a note when it needs more."""
@@ -207,7 +233,7 @@ def _read_manifest(path: Path) -> list[ManifestEntry]:
     from videoaffect.core.manifest import ManifestError, movie_id_of, read_manifest
 
     try:
-        rows = read_manifest(path, required=("labels",), usage="video,labels[,split,movie_id]")
+        rows = read_manifest(path, usage=USAGE, required_any=LABEL_COLUMNS)
         entries: list[ManifestEntry] = []
         seen: dict[str, int] = {}
         for row in rows:
@@ -225,17 +251,27 @@ def _read_manifest(path: Path) -> list[ManifestEntry]:
 
 
 def _entry(path: Path, row, movie_id: str) -> ManifestEntry:
-    labels = row.path("labels", path)
-    assert labels is not None  # a required column: read_manifest refused empty cells
-    if not labels.is_file():
+    files = {column: row.path(column, path) for column in LABEL_COLUMNS}
+    if files["labels"] is not None and (both := [t for t in TASKS if files[t] is not None]):
         raise DatasetError(
-            f"{path}, line {row.line}: labels file {labels} does not exist (paths are relative to the manifest's "
-            "folder)"
+            f"{path}, line {row.line}: the row gives a labels file and a {' and an '.join(both)} file; give either "
+            "labels (a file with both tasks) or the per-task files valence/arousal, and empty the other cell"
         )
+    if not any(files.values()):
+        raise DatasetError(
+            f"{path}, line {row.line}: no label file in this row; give its labels file (or its valence and/or "
+            "arousal file), or remove the row"
+        )
+    for column, file in files.items():
+        if file is not None and not file.is_file():
+            raise DatasetError(
+                f"{path}, line {row.line}: {column} file {file} does not exist (paths are relative to the manifest's "
+                "folder); correct the path in that row"
+            )
     split = row.get("split") or "train"
     if not _SPLIT_RE.match(split):
         raise DatasetError(f"{path}, line {row.line}: split {split!r} must be letters, digits, '_' or '-'")
-    return ManifestEntry(movie_id, row.video, labels, split, row.line)
+    return ManifestEntry(movie_id, row.video, files["labels"], split, row.line, files["valence"], files["arousal"])
 
 
 def corpus_from_store(

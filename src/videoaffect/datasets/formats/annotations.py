@@ -26,6 +26,19 @@ Format (what :func:`read_second_labels` accepts)::
   second index 0: index = time - first time.
 * Values are finite and lie in ``value_range`` ([-1, 1], MediaEval 2018's scale, by default).
 
+:func:`read_task_labels` reads a one-task file (the official LIRIS-ACCEDE continuous
+``<Film>_Valence.txt`` / ``<Film>_Arousal.txt``, or what ``videoaffect annotations merge`` writes)::
+
+    Time	Mean	Std	Raters
+    0	0.0432	0.0486	5
+    1	0.0509	0.0572	5
+
+* The task is not in the file; the caller says which (``valence`` or ``arousal``).  The value
+  column is ``Mean`` (also ``Average``/``Value``) or the task's own name as above; ``Std``
+  (also ``SD``/``StdDev``), when present, is the raters' spread, kept for display (a cell
+  ``nan`` or empty means unknown); ``Raters`` is the number of raters, kept for display.  Other
+  columns are ignored.  Separator, times and the value range follow the rules above.
+
 :func:`align_labels` fits the labels to a video's length in seconds (see its docstring).
 """
 
@@ -36,7 +49,7 @@ import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal, overload
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -51,6 +64,9 @@ _LABEL_NAMES = {
     "valence": ("valence", "meanvalence", "valencemean", "valencevalue", "avgvalence"),
     "arousal": ("arousal", "meanarousal", "arousalmean", "arousalvalue", "avgarousal"),
 }
+_MEAN_NAMES = ("mean", "average", "avg", "value")
+_STD_NAMES = ("std", "sd", "stddev", "stdev", "standarddeviation")
+_RATER_NAMES = ("raters", "nraters", "numraters", "ratercount", "n")
 
 
 class AnnotationError(DatasetError):
@@ -65,10 +81,19 @@ class SecondLabels:
     valence: np.ndarray
     arousal: np.ndarray
     source: Path | None = None
+    # One-task files (read_task_labels) may carry the raters' spread and count per second, for
+    # display beside a prediction; training uses only the means.  None when the file has none.
+    valence_std: np.ndarray | None = None
+    arousal_std: np.ndarray | None = None
+    raters: np.ndarray | None = None
 
     @property
     def seconds(self) -> int:
         return int(len(self.valence))
+
+    def task_std(self, task: str) -> np.ndarray | None:
+        """The raters' per-second standard deviation of ``task``, or None when not known."""
+        return self.valence_std if task == "valence" else self.arousal_std
 
 
 def _norm(name: str) -> str:
@@ -130,9 +155,8 @@ def _parse_float(text: str, path: Path, line_no: int, column: str) -> float:
     return value
 
 
-def read_second_labels(path: str | os.PathLike, value_range: tuple[float, float] = (-1.0, 1.0)) -> SecondLabels:
-    """Read a per-second annotation file; every problem raises :class:`AnnotationError`."""
-    path = Path(path)
+def _read_table(path: Path) -> tuple[int, list[str], str | None, list[tuple[int, str]]]:
+    """The header's line number, its column names, the separator and the data rows (line, text)."""
     if not path.is_file():
         raise AnnotationError(f"{path}: annotation file not found; put the movie's per-second label file there")
     try:
@@ -151,6 +175,42 @@ def read_second_labels(path: str | os.PathLike, value_range: tuple[float, float]
             f"{path}, line {header_no}: the first line holds numbers, not column names; add a header line "
             "such as 'Time<TAB>Valence<TAB>Arousal'"
         )
+    return header_no, names, sep, rows[1:]
+
+
+def _require_rows(data: list[tuple[int, str]], path: Path) -> None:
+    # checked after the header's columns, so a wrong header is named first
+    if not data:
+        raise AnnotationError(f"{path}: only a header line; add one row per second")
+
+
+def _split_row(line_no: int, line: str, sep: str | None, names: list[str], path: Path) -> list[str]:
+    fields = _split(line, sep)
+    if len(fields) != len(names):
+        shown = "tab" if sep == "\t" else ("whitespace" if sep is None else repr(sep))
+        raise AnnotationError(
+            f"{path}, line {line_no}: {len(fields)} {shown}-separated fields, but the header has "
+            f"{len(names)} ({', '.join(names)}); every row needs one value per column"
+        )
+    return fields
+
+
+def _check_range(values: np.ndarray, label: str, line_nos: list[int], path: Path,
+                 value_range: tuple[float, float]) -> None:
+    low, high = value_range
+    bad = np.flatnonzero((values < low - 1e-6) | (values > high + 1e-6))
+    if bad.size:
+        i = int(bad[0])
+        raise AnnotationError(
+            f"{path}, line {line_nos[i]}: {label} {values[i]:g} lies outside [{low:g}, {high:g}] "
+            f"({bad.size} rows do); rescale the file to [{low:g}, {high:g}] or declare its scale"
+        )
+
+
+def read_second_labels(path: str | os.PathLike, value_range: tuple[float, float] = (-1.0, 1.0)) -> SecondLabels:
+    """Read a per-second annotation file; every problem raises :class:`AnnotationError`."""
+    path = Path(path)
+    _, names, sep, data = _read_table(path)
     cols = {"time": _find_column(names, _TIME_NAMES, "time", path)}
     for label, accepted in _LABEL_NAMES.items():
         column = _find_column(names, accepted, label, path, required=False)
@@ -160,18 +220,10 @@ def read_second_labels(path: str | os.PathLike, value_range: tuple[float, float]
     # (NaN) and training or evaluating that task says so.  Neither column is an error.
     if not any(label in cols for label in _LABEL_NAMES):
         _find_column(names, _LABEL_NAMES["valence"], "valence", path)  # raises, naming the fix
-    data = rows[1:]
-    if not data:
-        raise AnnotationError(f"{path}: only a header line; add one row per second")
+    _require_rows(data, path)
     values = {k: np.empty(len(data), dtype=np.float64) for k in cols}
     for r, (line_no, line) in enumerate(data):
-        fields = _split(line, sep)
-        if len(fields) != len(names):
-            shown = "tab" if sep == "\t" else ("whitespace" if sep is None else repr(sep))
-            raise AnnotationError(
-                f"{path}, line {line_no}: {len(fields)} {shown}-separated fields, but the header has "
-                f"{len(names)} ({', '.join(names)}); every row needs one value per column"
-            )
+        fields = _split_row(line_no, line, sep, names, path)
         for key, col in cols.items():
             values[key][r] = _parse_float(fields[col], path, line_no, names[col])
     line_nos = [n for n, _ in data]
@@ -179,22 +231,99 @@ def read_second_labels(path: str | os.PathLike, value_range: tuple[float, float]
     for label in _LABEL_NAMES:
         if label not in values:
             values[label] = np.full(len(data), np.nan)
-    low, high = value_range
     for label in _LABEL_NAMES:
-        v = values[label]
-        bad = np.flatnonzero((v < low - 1e-6) | (v > high + 1e-6))
-        if bad.size:
-            i = int(bad[0])
-            raise AnnotationError(
-                f"{path}, line {line_nos[i]}: {label} {v[i]:g} lies outside [{low:g}, {high:g}] "
-                f"({bad.size} rows do); rescale the file to [{low:g}, {high:g}] or declare its scale"
-            )
+        _check_range(values[label], label, line_nos, path, value_range)
     return SecondLabels(
         times=values["time"],
         valence=values["valence"].astype(np.float32),
         arousal=values["arousal"].astype(np.float32),
         source=path,
     )
+
+
+def read_task_labels(path: str | os.PathLike, task: str,
+                     value_range: tuple[float, float] = (-1.0, 1.0)) -> SecondLabels:
+    """Read a one-task per-second file (header ``Time`` + ``Mean`` or the task's name, optional
+    ``Std`` and ``Raters``) as the labels of ``task``; the other task is unlabelled (NaN).
+    Every problem raises :class:`AnnotationError` naming the file, the line and the fix."""
+    if task not in _LABEL_NAMES:
+        raise ValueError(f"task {task!r}: choose one of {', '.join(_LABEL_NAMES)}")
+    path = Path(path)
+    header_no, names, sep, data = _read_table(path)
+    time_col = _find_column(names, _TIME_NAMES, "time", path)
+    value_col = _find_column(names, _LABEL_NAMES[task], task, path, required=False)
+    if value_col is None:
+        value_col = _find_column(names, _MEAN_NAMES, "mean", path, required=False)
+    if value_col is None:
+        other = next(t for t in _LABEL_NAMES if t != task)
+        if _find_column(names, _LABEL_NAMES[other], other, path, required=False) is not None:
+            raise AnnotationError(
+                f"{path}, line {header_no}: the header {names} names {other}, but the file is used as the {task} "
+                f"labels; give it as the {other} file (or give the {task} file here)"
+            )
+        raise AnnotationError(
+            f"{path}, line {header_no}: no value column in the header {names}; a one-task label file needs a column "
+            f"'Mean' (or {task.capitalize()!r}), e.g. the header 'Time<TAB>Mean<TAB>Std'"
+        )
+    std_col = _find_column(names, _STD_NAMES, "std", path, required=False)
+    raters_col = _find_column(names, _RATER_NAMES, "raters", path, required=False)
+    _require_rows(data, path)
+    n = len(data)
+    times, mean = np.empty(n), np.empty(n)
+    std = np.full(n, np.nan) if std_col is not None else None
+    raters = np.full(n, np.nan) if raters_col is not None else None
+    for r, (line_no, line) in enumerate(data):
+        fields = _split_row(line_no, line, sep, names, path)
+        times[r] = _parse_float(fields[time_col], path, line_no, names[time_col])
+        mean[r] = _parse_float(fields[value_col], path, line_no, names[value_col])
+        # spread and count are for display: an unknown cell (empty or nan, e.g. one rater) stays NaN
+        for column, out in ((std_col, std), (raters_col, raters)):
+            if column is not None and out is not None and fields[column].lower() not in ("", "nan", "na"):
+                out[r] = _parse_float(fields[column], path, line_no, names[column])
+    line_nos = [ln for ln, _ in data]
+    _check_times(times, line_nos, path)
+    _check_range(mean, task, line_nos, path, value_range)
+    if std is not None and std_col is not None and (bad := np.flatnonzero(std < 0)).size:
+        raise AnnotationError(
+            f"{path}, line {line_nos[int(bad[0])]}: {names[std_col]} {std[bad[0]]:g} is negative; a standard "
+            "deviation is at least 0 — fix that row"
+        )
+    unlabelled = np.full(n, np.nan, dtype=np.float32)
+    values = {label: unlabelled for label in _LABEL_NAMES} | {task: mean.astype(np.float32)}
+    return SecondLabels(
+        times=times,
+        valence=values["valence"],
+        arousal=values["arousal"],
+        source=path,
+        valence_std=std.astype(np.float32) if std is not None and task == "valence" else None,
+        arousal_std=std.astype(np.float32) if std is not None and task == "arousal" else None,
+        raters=raters,
+    )
+
+
+def combine_tasks(valence: SecondLabels | None, arousal: SecondLabels | None,
+                  tolerance: int = DEFAULT_TOLERANCE_S) -> SecondLabels:
+    """One movie's labels from its valence file and its arousal file (either may be None).
+
+    The two files of one film normally have the same length; within ``tolerance`` seconds the
+    shorter is extended with its last value (``align_labels``' rule), beyond it they cannot be
+    of the same cut and the error names both files."""
+    given = [x for x in (valence, arousal) if x is not None]
+    if not given:
+        raise ValueError("combine_tasks needs a valence or an arousal file")
+    if len(given) == 1:
+        return given[0]
+    assert valence is not None and arousal is not None
+    if abs(valence.seconds - arousal.seconds) > tolerance:
+        raise AnnotationError(
+            f"{valence.source} covers {valence.seconds} s but {arousal.source} covers {arousal.seconds} s (more than "
+            f"the {tolerance} s tolerance apart); give the valence and arousal files of the same video"
+        )
+    n = max(valence.seconds, arousal.seconds)
+    v = align_labels(valence, n, tolerance=tolerance)
+    a = align_labels(arousal, n, tolerance=tolerance)
+    return SecondLabels(times=v.times, valence=v.valence, arousal=a.arousal, source=v.source,
+                        valence_std=v.valence_std, arousal_std=a.arousal_std, raters=v.raters)
 
 
 def _check_times(times: np.ndarray, line_nos: list[int], path: Path) -> None:
@@ -255,18 +384,12 @@ def align_labels(
             f"({relation} by {abs(have - n_seconds)} s, more than the {tolerance} s tolerance); check that "
             "the annotation file belongs to this video (same movie, same cut)"
         )
+    per_second = ("valence", "arousal", "valence_std", "arousal_std", "raters")
     if have >= n_seconds:
-        return replace(
-            labels,
-            times=labels.times[:n_seconds],
-            valence=labels.valence[:n_seconds],
-            arousal=labels.arousal[:n_seconds],
-        )
+        cut: dict[str, Any] = {name: v[:n_seconds] for name in per_second if (v := getattr(labels, name)) is not None}
+        return replace(labels, times=labels.times[:n_seconds], **cut)
     extra = n_seconds - have
     step = labels.times[-1] + np.arange(1, extra + 1, dtype=np.float64)
-    return replace(
-        labels,
-        times=np.concatenate([labels.times, step]),
-        valence=np.concatenate([labels.valence, np.repeat(labels.valence[-1:], extra)]),
-        arousal=np.concatenate([labels.arousal, np.repeat(labels.arousal[-1:], extra)]),
-    )
+    padded: dict[str, Any] = {name: np.concatenate([v, np.repeat(v[-1:], extra)])
+              for name in per_second if (v := getattr(labels, name)) is not None}
+    return replace(labels, times=np.concatenate([labels.times, step]), **padded)
