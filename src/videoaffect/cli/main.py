@@ -15,6 +15,7 @@ import re
 import sys
 
 from videoaffect.cli import (
+    annotate,
     benchmark,
     demo,
     evaluate,
@@ -37,7 +38,7 @@ from videoaffect.core.errors import VideoAffectError
 REQUIRED_UNLESS = {("predict", "--model"): "in the 0.1 form `predict MODEL --corpus DIR`"}
 
 COMMANDS = (synth, train, evaluate, predict, view, models, demo, extract, weights, expression, reproduce,
-            benchmark)
+            benchmark, annotate)
 
 
 class _Parser(argparse.ArgumentParser):
