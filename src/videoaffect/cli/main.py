@@ -16,6 +16,7 @@ import sys
 
 from videoaffect.cli import (
     annotate,
+    annotations,
     benchmark,
     demo,
     evaluate,
@@ -38,7 +39,7 @@ from videoaffect.core.errors import VideoAffectError
 REQUIRED_UNLESS = {("predict", "--model"): "in the 0.1 form `predict MODEL --corpus DIR`"}
 
 COMMANDS = (synth, train, evaluate, predict, view, models, demo, extract, weights, expression, reproduce,
-            benchmark, annotate)
+            benchmark, annotate, annotations)
 
 
 class _Parser(argparse.ArgumentParser):
