@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from videoaffect.cli import common
+from videoaffect.cli.view import add_label_options
 from videoaffect.core.errors import ConfigError
 from videoaffect.core.vocabulary import TASKS
 
@@ -30,6 +31,7 @@ def register(sub, parents) -> None:
     p.add_argument("--viewer", action="store_true",
                    help="also write DIR/<id>.viewer.html: the video playing above its curves, a cursor following "
                    "playback, click a curve to seek (one file beside the video; `videoaffect view` makes one later)")
+    add_label_options(p, " (one video; also written as the JSON's \"audience\", and drawn on the --viewer page)")
     p.add_argument("--force", action="store_true", help="re-extract features even when the store has them, and "
                    "replace stored features of another file with the same name (not those of another extraction job)")
     common.add_device(p)
@@ -60,15 +62,36 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("give --corpus or --synthetic, not both")
     common.check_out_dir(args.out)
     common.check_dir_arg(args.store, "--store")
+    audience = _audience_labels(args, inputs, corpus_mode)
     bundle = ModelBundle.load(model_path)
+    if audience:
+        from videoaffect.reports.audience import check_scale
+
+        scale = bundle.label_scale
+        check_scale(scale.low, scale.high, f"the model {model_path}", audience)
     device = common.resolved_device(args)
     # what this call creates goes again when nothing succeeds (the batch's lists of its failures
     # are no result); a folder that existed before stays
     with common.removed_on_failure(args.out, args.store, bookkeeping=("index.json", "summary.csv")) as new:
-        return _predict(args, inputs, corpus_mode, bundle, model_path, device, new)
+        return _predict(args, inputs, corpus_mode, bundle, model_path, device, new, audience)
 
 
-def _predict(args, inputs, corpus_mode, bundle, model_path, device, new) -> int:
+def _audience_labels(args, inputs, corpus_mode) -> list:
+    """The --labels of the one video predicted, read (and checked) before anything is done."""
+    if args.labels_task and not args.labels:
+        raise ConfigError("--labels-task names the task of a --labels file; give the file with --labels LABELS")
+    if not args.labels:
+        return []
+    if corpus_mode or len(inputs) != 1 or not Path(inputs[0]).is_file() or Path(inputs[0]).suffix.lower() == ".csv":
+        raise ConfigError("--labels are one film's audience labels: give that one video file (not a folder, a "
+                          "manifest or a corpus), or compare each prediction with `videoaffect view DIR/<id>.json "
+                          "--labels LABELS`")
+    from videoaffect.reports.audience import read_audience
+
+    return read_audience(args.labels, args.labels_task)
+
+
+def _predict(args, inputs, corpus_mode, bundle, model_path, device, new, audience) -> int:
     from videoaffect.core.locks import OutputLock
     from videoaffect.prediction.video import predict_corpus, predict_videos
 
@@ -90,7 +113,7 @@ def _predict(args, inputs, corpus_mode, bundle, model_path, device, new) -> int:
         outcomes = predict_videos(
             inputs, bundle, args.out, store=args.store, clip_stride=args.clip_stride, task=args.task,
             device=device, workers=args.workers, force=args.force, progress=common.progress_wanted(args),
-            backend=args.backend, scheduler=args.scheduler, viewer=args.viewer,
+            backend=args.backend, scheduler=args.scheduler, viewer=args.viewer, audience=audience,
         )
     failed = [o for o in outcomes if o.status != "done"]
     for o in outcomes:
@@ -99,6 +122,8 @@ def _predict(args, inputs, corpus_mode, bundle, model_path, device, new) -> int:
             length = f"{o.duration_s:.1f} s" if o.duration_s is not None else f"{o.seconds} s"
             print(f"{state} {o.movie_id}: {length} -> {args.out / (o.movie_id + '.html')}"
                   + (" (up to date)" if o.up_to_date else ""))
+            if audience:
+                _print_audience(args.out / f"{o.movie_id}.json")
     for o in failed:
         print(f"FAILED  {o.movie_id} ({o.path}): {o.reason}", file=sys.stderr)
     if outcomes and len(failed) == len(outcomes):
@@ -114,6 +139,16 @@ def _predict(args, inputs, corpus_mode, bundle, model_path, device, new) -> int:
     if len(failed) < len(outcomes):
         _warn_about_model(bundle, model_path, args.clip_stride)
     return 1 if failed else 0
+
+
+def _print_audience(json_path: Path) -> None:
+    """The comparison with the audience, as the JSON's "audience" records it."""
+    import json
+
+    from videoaffect.reports.audience import audience_lines
+
+    for line in audience_lines(json.loads(json_path.read_text(encoding="utf-8")).get("audience")):
+        print(f"        {line}")
 
 
 def _warn_about_model(bundle, model_path: Path, clip_stride: int) -> None:

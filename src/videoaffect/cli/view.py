@@ -1,5 +1,6 @@
 """``videoaffect view DIR/<id>.json``: an interactive page where the video plays above its
-emotion curves, a cursor following playback (``reports/viewer.py``)."""
+emotion curves, a cursor following playback (``reports/viewer.py``); with ``--labels``, the
+audience's curve beside the prediction and r / MSE between them (``reports/audience.py``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import argparse
 from pathlib import Path
 
 from videoaffect.cli import common
+from videoaffect.core.errors import ConfigError
+from videoaffect.core.vocabulary import TASKS
 
 
 def register(sub, parents) -> None:
@@ -22,14 +25,38 @@ def register(sub, parents) -> None:
                    help="the video file (default: the path the JSON recorded, relative to the folder predict "
                    "ran in; give this when the video moved)")
     p.add_argument("--out", type=Path, help="the page to write (default: DIR/<id>.viewer.html beside the JSON)")
+    add_label_options(p)
     p.set_defaults(func=run)
 
 
+def add_label_options(p, where: str = "") -> None:
+    """``--labels`` / ``--labels-task``, as `view` and `predict` take them (``where``: what the
+    command does with them, added to the help)."""
+    p.add_argument("--labels", type=Path, action="append", metavar="LABELS",
+                   help="the film's per-second audience labels on [-1, 1], drawn beside the prediction (mean, and "
+                   "mean +/- Std as a band) with Pearson r and MSE per second: a one-task file 'Time, Mean[, Std, "
+                   "Raters]' (what `annotations merge` writes; the official <Film>_Valence.txt) or a two-task file "
+                   "'Time, Valence, Arousal'; once per task" + where)
+    p.add_argument("--labels-task", choices=TASKS,
+                   help="the task of a one-task --labels file (default: from a name ending in _Valence / _Arousal; "
+                   "any other one-task file needs it)")
+
+
 def run(args: argparse.Namespace) -> int:
-    from videoaffect.reports.viewer import write_viewer
+    from videoaffect.reports.audience import audience_block, audience_lines, read_audience
+    from videoaffect.reports.viewer import read_prediction, write_viewer
 
     common.check_file_arg(args.out, "--out")
-    page = write_viewer(args.prediction, video=args.video, out=args.out)
+    if args.labels_task and not args.labels:
+        raise ConfigError("--labels-task names the task of a --labels file; give the file with --labels LABELS")
+    doc = read_prediction(args.prediction)
+    lines = []
+    if args.labels:  # every check (task, scale, length) before the page is written
+        doc["audience"] = audience_block(doc, read_audience(args.labels, args.labels_task), str(args.prediction))
+        lines = audience_lines(doc["audience"])
+    page = write_viewer(args.prediction, video=args.video, out=args.out, doc=doc)
     if getattr(args, "verbosity", 0) >= 0:
         print(f"viewer: {page} (open it in a browser)")
+    for line in lines:  # the comparison is a result, printed even with --quiet
+        print(line)
     return 0

@@ -315,12 +315,15 @@ def predict_videos(
     backend: str = "local",
     scheduler: str | None = None,
     viewer: bool = False,
+    audience: Sequence | None = None,
 ) -> list[VideoOutcome]:
     """Extract (or reuse) features and write the outputs of each video as soon as its features
     are ready, so a killed batch keeps every finished video; a rerun keeps outputs that are
     current (same model, tasks, stride and video file) and redoes nothing for them (``force``
     redoes everything).  A failing video is reported in its outcome; the others are still done.
-    ``DIR/index.json`` and ``DIR/summary.csv`` list every input."""
+    ``DIR/index.json`` and ``DIR/summary.csv`` list every input.  ``audience``: one film's labels
+    (``reports.audience.read_audience``), compared with its prediction into the JSON's
+    ``"audience"`` (and its viewer page); outputs of an earlier call are then not kept as they are."""
     from videoaffect.features.extract import collect_batch
     from videoaffect.features.store import FeatureStore
 
@@ -337,7 +340,7 @@ def predict_videos(
     outcomes: dict[str, VideoOutcome] = {
         v.movie_id: VideoOutcome(v.movie_id, v.path, "failed", v.problem) for v in videos if v.problem
     }
-    if not force:
+    if not force and not audience:
         for v in videos:
             kept = None if v.problem else _current_outputs(out_dir, v, fingerprint, viewer)
             if kept is not None:
@@ -353,7 +356,7 @@ def predict_videos(
                 outcomes[r.movie_id] = VideoOutcome(r.movie_id, r.path, "failed", r.reason.splitlines()[0])
             else:
                 outcomes[r.movie_id] = _predict_one(bundle, fs, feature_set, r, tasks, clip_stride, device,
-                                                    out_dir, viewer, fingerprint)
+                                                    out_dir, viewer, fingerprint, audience)
             bar.finished(outcomes[r.movie_id].status == "done")
 
         _, _, refused = _extract_for_model(
@@ -431,7 +434,7 @@ def decoded_duration(path: str | Path) -> float:
 
 
 def _predict_one(bundle, fs, feature_set, result, tasks, clip_stride, device, out_dir, viewer=False,
-                 fingerprint=None) -> VideoOutcome:
+                 fingerprint=None, audience=None) -> VideoOutcome:
     try:
         stored = fs.read(feature_set, result.movie_id)
         video = {
@@ -445,6 +448,10 @@ def _predict_one(bundle, fs, feature_set, result, tasks, clip_stride, device, ou
         frame, meta = predict_stored(bundle, stored, tasks, clip_stride, device, video)
         if fingerprint is not None:
             meta["run"] = fingerprint
+        if audience:  # checked before any file is written: labels of another length fail this video
+            from videoaffect.reports.audience import audience_block
+
+            meta["audience"] = audience_block(curve_json(frame, meta), audience, f"the prediction of {result.path}")
         page = out_dir / f"{result.movie_id}{VIEWER_SUFFIX}"
         # a viewer page left by an earlier call is redone with the rest, never left stale
         page = page if viewer or page.is_file() else None

@@ -4,14 +4,18 @@ One HTML file with inline CSS and one small hand-written script (no library, no 
 a ``<video controls>`` element whose ``src`` is the video file (relative to the page when
 possible) and, below it, one SVG panel per task drawn from the curve data embedded in the page
 as JSON: the curve, its confidence band, the curve before temporal context, shot cuts, missing
-modalities (hatched along the bottom, as on the PNG), the label scale's neutral line.  A
+modalities (hatched along the bottom, as on the PNG), the label scale's neutral line, and,
+where the document has an ``"audience"`` (``reports/audience.py``: ``view --labels``, ``predict
+--labels``), the audience's per-second mean as a black line, the raters' spread (mean +/- std) as a
+grey band, and r and MSE between prediction and audience written under the plot.  A
 vertical cursor follows playback; clicking the plot seeks the video; the values of the second
 under the cursor are written out as text.  Second ``t`` covers ``[t, t + 1)``: at playback time
 ``x`` the page shows the values of second ``floor(x)``.
 
 State for tests and scripts: ``#cursor`` (``data-second``, ``data-time``, ``data-from``: what
 moved it last, ``video``, ``click``, ``key`` or ``hash``) and ``#readout`` (``data-second``,
-``data-<task>``, ``data-<task>-low``, ``data-<task>-high``, ``data-missing``).  A link to the
+``data-<task>``, ``data-<task>-low``, ``data-<task>-high``, ``data-<task>-audience``,
+``data-missing``).  A link to the
 page may name a time: ``#t=3.5`` opens it at 3.5 s.
 """
 
@@ -28,6 +32,7 @@ from urllib.parse import quote
 from videoaffect.core.errors import ConfigError, DataError
 from videoaffect.core.files import atomic_write_text
 from videoaffect.models.card import NOT_RECORDED, card_summary
+from videoaffect.reports.audience import audience_lines, raters_text
 from videoaffect.reports.facts import (
     SCALE_WORDS,
     false_runs,
@@ -148,6 +153,7 @@ def render_viewer(doc: dict, video_src: str | None) -> str:
         '<ul id="legend"></ul>',
         _scale_line(meta),
         _band_line(meta, curve),
+        _audience_line(meta),
         '<p class="muted">Each value covers one second [t, t+1); the cursor shows the second it is in. '
         "Click the curves to seek; with the plot focused, the arrow keys step one second.</p>",
         f'<script type="application/json" id="curve-data">{_script_json(payload)}</script>',
@@ -159,12 +165,14 @@ def render_viewer(doc: dict, video_src: str | None) -> str:
     return "\n".join(p for p in parts if p) + "\n"
 
 
-def write_viewer(json_path: Path, video: Path | None = None, out: Path | None = None) -> Path:
+def write_viewer(json_path: Path, video: Path | None = None, out: Path | None = None, doc: dict | None = None
+                 ) -> Path:
     """Write the viewer page of ``DIR/<id>.json`` (default ``DIR/<id>.viewer.html``) and return its
     path.  The video is ``video``, else the path the JSON recorded (relative to the folder
-    ``predict`` ran in, i.e. the current directory); a missing one is a `DataError` naming the fix."""
+    ``predict`` ran in, i.e. the current directory); a missing one is a `DataError` naming the fix.
+    ``doc``: the JSON's document as already read (and given an ``"audience"``), else it is read."""
     json_path = Path(json_path)
-    doc = read_prediction(json_path)
+    doc = read_prediction(json_path) if doc is None else doc
     page = Path(out) if out is not None else viewer_path(json_path)
     if page.is_dir():
         raise ConfigError(f"{page} is a folder; give the viewer page a file name, "
@@ -211,6 +219,7 @@ def _view(meta: Mapping, curve: Mapping) -> dict:
                             "colour": MODALITY_COLOURS[i % len(MODALITY_COLOURS)],
                             "runs": [[starts[a], starts[b - 1] + 1] for a, b in runs]})
     cuts = [starts[i] for i, v in enumerate(curve.get("shot_cut") or []) if v]
+    audience = _audience(meta, tasks)
     scale_low, scale_high = label_scale(meta)
     scale = get(meta, "label_scale")
     return {
@@ -225,18 +234,45 @@ def _view(meta: Mapping, curve: Mapping) -> dict:
         "duration": video_duration(meta),
         "scale": None if scale_low is None else {"low": scale_low, "high": scale_high,
                                                  "name": _text(get(scale, "name"))},
-        "y": _y_range(curve, tasks, band, scale_low, scale_high),
+        "audience": audience,
+        "y": _y_range(curve, tasks, band, scale_low, scale_high, audience),
         "missing": missing,
         "cuts": cuts,
         "max_cut_lines": MAX_CUT_LINES,
     }
 
 
-def _y_range(curve, tasks, band, low, high) -> list[float]:
+def _audience(meta: Mapping, tasks: list[str]) -> dict:
+    """Per predicted task with audience labels: their seconds, mean, and the band mean -/+ std
+    (None where a second's std is unknown), and the legend's words."""
+    block = get(meta, "audience")
+    out = {}
+    for task in tasks:
+        entry = get(block, task)
+        if not isinstance(entry, Mapping) or not isinstance(get(entry, "mean"), list):
+            continue
+        mean = [number(v) for v in entry["mean"]]
+        std = entry.get("std") if isinstance(entry.get("std"), list) else None
+        spread = [number(v) for v in std] if std is not None and len(std) == len(mean) else None
+        times = entry.get("time_s") if isinstance(entry.get("time_s"), list) else list(range(len(mean)))
+        who = raters_text(entry)
+        item: dict = {"time_s": [number(t) for t in times], "mean": mean,
+                      "label": f"{task} audience ({who or 'mean'})"}
+        if spread is not None:
+            item["low"] = [m - s if m is not None and s is not None else None for m, s in zip(mean, spread)]
+            item["high"] = [m + s if m is not None and s is not None else None for m, s in zip(mean, spread)]
+            item["band_label"] = f"{task} audience mean \u00b1 1 std (raters' spread)"
+        out[task] = item
+    return out
+
+
+def _y_range(curve, tasks, band, low, high, audience=None) -> list[float]:
     """The label scale, widened only if a value leaves it; the data range without a scale."""
     cols = [c for t in tasks for c in (t, f"{t}_intra", *(band.get(t, {}).get(k) for k in ("low", "high")))
             if c and c in curve]
     values = [f for c in cols for f in map(number, curve[c]) if f is not None]
+    values += [f for a in (audience or {}).values() for k in ("mean", "low", "high") for f in a.get(k) or []
+               if f is not None]
     if low is None or high is None:
         if not values:
             return [-1.0, 1.0]
@@ -289,6 +325,15 @@ def _band_line(meta: Mapping, curve: Mapping) -> str:
         return ""
     return (f'<p class="muted">Shaded band ({_e("; ".join(notes))}): calibrated on the model\'s validation movies; '
             "how, in the JSON's \"band\" and the HTML report.</p>")
+
+
+def _audience_line(meta: Mapping) -> str:
+    lines = audience_lines(get(meta, "audience"))
+    if not lines:
+        return ""
+    return ('<div id="audience-stats"><p>Prediction beside the audience (Pearson r and mean squared error per '
+            "second, on [-1, 1]; the black line is the raters' mean, the grey band mean \u00b1 1 std):</p><ul>"
+            + "".join(f"<li>{_e(line)}</li>" for line in lines) + "</ul></div>")
 
 
 # --------------------------------------------------------------------------- small helpers

@@ -28,6 +28,7 @@ CSS = (
     "#legend svg{vertical-align:middle;margin-right:.35em}"
     ".muted{color:#666;font-size:.88em}"
     "#label-scale{font-size:.9em;margin:.3em 0}"
+    "#audience-stats{font-size:.9em;margin:.4em 0}#audience-stats p,#audience-stats ul{margin:.2em 0}"
 )
 
 # The page's script.  Plain DOM and SVG, no library; kept in one string so the page is one file.
@@ -87,27 +88,32 @@ SCRIPT = r"""
             t: function (px) { return begin + (px - left) / (width - right - left) * (end - begin); }};
   }
 
-  function polyline(g, task, col, attrs) {
-    var path = "", pen = false, panel = g.panel, values = curve[col];
-    for (var i = 0; i < n; i++) {
+  // a line through the middle of each second [t, t+1); a missing value (null) breaks it
+  function linePath(panel, ts, values) {
+    var path = "", pen = false;
+    for (var i = 0; i < ts.length; i++) {
       var v = values[i];
-      if (!finite(v)) { pen = false; continue; }
-      path += (pen ? "L" : "M") + geom.x(times[i] + 0.5).toFixed(1) + " " + panel.y(v).toFixed(1);
+      if (!finite(v) || !finite(ts[i])) { pen = false; continue; }
+      path += (pen ? "L" : "M") + geom.x(ts[i] + 0.5).toFixed(1) + " " + panel.y(v).toFixed(1);
       pen = true;
     }
-    attrs.d = path; attrs.fill = "none";
+    return path;
+  }
+
+  function polyline(g, task, col, attrs) {
+    attrs.d = linePath(g.panel, times, curve[col]); attrs.fill = "none";
     return el("path", attrs, g.node);
   }
 
-  function bandPath(panel, lowCol, highCol) {
-    var low = curve[lowCol], high = curve[highCol], path = "", run = [];
+  function bandPath(panel, ts, low, high) {
+    var path = "", run = [];
     function flush() {
       if (!run.length) return;
-      var fwd = run.map(function (i) { return geom.x(times[i] + 0.5).toFixed(1) + " " + panel.y(high[i]).toFixed(1); });
+      var fwd = run.map(function (i) { return geom.x(ts[i] + 0.5).toFixed(1) + " " + panel.y(high[i]).toFixed(1); });
       var back = run.slice().reverse().map(function (i) {
-        return geom.x(times[i] + 0.5).toFixed(1) + " " + panel.y(low[i]).toFixed(1); });
+        return geom.x(ts[i] + 0.5).toFixed(1) + " " + panel.y(low[i]).toFixed(1); });
       if (run.length === 1) {  // one second alone: a bar across its second
-        var i = run[0], a = geom.x(times[i]).toFixed(1), b = geom.x(times[i] + 1).toFixed(1);
+        var i = run[0], a = geom.x(ts[i]).toFixed(1), b = geom.x(ts[i] + 1).toFixed(1);
         path += "M" + a + " " + panel.y(high[i]).toFixed(1) + "L" + b + " " + panel.y(high[i]).toFixed(1) +
                 "L" + b + " " + panel.y(low[i]).toFixed(1) + "L" + a + " " + panel.y(low[i]).toFixed(1) + "Z";
       } else {
@@ -115,7 +121,7 @@ SCRIPT = r"""
       }
       run = [];
     }
-    for (var i = 0; i < n; i++) { if (finite(low[i]) && finite(high[i])) run.push(i); else flush(); }
+    for (var i = 0; i < ts.length; i++) { if (finite(low[i]) && finite(high[i]) && finite(ts[i])) run.push(i); else flush(); }
     flush();
     return path;
   }
@@ -183,10 +189,15 @@ SCRIPT = r"""
         });
       });
       var band = view.band[task];
-      if (band) el("path", {"class": "band", d: bandPath(panel, band.low, band.high), fill: colour,
-                            "fill-opacity": 0.18, stroke: "none"}, inner);
+      var aud = view.audience[task];
+      if (aud && aud.low) el("path", {"class": "audience-band", d: bandPath(panel, aud.time_s, aud.low, aud.high),
+                                      fill: "#000", "fill-opacity": 0.1, stroke: "none"}, inner);
+      if (band) el("path", {"class": "band", d: bandPath(panel, times, curve[band.low], curve[band.high]),
+                            fill: colour, "fill-opacity": 0.18, stroke: "none"}, inner);
       if (view.intra[task]) polyline(gi, task, view.intra[task], {"class": "intra", stroke: colour, "stroke-width": 1,
                                                                    "stroke-dasharray": "4 3", "stroke-opacity": 0.7});
+      if (aud) el("path", {"class": "audience", d: linePath(panel, aud.time_s, aud.mean), fill: "none", stroke: "#111",
+                           "stroke-width": 1.6, "stroke-linejoin": "round"}, inner);
       polyline(gi, task, task, {"class": "curve", stroke: colour, "stroke-width": 2, "stroke-linejoin": "round"});
       if (n <= 60) {
         for (var i = 0; i < n; i++) {
@@ -236,6 +247,11 @@ SCRIPT = r"""
       if (view.intra[task]) item(function (s) {
         el("line", {x1: 1, x2: 25, y1: 6, y2: 6, stroke: c, "stroke-dasharray": "4 3"}, s); },
         task + " (before context)");
+      var aud = view.audience[task];
+      if (aud) item(function (s) { el("line", {x1: 1, x2: 25, y1: 6, y2: 6, stroke: "#111", "stroke-width": 1.6}, s); },
+                    aud.label);
+      if (aud && aud.low) item(function (s) { el("rect", {width: 26, height: 12, fill: "#000", "fill-opacity": 0.1}, s); },
+                               aud.band_label);
     });
     if (view.cuts.length) item(function (s) {
       el("line", {x1: 13, x2: 13, y1: 0, y2: 12, stroke: "#999", "stroke-dasharray": "3 2"}, s); },
@@ -278,6 +294,13 @@ SCRIPT = r"""
         readout.setAttribute("data-" + task + "-low", finite(lo) ? lo : "");
         readout.setAttribute("data-" + task + "-high", finite(hi) ? hi : "");
         text += " [" + two(lo) + ", " + two(hi) + "]";
+      }
+      var aud = view.audience[task];
+      if (aud) {  // the audience's second: its row whose time is that second
+        var j = aud.time_s.indexOf(second), am = j >= 0 ? aud.mean[j] : null;
+        readout.setAttribute("data-" + task + "-audience", finite(am) ? am : "");
+        text += " (audience " + two(am) + (aud.low && j >= 0 && finite(aud.high[j]) ?
+          " \u00b1 " + two((aud.high[j] - aud.low[j]) / 2) : "") + ")";
       }
       readout.appendChild(document.createTextNode(text));
       if (finite(v)) {
