@@ -29,7 +29,7 @@
   var track = document.getElementById("track");
   var cursor = document.getElementById("cursor");
   var svg = document.getElementById("trace");
-  var SVGNS = "http://www.w3.org/2000/svg";
+  var SVGNS = svg.namespaceURI;  // the SVG namespace, without writing a URL into the page
   var PERIOD_MS = 1000 / cfg.sample_rate_hz;
   var CHUNK = 600;          // readings per stored chunk: one minute at 10 Hz
   var SEEK_SLACK = 0.25;    // seconds: a seek this close to the furthest point is no move (our own snap)
@@ -251,6 +251,7 @@
 
   practiceBox.addEventListener("change", function () {
     document.body.classList.toggle("practice", practice());
+    practiceBox.blur();  // the next Space and arrows are the film's and the cursor's, not the checkbox's
     if (practice()) {
       say("Practice run: seek and rate freely; nothing is recorded.", "practice");
     } else {
