@@ -51,7 +51,7 @@ def add_ensemble_option(g) -> None:
                    "validation movies) is computed: residual-quantile (a constant width from the pooled validation "
                    "seconds), conformal-by-movie (a constant width, each validation movie weighing the same, with "
                    "the split-conformal correction), member-spread (K >= 2: the members' disagreement, scaled); "
-                   f"default {DEFAULT_BAND_RULE} (README, 'Confidence band')")
+                   f"default {DEFAULT_BAND_RULE} (docs/usage.md, 'The confidence band')")
 
 
 def add_train_options(p: argparse.ArgumentParser) -> None:
