@@ -39,8 +39,10 @@ def gaussian_smooth(values: np.ndarray, sigma_s: float) -> np.ndarray:
     radius = max(1, int(round(KERNEL_RADIUS_SIGMAS * sigma_s)))
     kernel = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma_s) ** 2)
     have = ~np.isnan(values)
-    num = np.convolve(np.where(have, values, 0.0), kernel, mode="same")
-    den = np.convolve(have.astype(np.float64), kernel, mode="same")
+    # "full" then the centred slice: numpy's "same" returns the kernel's length when the trace is shorter
+    n = len(values)
+    num = np.convolve(np.where(have, values, 0.0), kernel)[radius:radius + n]
+    den = np.convolve(have.astype(np.float64), kernel)[radius:radius + n]
     out = np.full(len(values), np.nan)
     out[have] = num[have] / den[have]
     return out

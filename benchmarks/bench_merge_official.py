@@ -1,0 +1,75 @@
+"""Merging raters: how close `videoaffect annotations merge` comes to the official LIRIS-ACCEDE
+continuous means (issue 25).  Prints a markdown table for BENCHMARKS.md.
+
+    python benchmarks/bench_merge_official.py [--root ../shared/data/liris-accede-continuous]
+        [--sigmas 4 5 6 7 8]
+
+For each of the films whose raw GTrace files the root holds (raw/idN/<Film>_<Task>_idN.txt; 4
+films x 2 tasks in ../shared) it merges every rater's trace with the code `annotations merge`
+runs (read_trace, merge_traces) by the plain per-second mean and by the Gaussian method at each
+sigma, and compares each with the official continuous-annotations/<Film>_<Task>.txt over the
+seconds both files have (official.compare): Pearson r and the largest absolute difference of Mean,
+and of Std.  It also times the default merge (reading the files included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from videoaffect.datasets.audience.merge import merge_traces
+from videoaffect.datasets.audience.official import DEFAULT_SIGMA_S, compare
+from videoaffect.datasets.audience.traces import read_trace
+
+DEFAULT_ROOT = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "liris-accede-continuous"
+
+
+def groups(root: Path) -> dict[tuple[str, str], list[Path]]:
+    out: dict[tuple[str, str], list[Path]] = defaultdict(list)
+    for p in sorted((root / "raw").glob("id*/*_id*.txt")):
+        m = re.match(r"^(.+)_(Valence|Arousal)_id\d+$", p.stem)
+        if m:
+            out[(m[1], m[2])].append(p)
+    return dict(sorted(out.items()))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--root", type=Path, default=DEFAULT_ROOT)
+    ap.add_argument("--sigmas", type=float, nargs="+", default=[4, 5, 6, 7, 8])
+    args = ap.parse_args()
+    print("| film | task | raters | rows ours / official | method | Mean r | Mean max abs diff | Std r | "
+          "Std max abs diff |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    worst: dict[str, list[float]] = defaultdict(lambda: [1.0, 0.0, 1.0, 0.0])
+    timings = []
+    for (film, task), paths in groups(args.root).items():
+        official = args.root / "continuous-annotations" / f"{film}_{task}.txt"
+        start = time.perf_counter()
+        traces = [read_trace(p) for p in paths]
+        default = merge_traces(traces)
+        timings.append(time.perf_counter() - start)
+        methods = [("mean", merge_traces(traces, method="mean"))]
+        methods += [(f"gaussian {s:g} s", default if s == DEFAULT_SIGMA_S else merge_traces(traces, sigma_s=s))
+                    for s in args.sigmas]
+        for name, merged in methods:
+            c = compare(merged.mean, merged.std, official)
+            w = worst[name]
+            w[:] = [min(w[0], c.mean_r), max(w[1], c.mean_max_abs_diff), min(w[2], c.std_r),
+                    max(w[3], c.std_max_abs_diff)]
+            print(f"| {film} | {task} | {len(traces)} | {c.rows_merged} / {c.rows_official} | {name} | "
+                  f"{c.mean_r:.4f} | {c.mean_max_abs_diff:.3f} | {c.std_r:.4f} | {c.std_max_abs_diff:.3f} |")
+    print("\nWorst over the films and tasks (lowest r, largest difference):\n")
+    print("| method | Mean r (min) | Mean max abs diff (max) | Std r (min) | Std max abs diff (max) |")
+    print("|---|---|---|---|---|")
+    for name, (r, d, sr, sd) in worst.items():
+        print(f"| {name} | {r:.4f} | {d:.3f} | {sr:.4f} | {sd:.3f} |")
+    print(f"\nDefault merge (read + merge, 5 GTrace files of ~52,000 samples each): "
+          f"{min(timings):.2f}-{max(timings):.2f} s per film and task")
+
+
+if __name__ == "__main__":
+    main()
