@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from tests.helpers import SHARED
+
 from videoaffect.cli.main import main
 from videoaffect.datasets.audience.merge import merge_traces, per_second
 from videoaffect.datasets.audience.official import compare, gaussian_smooth

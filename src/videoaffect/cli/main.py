@@ -16,7 +16,6 @@ import sys
 
 from videoaffect.cli import (
     annotate,
-    annotations,
     benchmark,
     demo,
     evaluate,
@@ -30,6 +29,9 @@ from videoaffect.cli import (
     view,
     weights,
 )
+
+# not `annotations`: that name is `from __future__ import annotations`'s
+from videoaffect.cli import annotations as annotations_command
 from videoaffect.cli.common import verbosity_parent
 from videoaffect.cli.options import HelpFormatter, required_in_usage
 from videoaffect.core.errors import VideoAffectError
@@ -39,7 +41,7 @@ from videoaffect.core.errors import VideoAffectError
 REQUIRED_UNLESS = {("predict", "--model"): "in the 0.1 form `predict MODEL --corpus DIR`"}
 
 COMMANDS = (synth, train, evaluate, predict, view, models, demo, extract, weights, expression, reproduce,
-            benchmark, annotate, annotations)
+            benchmark, annotate, annotations_command)
 
 
 class _Parser(argparse.ArgumentParser):
