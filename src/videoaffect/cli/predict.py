@@ -86,9 +86,18 @@ def _audience_labels(args, inputs, corpus_mode) -> list:
         raise ConfigError("--labels are one film's audience labels: give that one video file (not a folder, a "
                           "manifest or a corpus), or compare each prediction with `videoaffect view DIR/<id>.json "
                           "--labels LABELS`")
-    from videoaffect.reports.audience import read_audience
+    from videoaffect.core.errors import VideoAffectError
+    from videoaffect.decoding.media import probe
+    from videoaffect.reports.audience import check_length, read_audience
 
-    return read_audience(args.labels, args.labels_task)
+    audience = read_audience(args.labels, args.labels_task)
+    try:  # labels of another film fail here, before any extraction (the prediction checks it again)
+        seconds = probe(inputs[0]).seconds
+    except (VideoAffectError, OSError, ValueError):
+        return audience  # an unreadable video fails as one video of the batch does, saying why
+    for labels in audience:
+        check_length(labels, seconds, inputs[0])
+    return audience
 
 
 def _predict(args, inputs, corpus_mode, bundle, model_path, device, new, audience) -> int:

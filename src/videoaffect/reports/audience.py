@@ -134,6 +134,17 @@ def check_scale(low: float | None, high: float | None, prediction: str, labels: 
                     "[-1, 1] labels (MediaEval 2018, LIRIS-ACCEDE continuous, or merged audience traces)")
 
 
+def check_length(labels: AudienceLabels, seconds: int, prediction: str) -> None:
+    """Labels more than ``TOLERANCE_S`` seconds longer or shorter than the prediction's ``seconds``
+    are of another film (or cut): a `DataError` naming both."""
+    m = len(labels.mean)
+    if abs(seconds - m) > TOLERANCE_S:
+        relation = "shorter" if m < seconds else "longer"
+        raise DataError(f"{labels.path} covers {m} s but {prediction} has {seconds} s ({relation} by "
+                        f"{abs(seconds - m)} s, more than the {TOLERANCE_S} s tolerance); give the labels of the film "
+                        "that was predicted (same film, same cut)")
+
+
 # --------------------------------------------------------------------------- comparing
 def audience_block(doc: Mapping, labels: Sequence[AudienceLabels], prediction: str) -> dict:
     """``{task: {...}}``, the prediction document's ``"audience"``: per task the labels (time_s,
@@ -150,14 +161,11 @@ def audience_block(doc: Mapping, labels: Sequence[AudienceLabels], prediction: s
             raise DataError(f"{lab.path} gives {lab.task} labels but {prediction} has no {lab.task} curve "
                             f"(predicted: {have}); predict {lab.task} too, or give labels of a predicted task")
         n, m = len(times), len(lab.mean)
-        if abs(n - m) > TOLERANCE_S:
-            relation = "shorter" if m < n else "longer"
-            raise DataError(f"{lab.path} covers {m} s but {prediction} has {n} s ({relation} by {abs(n - m)} s, "
-                            f"more than the {TOLERANCE_S} s tolerance); give the labels of the film that was "
-                            "predicted (same film, same cut)")
+        check_length(lab, n, prediction)
         predicted = np.array([np.nan if v is None else v for v in map(number, curve[lab.task])])
-        pairs = [(p, lab.mean[int(t)]) for t, p in zip(times, predicted)
-                 if t is not None and t == int(t) and 0 <= t < m and math.isfinite(p) and math.isfinite(lab.mean[int(t)])]
+        # second t of the prediction beside label row t, where both have a value
+        seconds = [(int(t), p) for t, p in zip(times, predicted) if t is not None and t == int(t) and 0 <= t < m]
+        pairs = [(p, lab.mean[t]) for t, p in seconds if math.isfinite(p) and math.isfinite(lab.mean[t])]
         r, mse = compare([p for p, _ in pairs], [a for _, a in pairs])
         block[lab.task] = {
             "labels": str(lab.path),

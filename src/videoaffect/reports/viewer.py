@@ -129,6 +129,8 @@ def render_viewer(doc: dict, video_src: str | None) -> str:
     curve = doc["curve"]
     name = _text(get(get(meta, "video"), "name")) or "video"
     payload = {"view": _view(meta, curve), "curve": _finite(curve)}
+    if isinstance(get(meta, "audience"), Mapping):  # the comparison as the JSON's "audience" holds it
+        payload["audience"] = meta["audience"]
     if video_src is not None:
         media = (f'<video id="video" controls preload="auto" src="{_e(video_src)}"></video>'
                  '<p id="video-status" class="muted" hidden></p>')
@@ -252,9 +254,9 @@ def _audience(meta: Mapping, tasks: list[str]) -> dict:
         if not isinstance(entry, Mapping) or not isinstance(get(entry, "mean"), list):
             continue
         mean = [number(v) for v in entry["mean"]]
-        std = entry.get("std") if isinstance(entry.get("std"), list) else None
-        spread = [number(v) for v in std] if std is not None and len(std) == len(mean) else None
-        times = entry.get("time_s") if isinstance(entry.get("time_s"), list) else list(range(len(mean)))
+        std, times = entry.get("std"), entry.get("time_s")
+        spread = [number(v) for v in std] if isinstance(std, list) and len(std) == len(mean) else None
+        times = times if isinstance(times, list) and len(times) == len(mean) else list(range(len(mean)))
         who = raters_text(entry)
         item: dict = {"time_s": [number(t) for t in times], "mean": mean,
                       "label": f"{task} audience ({who or 'mean'})"}

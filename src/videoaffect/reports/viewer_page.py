@@ -121,7 +121,9 @@ SCRIPT = r"""
       }
       run = [];
     }
-    for (var i = 0; i < ts.length; i++) { if (finite(low[i]) && finite(high[i]) && finite(ts[i])) run.push(i); else flush(); }
+    for (var i = 0; i < ts.length; i++) {
+      if (finite(low[i]) && finite(high[i]) && finite(ts[i])) run.push(i); else flush();
+    }
     flush();
     return path;
   }
@@ -250,8 +252,8 @@ SCRIPT = r"""
       var aud = view.audience[task];
       if (aud) item(function (s) { el("line", {x1: 1, x2: 25, y1: 6, y2: 6, stroke: "#111", "stroke-width": 1.6}, s); },
                     aud.label);
-      if (aud && aud.low) item(function (s) { el("rect", {width: 26, height: 12, fill: "#000", "fill-opacity": 0.1}, s); },
-                               aud.band_label);
+      if (aud && aud.low) item(function (s) {
+        el("rect", {width: 26, height: 12, fill: "#000", "fill-opacity": 0.1}, s); }, aud.band_label);
     });
     if (view.cuts.length) item(function (s) {
       el("line", {x1: 13, x2: 13, y1: 0, y2: 12, stroke: "#999", "stroke-dasharray": "3 2"}, s); },
