@@ -119,8 +119,9 @@ def add_data_options(p: argparse.ArgumentParser, *, split_help: str, dataset: bo
         source.add_argument(
             "--dataset", type=Path,
             help="dataset root or manifest: MediaEval 2018 (videos or provided features), LIRIS-ACCEDE "
-            "discrete, a CSV manifest of videos + per-second label files (columns video,labels[,split,"
-            "movie_id]), or a corpus directory; videos are extracted into --store")
+            "discrete or continuous, a CSV manifest of videos + per-second label files (columns video,labels"
+            "[,split,movie_id], or video,valence,arousal[,...] with one file per task), or a corpus directory; "
+            "videos are extracted into --store")
     source.add_argument("--corpus", type=Path, help="corpus directory (corpus.json + movies/*.npz)")
     source.add_argument("--synthetic", choices=SYNTHETIC_PRESETS,
                         help="generate a synthetic corpus in memory instead (see `videoaffect synth --help`)")
@@ -138,6 +139,10 @@ def add_data_options(p: argparse.ArgumentParser, *, split_help: str, dataset: bo
         g.add_argument("--skip-missing-excerpts", action="store_true",
                        help="LIRIS-ACCEDE from videos: train on the listed excerpts whose video is in ROOT/data when "
                        "some are missing (default: an error naming them)")
+        g.add_argument("--skip-unmatched-films", action="store_true",
+                       help="LIRIS-ACCEDE continuous: use the films that match their annotation files when some do "
+                       "not (no video, no annotations, or lengths more than 2 s apart); the model card counts the "
+                       "others (default: an error naming them)")
         add_workers(g)
         add_backend(g)
 
@@ -154,7 +159,8 @@ def load_data(args: argparse.Namespace, feature_set: str | None = None):
         extraction = ExtractionRequest(store=Path(store), feature_set=feature_set or args.feature_set,
                                        workers=args.workers, device=getattr(args, "device", "cpu"),
                                        progress=progress_wanted(args), features=args.features,
-                                       skip_missing_excerpts=args.skip_missing_excerpts, backend=args.backend,
+                                       skip_missing_excerpts=args.skip_missing_excerpts,
+                                       skip_unmatched_films=args.skip_unmatched_films, backend=args.backend,
                                        scheduler=args.scheduler)
     return load_source(dataset=dataset, corpus=args.corpus, synthetic=args.synthetic,
                        synthetic_seed=args.synthetic_seed, extraction=extraction)

@@ -6,6 +6,9 @@ corpus and a typed description of the data set (`DatasetInfo`).
 * LIRIS-ACCEDE discrete (``ACCEDEranking.txt`` below ROOT): the provided TAC2015 features, one
   clip per excerpt; official protocol when set 0 is present (train 1+2, test 0), else the
   development protocol (train 1, test 2).
+* LIRIS-ACCEDE continuous (``ROOT/continuous-annotations/<Film>_Valence.txt``, films in
+  ``ROOT/movies/``): features extracted from the films; the split by film of
+  :mod:`videoaffect.datasets.liris_accede.continuous` (or ``ROOT/splits.csv``).
 * MediaEval 2018 (``MEDIAEVAL18_XX`` files below ROOT): with videos, features are extracted
   into the store of the `ExtractionRequest` (resumable) with its feature set and read back;
   without videos, the provided features are used.  Development movies 00-53 train, test
@@ -100,6 +103,8 @@ class ExtractionRequest:
     features: str = "auto"
     # LIRIS-ACCEDE: train on the excerpts whose video is there when some are missing.
     skip_missing_excerpts: bool = False
+    # LIRIS-ACCEDE continuous: train on the films that match their annotations when some do not.
+    skip_unmatched_films: bool = False
     backend: str = "local"
     scheduler: str | None = None
 
@@ -219,8 +224,8 @@ def load_source(
     )
 
 
-OWN_DATA = ("the folder of a data set (MediaEval 2018, LIRIS-ACCEDE discrete) or the CSV manifest of your own "
-            "labelled videos (README, 'Getting a model of real audiences')")
+OWN_DATA = ("the folder of a data set (MediaEval 2018, LIRIS-ACCEDE discrete or continuous) or the CSV manifest of "
+            "your own labelled videos (README, 'Getting a model of real audiences')")
 
 
 def _refuse_unlabelled_videos(root: Path) -> None:
@@ -313,6 +318,15 @@ def load_dataset(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
         raise CorpusError(f"{root} does not exist; give --dataset {OWN_DATA}")
     if not root.is_dir():
         raise CorpusError(f"{root} is a file but not a CSV manifest (.csv); give --dataset {OWN_DATA}")
+    from videoaffect.datasets.liris_accede.continuous import is_continuous_root
+
+    if is_continuous_root(root):
+        if is_liris_root(root):
+            raise CorpusError(
+                f"{root} holds both LIRIS-ACCEDE continuous (continuous-annotations/) and discrete "
+                f"({next(root.rglob('ACCEDEranking.txt'))}); give --dataset the folder of one of them"
+            )
+        return _liris_continuous(root, extraction)
     if is_liris_root(root):
         return _liris(root, extraction)
     from videoaffect.datasets.formats.errors import DatasetError
@@ -439,3 +453,41 @@ def _liris(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
         ),
     )
     return LoadedDataset(corpus, info, None, excerpts=spans)
+
+
+CONTINUOUS_LABELS = ("continuous-annotations/<Film>_Valence.txt / _Arousal.txt 'Mean': the post-processed per-second "
+                     "mean of the raters' continuous ratings (Baveye et al., ACII 2015), on [-1, 1]")
+
+
+def _liris_continuous(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
+    """LIRIS-ACCEDE continuous: features extracted from the films, labels from the per-second files."""
+    from videoaffect.datasets.liris_accede.continuous import SKIP_FLAG, SPLIT_FILE, read_layout
+    from videoaffect.datasets.manifest import StoreItem, corpus_from_store_items
+
+    if extraction.features in ("provided", "tac2015"):
+        raise CorpusError(f"{root}: --features {extraction.features}, but LIRIS-ACCEDE continuous comes without "
+                          "features; leave --features out (the films' features are extracted)")
+    layout = read_layout(root, skip_unmatched=extraction.skip_unmatched_films)
+    store = _extract([(f.name, f.video) for f in layout.films], extraction)
+    fs = extraction.feature_set
+    items = []
+    for film in layout.films:
+        # the store holds each film under its annotation name, which `extract VIDEO` gives only when the stems agree
+        same = film.video.stem == film.name
+        hint = f"videoaffect extract {film.video if same else 'IDS.csv'} --set {fs} --out {store}"
+        note = "" if same else f" (IDS.csv: a CSV with columns path,movie_id and the row {film.video},{film.name})"
+        items.append(StoreItem(film.name, film.split, film.labels, hint, note))
+    corpus = corpus_from_store_items(items, store, fs)
+    skipped = f"; {len(layout.skipped)} film(s) left out by {SKIP_FLAG}" if layout.skipped else ""
+    info = DatasetInfo(
+        name=f'LIRIS-ACCEDE continuous (folder "{root.name}"; {fs} features extracted from the films, split by film: '
+             f"{'splits.csv' if layout.split_source == SPLIT_FILE else 'the fixed split'}{skipped})",
+        root=str(root),
+        train_split="train",
+        test_split="test",
+        features=_feature_record(store, fs, layout.films[0].name),
+        card=_base_card("liris-accede-continuous", root, CONTINUOUS_LABELS, films_annotated=layout.annotated,
+                        films_left_out=len(layout.skipped), split_source=layout.split_source,
+                        films_per_movie={f.name: 1 for f in layout.films}),
+    )
+    return LoadedDataset(corpus, info)
