@@ -128,6 +128,21 @@ def test_a_two_task_file_gives_both_curves_without_a_band(folder, capsys):
     assert rc == 0 and [ln.split(":")[0] for ln in out.splitlines()[1:]] == ["audience arousal"]
 
 
+def test_a_comparison_recorded_by_predict_is_drawn_and_printed_by_view(folder, capsys):
+    from videoaffect.reports.audience import audience_block, read_audience
+
+    merged, official = write_labels(folder)
+    doc = minus_one_to_one_doc()
+    doc["audience"] = audience_block(doc, read_audience([official]), "clip.json")  # as predict --labels records it
+    (folder / "clip.json").write_text(json.dumps(doc))
+    rc, out, _ = view(folder, capsys)
+    assert rc == 0 and [ln.split(":")[0] for ln in out.splitlines()[1:]] == ["audience arousal"]
+    assert set(embedded((folder / "clip.viewer.html").read_text())["view"]["audience"]) == {"arousal"}
+    rc, out, _ = view(folder, capsys, "--labels", str(merged), "--labels-task", "valence")  # adds valence
+    assert rc == 0 and [ln.split(":")[0] for ln in out.splitlines()[1:]] == ["audience valence", "audience arousal"]
+    assert json.loads((folder / "clip.json").read_text()) == doc  # the JSON is left as it was
+
+
 # --------------------------------------------------------------------------- refusals
 def _scale_1_to_5(folder: Path) -> None:
     (folder / "clip.json").write_text(json.dumps(make_doc("clip.mp4")))

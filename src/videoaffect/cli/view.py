@@ -19,7 +19,9 @@ def register(sub, parents) -> None:
         description="Write DIR/<id>.viewer.html from a prediction DIR/<id>.json written by `predict`: the video "
         "plays above the curves of every task (band, shot cuts, missing data), a cursor follows playback, "
         "clicking the curves seeks. One self-contained file; it plays the video from its path relative to "
-        "the page, so keep the two where they are (or move them together).")
+        "the page, so keep the two where they are (or move them together). With --labels, the audience's curve "
+        "is drawn beside the prediction and r and MSE per second are printed and written on the page (the JSON "
+        "is left as it is; `predict --labels` records them in it).")
     p.add_argument("prediction", type=Path, help="DIR/<id>.json written by `videoaffect predict`")
     p.add_argument("--video", type=Path,
                    help="the video file (default: the path the JSON recorded, relative to the folder predict "
@@ -50,10 +52,13 @@ def run(args: argparse.Namespace) -> int:
     if args.labels_task and not args.labels:
         raise ConfigError("--labels-task names the task of a --labels file; give the file with --labels LABELS")
     doc = read_prediction(args.prediction)
-    lines = []
     if args.labels:  # every check (task, scale, length) before the page is written
-        doc["audience"] = audience_block(doc, read_audience(args.labels, args.labels_task), str(args.prediction))
-        lines = audience_lines(doc["audience"])
+        given = audience_block(doc, read_audience(args.labels, args.labels_task), str(args.prediction))
+        # a task `predict --labels` recorded and not given again here is kept
+        recorded = doc.get("audience") if isinstance(doc.get("audience"), dict) else {}
+        doc["audience"] = {**recorded, **given}
+    # without --labels, the comparison `predict --labels` recorded in the JSON (drawn on the page too)
+    lines = audience_lines(doc.get("audience"))
     page = write_viewer(args.prediction, video=args.video, out=args.out, doc=doc)
     if getattr(args, "verbosity", 0) >= 0:
         print(f"viewer: {page} (open it in a browser)")

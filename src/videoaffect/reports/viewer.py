@@ -334,7 +334,8 @@ def _audience_line(meta: Mapping) -> str:
     if not lines:
         return ""
     return ('<div id="audience-stats"><p>Prediction beside the audience (Pearson r and mean squared error per '
-            "second, on [-1, 1]; the black line is the raters' mean, the grey band mean \u00b1 1 std):</p><ul>"
+            "second, on [-1, 1]; the black line is the raters' mean, the grey band, where the labels give Std, "
+            "mean \u00b1 1 std):</p><ul>"
             + "".join(f"<li>{_e(line)}</li>" for line in lines) + "</ul></div>")
 
 
