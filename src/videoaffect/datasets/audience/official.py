@@ -48,6 +48,27 @@ def gaussian_smooth(values: np.ndarray, sigma_s: float) -> np.ndarray:
     return out
 
 
+def evaluator_weights(values: np.ndarray) -> np.ndarray:
+    """The evaluator weighted estimator's weights (Grimm & Kroschel 2005, "Evaluation of natural
+    emotions using self assessment manikins", ASRU; used for continuous traces since): each
+    rater's Pearson r with the mean of all raters, on the seconds every rater covered, divided by
+    their sum.  A rater at or below r 0 (or constant) weighs 0: a rater against the rest must not
+    enter the mean with a negative sign; with no positive r, all raters weigh the same.
+
+    values: (raters, seconds), NaN where a rater gave none."""
+    common = ~np.isnan(values).any(axis=0)
+    x = values[:, common]
+    k = len(values)
+    if x.shape[1] < 2:
+        return np.full(k, 1.0 / k)
+    mean = x.mean(axis=0) - x.mean()
+    dev = x - x.mean(axis=1, keepdims=True)
+    den = np.sqrt((dev ** 2).sum(axis=1) * (mean ** 2).sum())
+    r = np.divide((dev * mean).sum(axis=1), den, out=np.zeros(k), where=den > 0)
+    r = np.clip(r, 0.0, None)
+    return r / r.sum() if r.sum() > 0 else np.full(k, 1.0 / k)
+
+
 @dataclass(frozen=True)
 class Comparison:
     seconds: int  # rows compared (the shorter of the two files)
