@@ -137,7 +137,7 @@ def browser(tmp_path_factory):
 def wait_for(driver, script: str, message: str, timeout: float = 10) -> None:
     from selenium.webdriver.support.wait import WebDriverWait
 
-    WebDriverWait(driver, timeout, poll_frequency=0.02).until(lambda d: d.execute_script(script), message)
+    WebDriverWait(driver, timeout, poll_frequency=0.05).until(lambda d: d.execute_script(script), message)
 
 
 def press(driver, *keys: str) -> None:
@@ -288,8 +288,12 @@ def test_keys_and_mouse_during_playback_survive_a_reload_and_save_as_the_trace(b
     # added no sample (times only increase, and there are ~10 per second of film, not of wall time)
     assert np.all(np.diff(times) > 0) and times[0] < 0.35 and times[-1] > SECONDS - 0.35
     steps = np.diff(times)
-    assert 0.08 < np.median(steps) < 0.125 and steps.max() < 0.4, steps
-    assert 0.8 * SAMPLE_RATE_HZ * SECONDS <= len(times) <= SAMPLE_RATE_HZ * SECONDS + 2
+    # a busy machine (CI: 2 cores for everything) delays the page's timer now and then: up to 0.49 s
+    # between two samples was seen once in 8 runs; the median step is the sample rate's
+    assert 0.08 < np.median(steps) < 0.125 and steps.max() < 0.75, steps
+    # each of the 4 starts of playback (first, after the pause, the reload, the practice run) restarts
+    # the timer's phase and may add one short step
+    assert 0.8 * SAMPLE_RATE_HZ * SECONDS <= len(times) <= SAMPLE_RATE_HZ * SECONDS + 1 + 4
     # the values are the input given
     assert np.all(between(trace, 0, keys_from) == 0)
     assert np.all(between(trace, keys_to + margin, mouse_from) == pytest.approx(5 * KEY_STEP))
