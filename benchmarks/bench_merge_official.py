@@ -9,7 +9,9 @@ films x 2 tasks in ../shared) it merges every rater's trace with the code `annot
 runs (read_trace, merge_traces) by the plain per-second mean, by ewe (sigma 6 s) and by the
 Gaussian method at each sigma, and compares each with the official continuous-annotations/<Film>_<Task>.txt over the
 seconds both files have (official.compare): Pearson r and the largest absolute difference of Mean,
-and of Std.  It also times the default merge (reading the files included).
+and of Std (also the default's Std at ddof 1, against the ddof 0 the file holds).  It also shifts
+the default's Mean by -2..2 s against the official one (an annotators' reaction delay), and times
+the default merge (reading the files included).
 """
 
 from __future__ import annotations
@@ -20,10 +22,13 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
+
 from videoaffect.datasets.audience.merge import merge_traces
-from videoaffect.datasets.audience.official import DEFAULT_SIGMA_S, compare
+from videoaffect.datasets.audience.official import DEFAULT_SIGMA_S, compare, gaussian_smooth, read_official
 from videoaffect.datasets.audience.traces import read_trace
 
+SHIFTS = (-2, -1, 1, 2)
 DEFAULT_ROOT = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "liris-accede-continuous"
 
 
@@ -47,6 +52,8 @@ def main() -> None:
     worst: dict[str, list[float]] = defaultdict(lambda: [1.0, 0.0, 1.0, 0.0])
     means: dict[str, list[tuple[float, float]]] = defaultdict(list)
     timings = []
+    shifted: dict[int, list[float]] = defaultdict(list)
+    flat: list[str] = []
     for (film, task), paths in groups(args.root).items():
         official = args.root / "continuous-annotations" / f"{film}_{task}.txt"
         start = time.perf_counter()
@@ -56,8 +63,24 @@ def main() -> None:
         methods = [("mean", merge_traces(traces, method="mean")), ("ewe 6 s", merge_traces(traces, method="ewe"))]
         methods += [(f"gaussian {s:g} s", default if s == DEFAULT_SIGMA_S else merge_traces(traces, sigma_s=s))
                     for s in args.sigmas]
-        for name, merged in methods:
-            c = compare(merged.mean, merged.std, official)
+        # the same Gaussian mean with Std over the raters at ddof 1 (the file's Std is ddof 0)
+        smoothed = np.vstack([gaussian_smooth(row, DEFAULT_SIGMA_S) for row in default.per_second])
+        curves = [(name, m.mean, m.std) for name, m in methods]
+        curves.append(("gaussian 6 s, Std ddof 1", default.mean, np.nanstd(smoothed, axis=0, ddof=1)))
+        off_mean, off_std = read_official(official)
+        # seconds where every rater holds still through the kernel: there our Std equals the official
+        # one (to 1e-5) whatever the smoothing, so a difference in Mean there is not the smoothing's
+        n = min(len(default.mean), len(off_mean))
+        still = np.abs(default.std[:n] - off_std[:n]) < 1e-5
+        if still.any():
+            gap = np.abs(default.mean[:n][still] - off_mean[:n][still])
+            flat.append(f"{film} {task}: {int(still.sum())} s, Mean differs by {gap.min():.3f}-{gap.max():.3f}")
+        for d in SHIFTS:  # our curve moved d seconds later: official(t) against ours(t - d)
+            n = min(len(default.mean), len(off_mean))
+            ours, theirs = (default.mean[:n - d], off_mean[d:n]) if d >= 0 else (default.mean[-d:n], off_mean[:n + d])
+            shifted[d].append(float(np.corrcoef(ours, theirs)[0, 1]))
+        for name, mean, std in curves:
+            c = compare(mean, std, official)
             means[name].append((c.mean_r, c.mean_max_abs_diff))
             w = worst[name]
             w[:] = [min(w[0], c.mean_r), max(w[1], c.mean_max_abs_diff), min(w[2], c.std_r),
@@ -71,6 +94,9 @@ def main() -> None:
     for name, (r, d, sr, sd) in worst.items():
         avg_r, avg_d = (sum(v) / len(v) for v in zip(*means[name]))
         print(f"| {name} | {r:.4f} | {avg_r:.4f} | {d:.3f} | {avg_d:.3f} | {sr:.4f} | {sd:.3f} |")
+    print("\nThe default (gaussian 6 s) shifted in time, average Mean r over the films and tasks: "
+          + ", ".join(f"{d:+d} s {sum(v) / len(v):.4f}" for d, v in shifted.items()))
+    print("\nSeconds where the default's Std equals the official Std (to 1e-5): " + "; ".join(flat))
     print(f"\nDefault merge (read + merge, 5 GTrace files of ~52,000 samples each): "
           f"{min(timings):.2f}-{max(timings):.2f} s per film and task")
 

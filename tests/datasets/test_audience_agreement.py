@@ -38,10 +38,12 @@ def test_pearson_and_undefined_for_a_constant_rater():
 
 
 def test_flag_rule_robust_cut_and_negative_r():
-    # median 0.6, MAD 0.05 -> spread 0.074, cut 0.45: 0.3 is flagged, 0.5 is not
+    # median 0.55, MAD 0.05 -> spread max(0.074, 0.1) = 0.1, cut 0.35: 0.3 is flagged, 0.5 is not
     assert flags([0.6, 0.65, 0.55, 0.5, 0.3]) == [False, False, False, False, True]
-    # near-identical raters: the spread's floor (0.05) keeps 0.88 unflagged beside 0.95-0.96
-    assert flags([0.95, 0.96, 0.955, 0.88]) == [False, False, False, False]
+    # near-identical raters: the spread's floor keeps 0.76 unflagged beside 0.95-0.96 (cut 0.7525)
+    assert flags([0.95, 0.96, 0.955, 0.76]) == [False, False, False, False]
+    # a wide spread widens the cut: median 0.4, MAD 0.3 -> spread 0.445, cut -0.49; only r < 0 flags
+    assert flags([0.3, 0.5, 0.7, 0.9, 0.1, -0.05]) == [False, False, False, False, False, True]
     assert flags([0.4, -0.1]) == [False, True]  # two raters: only r below 0 flags
     assert flags([None, 0.5, 0.5]) == [False, False, False]
 
@@ -55,5 +57,10 @@ def test_agreement_report_on_the_seconds_every_rater_covered():
     assert rep["seconds_compared"] == 55 and len(rep["pairwise_r"]) == 6
     assert [r["flagged"] for r in rep["per_rater"]] == [False, False, False, True]
     assert rep["icc"]["form"] == "ICC(2,1)" and 0 < rep["icc"]["value"] < rep["icc"]["mean_of_raters_value"] < 1
+    assert rep["notes"] == []
+    # most raters against the rest: said in a note, not only flagged one by one
+    other = np.cos(np.linspace(0, 6, 60))  # each rater's rest is the opposite of that rater: r -1 for all
+    crowd = agreement(["a", "b", "c", "d"], np.vstack([signal, other, -signal, -other]))
+    assert all(r["flagged"] for r in crowd["per_rater"]) and "4 of 4 raters are flagged" in crowd["notes"][0]
     single = agreement(["a"], x[1:2])
     assert single["mean_pairwise_r"] is None and single["icc"]["value"] is None and single["notes"]

@@ -4,17 +4,21 @@ the comparison of a merged file with an official one.
 What is known: the release's Readme.txt says each ``continuous-annotations/<Film>_<Task>.txt``
 holds "for each second of a movie the post-processed average of the ratings of the annotators as
 detailed in [Baveye 2015-2]" (ACII 2015, "Deep learning vs. kernel methods").  The paper's text
-was not available to us here, so the steps below were found by measurement on the 4 films whose
-raw traces the release ships (BENCHMARKS.md, "Merging raters: the official LIRIS-ACCEDE means"):
+was not available to us, so the steps below were found by measurement on the 4 films whose raw
+traces the release ships (benchmarks/bench_merge_official.py; BENCHMARKS.md, "Merging raters: the
+official LIRIS-ACCEDE means"):
 
 - the official curves are far smoother than the raw traces: a plain per-second mean reaches
-  r 0.943-0.992 with them; smoothing each rater's per-second trace with a Gaussian of sigma about
-  6 s before averaging reaches r 0.979-0.999 (sigma 5 and 7 do about as well; 4 and 8 worse);
-- their Std is the population standard deviation (ddof 0) of those smoothed traces (r >= 0.995
-  with the official Std);
-- no time shift for the annotators' reaction delay improves the match by more than 0.002 in r.
-Unknown: the exact kernel and its width, the handling of the ends (the official files run one
-row longer than the traces on some films), and any rescaling.
+  r 0.943-0.992 with them; smoothing each rater's per-second trace with a Gaussian of sigma 6 s
+  before averaging reaches r 0.979-0.999 (sigma 7 does as well, 4, 5 and 8 worse);
+- their Std is the population standard deviation (ddof 0) over the raters of such smoothed
+  traces (r >= 0.995; largest difference 0.066, against 0.114 at ddof 1);
+- moving our curve in time (an annotators' reaction delay) gains at most 0.0008 in r (1 s later).
+Unknown: the exact kernel and width; the official files' one extra row on some films; and a step
+after averaging: in the seconds where every rater holds still, where our Std equals the official
+Std to 1e-5 whatever the smoothing, the official Mean still differs from the raters' mean by up to
+0.088, by amounts that vary within a film (a weighted mean of the raters or a rescaling would do
+that; the evaluator weighted estimator, ``evaluator_weights``, gets closer on some films only).
 """
 
 from __future__ import annotations
