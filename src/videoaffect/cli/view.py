@@ -55,8 +55,8 @@ def run(args: argparse.Namespace) -> int:
     if args.labels:  # every check (task, scale, length) before the page is written
         given = audience_block(doc, read_audience(args.labels, args.labels_task), str(args.prediction))
         # a task `predict --labels` recorded and not given again here is kept
-        recorded = doc.get("audience") if isinstance(doc.get("audience"), dict) else {}
-        doc["audience"] = {**recorded, **given}
+        recorded = doc.get("audience")
+        doc["audience"] = {**(recorded if isinstance(recorded, dict) else {}), **given}
     # without --labels, the comparison `predict --labels` recorded in the JSON (drawn on the page too)
     lines = audience_lines(doc.get("audience"))
     page = write_viewer(args.prediction, video=args.video, out=args.out, doc=doc)
