@@ -97,7 +97,7 @@ def main() -> None:
     print("\nThe default (gaussian 6 s) shifted in time, average Mean r over the films and tasks: "
           + ", ".join(f"{d:+d} s {sum(v) / len(v):.4f}" for d, v in shifted.items()))
     print("\nSeconds where the default's Std equals the official Std (to 1e-5): " + "; ".join(flat))
-    print(f"\nDefault merge (read + merge, 5 GTrace files of ~52,000 samples each): "
+    print(f"\nDefault merge (reading the GTrace files and merging them): "
           f"{min(timings):.2f}-{max(timings):.2f} s per film and task")
 
 
