@@ -93,7 +93,7 @@ def page_config(video: Path, page: Path, task: str, rater: str = "", sha256: str
         "stem": video.stem,
         "video_sha256": sha256 if sha256 is not None else sha256_of(video),
         "video_src": viewer_video_src(video, page),
-        "rater": rater.strip(),
+        "rater": " ".join(rater.split()),  # one line for the trace's header, as the page cleans a typed name
     }
 
 
@@ -115,7 +115,9 @@ def render_annotate_page(config: dict) -> str:
         "real run stopped.",
         "Your trace is kept in this browser's storage after every reading: reloading the page or a crash loses "
         "nothing, and the page resumes where you were (for the name in the name field). <b>Save trace</b> "
-        "downloads it as a file to send back; <b>Start over</b> erases it (after asking).",
+        "downloads it as a file to send back; <b>Start over</b> erases it (after asking), which also frees the "
+        "storage: Chromium keeps about 5 million characters for all the pages opened from files, and a two-hour "
+        "film's trace takes about 1.2 million (when it is full the page says so, and Save trace still works).",
     ]
     parts = [
         *page_head(f"Annotate {task}: {name}", css_text()),
@@ -138,8 +140,12 @@ def render_annotate_page(config: dict) -> str:
         f'<span class="end low">{config["low"]:g} {_e(config["low_word"])}</span>'
         '<div id="track"><div id="neutral"></div><div id="cursor"></div></div>'
         f'<span class="end high">{config["high"]:g} {_e(config["high_word"])}</span>'
+        '<output id="value" for="scale">0</output>'
         "</div>",
         '<svg id="trace" role="img" aria-label="the trace recorded so far" preserveAspectRatio="none"></svg>',
+        f'<p class="muted">Your trace so far: from the start of the film (left) to its end (right), '
+        f'{config["high"]:g} {_e(config["high_word"])} at the top, {config["low"]:g} {_e(config["low_word"])} at the '
+        'bottom; the red line is the video\'s current time.</p>',
         '<ul id="help">' + "".join(f"<li>{item}</li>" for item in help_items) + "</ul>",
         f'<p class="muted">Video sha256 <code>{_e(config["video_sha256"])}</code>; page version '
         f'{config["page_version"]}; trace format {_e(config["format"])}.</p>',

@@ -29,6 +29,7 @@
   var track = document.getElementById("track");
   var cursor = document.getElementById("cursor");
   var svg = document.getElementById("trace");
+  var valueOut = document.getElementById("value");
   var SVGNS = svg.namespaceURI;  // the SVG namespace, without writing a URL into the page
   var PERIOD_MS = 1000 / cfg.sample_rate_hz;
   var CHUNK = 600;          // readings per stored chunk: one minute at 10 Hz
@@ -109,6 +110,7 @@
     cursor.style.left = (frac * 100) + "%";
     scaleBox.setAttribute("aria-valuenow", String(value));
     root.setAttribute("data-value", String(value));
+    valueOut.textContent = (value > 0 ? "+" : "") + value.toFixed(2);
     saveMeta();
   }
   function fromPointer(e) {
