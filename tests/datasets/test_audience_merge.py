@@ -151,6 +151,26 @@ def test_traces_of_other_videos_or_tasks_or_one_rater_twice_are_errors_naming_bo
 
 
 # ----------------------------------------------------------------------------- LIRIS-ACCEDE GTrace files
+GTRACE_HEAD = ["02/06/2014 11:27:15", "id3", r"C:\Annotation\Film.mp4", r"C:\Trace2011\valence.jpg", "Valence",
+               "-1,1", "255,0,0\t0,255,0\t125,125,125", "0"]
+
+
+def test_gtrace_format_decimal_commas_bom_and_its_errors(tmp_path):
+    path = tmp_path / "id3" / "My_Film_Valence_id3.txt"
+    path.parent.mkdir()
+    path.write_bytes("\r\n".join(GTRACE_HEAD + ["0,25\t-0,5", "0,75\t0,5", "1,5\t1"]).encode("utf-8-sig"))
+    tr = read_trace(path)
+    assert (tr.rater, tr.task, tr.video, tr.source) == ("id3", "valence", "My_Film", "gtrace")
+    np.testing.assert_allclose(per_second(tr), [0.0, 1.0])
+    path.write_bytes("\r\n".join(GTRACE_HEAD + ["0,25\t-0,5", "0,75\t0;5"]).encode("utf-8-sig"))
+    with pytest.raises(TraceError, match=r"My_Film_Valence_id3\.txt:10: .* two numbers; .*decimal commas"):
+        read_trace(path)
+    wrong = tmp_path / "My_Film_Arousal_id3.txt"
+    wrong.write_bytes("\r\n".join(GTRACE_HEAD + ["0,25\t-0,5"]).encode("utf-8-sig"))
+    with pytest.raises(TraceError, match=r":5: the header rates 'Valence' but the file name says 'Arousal'"):
+        read_trace(wrong)
+
+
 @needs_raw
 def test_gtrace_reader_on_a_real_raw_file():
     tr = read_trace(CONTINUOUS / "raw" / "id1" / "Big_Buck_Bunny_Valence_id1.txt")
