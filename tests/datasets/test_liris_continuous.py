@@ -32,9 +32,17 @@ from videoaffect.decoding.synthetic_media import make_video
 
 OFFICIAL = SHARED / "data" / "liris-accede-continuous" / "continuous-annotations"
 needs_shared = pytest.mark.skipif(not OFFICIAL.is_dir(), reason=f"no LIRIS-ACCEDE continuous annotations at {OFFICIAL}")
-FAKE = "fake_extractors:tiny_set"  # tests/fake_extractors.py: mean colour (and loudness, absent here)
+# the films have no sound (encoding it would cost most of the test's time): the tests' mean-colour
+# extractor alone (tests/fake_extractors.py), importable from this module (pytest puts its folder on the path)
+FAKE = "test_liris_continuous:colour_set"
 SMALL = ["--hidden-size", "8", "--head-hidden", "8", "--context-hidden", "4", "--max-epochs", "2", "--batch-size", "8",
-         "--ensemble", "1", "--modalities", "scene"]
+         "--ensemble", "1"]
+
+
+def colour_set(device: str = "cpu"):
+    from fake_extractors import MeanColour
+
+    return [MeanColour()]
 
 
 def official_films() -> list[str]:
@@ -146,20 +154,32 @@ def test_a_split_file_of_your_own(tmp_path):
             read_layout(root)
 
 
-@needs_shared
-def test_train_and_evaluate_on_the_layout_name_the_data_set_and_its_films(tmp_path, capsys):
-    # 3 training films (one carved out for validation) and Norm, a fixed test film; Origami's film is missing
-    root = continuous_root(tmp_path / "LIRIS-C", ["Wanted", "On_time", "To_Claire_From_Sonny", "Norm", "Origami"],
+TRAIN_FILMS = ["Wanted", "On_time", "To_Claire_From_Sonny"]  # 119, 313 and 416 s
+
+
+@pytest.fixture(scope="module")
+def short_films(tmp_path_factory) -> tuple[Path, Path]:
+    """3 training films (one carved out for validation) and Norm, a fixed test film, as 1-fps
+    videos; Origami's annotations without its film.  The store is shared by the tests below."""
+    if not OFFICIAL.is_dir():
+        pytest.skip(f"no LIRIS-ACCEDE continuous annotations at {OFFICIAL}")
+    tmp = tmp_path_factory.mktemp("continuous")
+    root = continuous_root(tmp / "LIRIS-C", [*TRAIN_FILMS, "Norm", "Origami"],
                            video_name=lambda f: None if f == "Origami" else f"{f}.mp4", dense=True)
-    store, model = tmp_path / "store", tmp_path / "model"
+    return root, tmp / "store"
+
+
+def test_train_and_evaluate_on_the_layout_name_the_data_set_and_its_films(short_films, tmp_path, capsys):
+    root, store = short_films
+    model = tmp_path / "model"
     common = ["--dataset", str(root), "--store", str(store)]
     assert main(["-q", "train", *common, "--feature-set", FAKE, "--out", str(model), *SMALL]) == 2
     assert "Origami_Valence.txt" in capsys.readouterr().err and not model.exists()
     assert main(["-q", "train", *common, "--feature-set", FAKE, "--out", str(model), *SMALL,
                  "--skip-unmatched-films"]) == 0
     card = json.loads((model / "model.json").read_text())["info"]["training_data"]
-    assert card["dataset"] == ('LIRIS-ACCEDE continuous (folder "LIRIS-C"; fake_extractors:tiny_set features extracted '
-                               "from the films, split by film: the fixed split; 1 film(s) left out by "
+    assert card["dataset"] == ('LIRIS-ACCEDE continuous (folder "LIRIS-C"; test_liris_continuous:colour_set features '
+                               "extracted from the films, split by film: the fixed split; 1 film(s) left out by "
                                "--skip-unmatched-films)")
     assert card["kind"] == "liris-accede-continuous" and card["films_annotated"] == 5 and card["films_left_out"] == 1
     assert card["split"] == "train" and card["films"] == card["movies"] == 3
@@ -177,3 +197,42 @@ def test_train_and_evaluate_on_the_layout_name_the_data_set_and_its_films(tmp_pa
         final = scores[task]["final"]
         assert scores[task]["movies"] == 1 and list(final["per_movie"]) == ["Norm"]
         assert final["per_second"]["n"] == seconds_of("Norm") and np.isfinite(final["per_second"]["mse"])
+
+
+def test_the_benchmark_scores_ours_and_the_references_on_the_test_films(short_films, tmp_path, capsys):
+    root, store = short_films
+    out, md = tmp_path / "bench.json", tmp_path / "bench.md"
+    assert main(["-q", "benchmark", "liris-accede-continuous", str(root), "--store", str(store), "--feature-set", FAKE,
+                 "--fast", "--methods", "progressive", "ridge", "mean", "--tasks", "valence", "--seeds", "3", "4",
+                 "--skip-unmatched-films", "--json", str(out), "--markdown", str(md)]) == 0
+    rows = json.loads(out.read_text())["rows"]
+    assert [(r["method"], r["seed"]) for r in rows] == [("progressive", 3), ("ridge", 3), ("mean", 3)]  # --fast
+    assert all(r["n_train_films"] == 3 and r["n_eval_films"] == 1 and r["n_eval_seconds"] == 392 for r in rows)
+    # the mean row, recomputed from the release's files: the mean of the training films' 10-s clip labels
+    clips = [v[i:i + 10].mean() for f in TRAIN_FILMS
+             for v in [read_task_labels(OFFICIAL / f"{f}_Valence.txt", "valence").valence.astype(np.float64)]
+             for i in range(0, len(v), 10)]
+    norm = read_task_labels(OFFICIAL / "Norm_Valence.txt", "valence").valence.astype(np.float64)
+    mean_row = next(r for r in rows if r["method"] == "mean")
+    assert mean_row["mse"] == pytest.approx(float(np.mean((norm - np.mean(clips)) ** 2)), rel=1e-5)
+    assert mean_row["pearson"] is None  # a constant prediction has no correlation
+    assert np.isfinite(rows[0]["mse"]) and rows[1]["trained"] == ("one vector per 10-s clip, the mean of its seconds' "
+                                                                   "features (3 values); alpha tuned on 1 of the "
+                                                                   "training films")
+    table = md.read_text()
+    assert table.startswith('LIRIS-ACCEDE continuous (folder "LIRIS-C"') and "evaluate on 1 test films (392 s)" in table
+    assert "no verdict, 1 film(s) are too few to resample" in table
+
+
+def test_reproduce_runs_the_papers_tables_on_the_layout(short_films, tmp_path):
+    root, store = short_films
+    out = tmp_path / "rep"
+    assert main(["-q", "reproduce", "--dataset", str(root), "--store", str(store), "--feature-set", FAKE, "--out",
+                 str(out), "--fast", "--tables", "1", "--no-figures", "--skip-unmatched-films"]) == 0
+    summary = (out / "summary.md").read_text()
+    assert 'Dataset: **LIRIS-ACCEDE continuous (folder "LIRIS-C"' in summary
+    assert "4 movies, 1240 s; 3 training movies, 1 test movies" in summary  # 119 + 313 + 416 + 392 s
+    table = json.loads((out / "table1.json").read_text())
+    scene = next(row for row in table["rows"] if row["row"] == "Scene")
+    for task in ("valence", "arousal"):  # the one modality of these films, trained and scored on Norm
+        assert scene[task]["status"] == "run" and np.isfinite(scene[task]["ours"]["mse"]["mean"])

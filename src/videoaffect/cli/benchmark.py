@@ -1,4 +1,5 @@
-"""``videoaffect benchmark liris-accede-discrete``: our methods against simple references."""
+"""``videoaffect benchmark liris-accede-discrete`` / ``liris-accede-continuous``: our methods against simple
+references."""
 
 from __future__ import annotations
 
@@ -65,6 +66,41 @@ def register(sub, parents=()) -> None:
                    "$XDG_CACHE_HOME/videoaffect/features)")
     common.add_workers(b)
     b.set_defaults(func=run)
+    _register_continuous(bsub, parents)
+
+
+def _register_continuous(bsub, parents) -> None:
+    c = bsub.add_parser(
+        "liris-accede-continuous", parents=list(parents),
+        help="LIRIS-ACCEDE continuous (features extracted from the films): our methods vs SVR, ridge and the mean",
+        description="Train on the 'train' films of the layout's split (the fixed split, or ROOT/splits.csv) and "
+        "evaluate every second of its 'test' films, for valence and arousal; print a Markdown table of MSE and "
+        "Pearson r on the [-1, 1] scale, mean ± std over seeds, with what each row trained, and whether ours "
+        "beats each other row (difference paired by seed, 95 %% interval from 2000 bootstrap resamples of the "
+        "evaluated films; 'beats' only when it excludes 0; no verdict with fewer than 6 films).",
+    )
+    c.add_argument("root", type=Path, help="LIRIS-ACCEDE continuous root (continuous-annotations/ and movies/ or "
+                   "continuous-movies/)")
+    c.add_argument("--json", type=Path, help="write every row (task, method, seed, mse, pearson, ...) to this JSON "
+                   "file")
+    c.add_argument("--markdown", type=Path, help="also write the summary table to this Markdown file")
+    c.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="training seeds")
+    c.add_argument("--methods", nargs="+", choices=list(BENCHMARK_METHODS), default=list(BENCHMARK_METHODS),
+                   help="methods to run; progressive is ours (`videoaffect train --method progressive`), which the "
+                   "verdicts compare with every other row")
+    c.add_argument("--tasks", nargs="+", choices=list(TASKS), default=list(TASKS),
+                   help="labels to predict (default: valence arousal)")
+    c.add_argument("--fast", action="store_true", help="smoke test: first seed, 3-epoch tiny networks (numbers are "
+                   "not meaningful)")
+    common.add_device(c)
+    common.add_feature_set(c)
+    c.add_argument("--store", type=Path, help="feature store for the films (resumable; default: "
+                   "$XDG_CACHE_HOME/videoaffect/features)")
+    common.add_workers(c)
+    c.add_argument("--skip-unmatched-films", action="store_true",
+                   help="use the films that match their annotation files when some do not (default: an error naming "
+                   "them)")
+    c.set_defaults(func=run_continuous)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -99,5 +135,44 @@ def run(args: argparse.Namespace) -> int:
     if args.markdown is not None:
         atomic_write_text(args.markdown, table + "\n")
     if args.json is not None:
+        print(f"rows written to {args.json}", file=sys.stderr)
+    return 0
+
+
+def run_continuous(args: argparse.Namespace) -> int:
+    import json
+
+    from videoaffect.core.errors import DataError
+    from videoaffect.core.files import atomic_write_text
+    from videoaffect.datasets.liris_accede.continuous import is_continuous_root
+    from videoaffect.datasets.loading import ExtractionRequest, load_source
+    from videoaffect.reproduction.continuous_benchmark import format_summary, rows_json, run_continuous_benchmark
+
+    common.check_file_arg(args.json, "--json")
+    common.check_file_arg(args.markdown, "--markdown")
+    common.check_dir_arg(args.store, "--store")
+    if not is_continuous_root(args.root):
+        raise DataError(f"{args.root} is not a LIRIS-ACCEDE continuous folder (no continuous-annotations/ with "
+                        "<Film>_Valence.txt / _Arousal.txt files); give the folder holding continuous-annotations/")
+    echo = None if getattr(args, "verbosity", 0) < 0 else (lambda line: print(line, file=sys.stderr, flush=True))
+    start = time.perf_counter()
+    device = common.resolved_device(args)
+    request = ExtractionRequest(store=args.store or common.default_store(), feature_set=args.feature_set,
+                                workers=args.workers, device=device, progress=common.progress_wanted(args),
+                                skip_unmatched_films=args.skip_unmatched_films)
+    loaded = load_source(dataset=args.root, extraction=request)
+    corpus, info = loaded.corpus, loaded.info
+    rows, evaluated = run_continuous_benchmark(
+        corpus, common.split_movies(corpus, info.train_split), common.split_movies(corpus, info.test_split),
+        seeds=tuple(args.seeds), methods=tuple(args.methods), tasks=tuple(args.tasks), fast=args.fast, device=device,
+        dataset_settings=info.model_overrides, progress=echo)
+    table = format_summary(rows, evaluated, info.name)
+    print(table)
+    print(f"\nwall time {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    if args.markdown is not None:
+        atomic_write_text(args.markdown, table + "\n")
+    if args.json is not None:
+        atomic_write_text(args.json, json.dumps({"dataset": info.name, "card": info.card, "rows": rows_json(rows)},
+                                                indent=1))
         print(f"rows written to {args.json}", file=sys.stderr)
     return 0

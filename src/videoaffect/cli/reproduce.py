@@ -68,7 +68,8 @@ def _run_locked(args: argparse.Namespace, seeds: list[int]) -> int:
         # LIRIS-ACCEDE's tables (5 included) are on the TAC2015 files' excerpt protocol, videos or not.
         extraction = ExtractionRequest(store=args.store or (Path(args.out) / "features"), feature_set=args.feature_set,
                                        workers=args.workers, device=args.device, progress=common.progress_wanted(args),
-                                       features="provided" if is_liris_root(args.dataset) else "auto")
+                                       features="provided" if is_liris_root(args.dataset) else "auto",
+                                       skip_unmatched_films=args.skip_unmatched_films)
     loaded = load_source(dataset=args.dataset, corpus=args.corpus, synthetic=args.synthetic, extraction=extraction)
     corpus, info = loaded.corpus, loaded.info
     model_overrides = {
@@ -140,8 +141,8 @@ def register(sub, parents=()) -> argparse.ArgumentParser:
     g = p.add_argument_group("data (give exactly one of --dataset / --corpus / --synthetic)")
     # a required group, as for train: usage shows the choice as required and argparse names it when missing
     source = g.add_mutually_exclusive_group(required=True)
-    source.add_argument("--dataset", type=Path, help="dataset root (MediaEval 2018 or LIRIS-ACCEDE discrete layout) "
-                        "or a CSV manifest")
+    source.add_argument("--dataset", type=Path, help="dataset root (MediaEval 2018, LIRIS-ACCEDE discrete or "
+                        "LIRIS-ACCEDE continuous layout) or a CSV manifest")
     source.add_argument("--corpus", type=Path, help="a corpus directory (corpus.json + movies/*.npz)")
     source.add_argument("--synthetic", choices=common.SYNTHETIC_PRESETS,
                         help="a synthetic corpus (for trying the command; it has no action modality)")
@@ -149,6 +150,9 @@ def register(sub, parents=()) -> argparse.ArgumentParser:
                    help="--dataset with videos: feature store to extract into / read from (default: OUT/features)")
     common.add_feature_set(g, " (--dataset with videos)")
     common.add_workers(g, "--dataset with videos: parallel extraction processes")
+    g.add_argument("--skip-unmatched-films", action="store_true",
+                   help="LIRIS-ACCEDE continuous: use the films that match their annotation files when some do not "
+                   "(default: an error naming them)")
     g.add_argument("--train-split",
                    help="comma-separated split names to train on (default: the dataset's, else 'train')")
     g.add_argument("--test-split", help="comma-separated split names to test on (default: the dataset's, else 'test')")
