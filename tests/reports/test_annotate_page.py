@@ -236,6 +236,7 @@ def test_keys_and_mouse_during_playback_survive_a_reload_and_save_as_the_trace(b
              "the reloaded page did not resume at the furthest point rated")
     resumed = state(driver)
     assert resumed["samples"] >= before_reload["samples"] > 15 and resumed["rater"] == "Ann"
+    assert resumed["storage"] == "ok"
     assert resumed["value"] == pytest.approx(hovered, abs=1e-4) and "Resumed Ann's trace" in resumed["status"]
     assert time.monotonic() - open_page_t < 5
 
@@ -266,7 +267,6 @@ def test_keys_and_mouse_during_playback_survive_a_reload_and_save_as_the_trace(b
     wait_for(driver, 'return document.getElementById("video").ended;', "the video did not play to its end")
     click(driver, "save")
     saved = downloads / "clip_Valence_Ann.trace.tsv"
-    wait_for(driver, "return true;", "")  # one round trip for the download to start
     deadline = time.monotonic() + 5
     while not saved.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -311,19 +311,34 @@ def test_keys_and_mouse_during_playback_survive_a_reload_and_save_as_the_trace(b
     assert state(driver)["samples"] == 0
 
 
-def test_no_recording_without_a_rater_name(browser, film, tmp_path):
+def test_no_recording_without_a_rater_name_and_a_full_storage_is_said_and_saving_still_works(browser, film, tmp_path):
     from selenium.webdriver.common.keys import Keys
 
-    driver, _ = browser
+    driver, downloads = browser
     assert main(["annotate", str(film), "--task", "arousal", "--out", str(tmp_path), "-q"]) == 0
     open_page(driver, tmp_path / "clip.arousal.annotate.html")
     press(driver, Keys.SPACE)
     wait_for(driver, 'return document.getElementById("status").textContent.indexOf("Enter your name") === 0;',
              "playing without a name was not refused")
     assert state(driver)["paused"] and state(driver)["samples"] == 0
-    driver.find_element("id", "rater").send_keys("  Bo  B ", Keys.TAB)  # typed, then leaves the field
-    assert state(driver)["rater"] == "Bo B"
-    driver.find_element("tag name", "h1").click()  # focus back on the page, so Space is the page's
-    press(driver, Keys.SPACE)
-    wait_for(driver, 'return +document.getElementById("annotate").dataset.samples >= 3;', "Bo B's rating did not record")
-    press(driver, Keys.SPACE)
+    # the browser's storage filled by other pages: the page says so and keeps the trace in memory
+    driver.execute_script('var size = 1e6, n = 0; while (size >= 1) { try { localStorage.setItem("filler" + n, '
+                          '"x".repeat(size)); n++; } catch (e) { size = Math.floor(size / 10); } }')
+    try:
+        driver.find_element("id", "rater").send_keys("  Bo  B/ ", Keys.TAB)  # typed, then leaves the field
+        assert state(driver)["rater"] == "Bo B/"
+        driver.find_element("tag name", "h1").click()  # focus back on the page, so Space is the page's
+        press(driver, Keys.SPACE)
+        wait_for(driver, 'return +document.getElementById("annotate").dataset.samples >= 3;', "Bo B's rating did not record")
+        press(driver, Keys.SPACE)
+        assert state(driver)["storage"] == "failed"
+        assert driver.find_element("id", "storage-warning").is_displayed()
+        click(driver, "save")
+        saved = downloads / "clip_Arousal_Bo-B-.trace.tsv"  # the name made one safe word for a file name
+        deadline = time.monotonic() + 5
+        while not saved.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        head, trace = read_trace(saved)
+        assert "# rater: Bo B/" in head and "# task: arousal" in head and len(trace) == state(driver)["samples"]
+    finally:
+        driver.execute_script("localStorage.clear();")

@@ -74,9 +74,10 @@
     storageFailed(!store(metaKey(rater) + "|" + i, JSON.stringify(flat)));
   }
   function storageFailed(failed) {
-    if (failed && storageOk) say("The browser's storage is full or off: this trace is no longer kept " +
-                                 "across a reload. Save it now (Save trace).", "warn");
+    // once failed, the warning stays: later readings may fit again, but the stored trace has a hole
     storageOk = storageOk && !failed;
+    document.getElementById("storage-warning").hidden = storageOk;
+    root.setAttribute("data-storage", storageOk ? "ok" : "failed");
   }
   function load(name) {
     rater = name; samples = []; furthest = 0; created = null;
