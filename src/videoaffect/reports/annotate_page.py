@@ -137,7 +137,8 @@ def render_annotate_page(config: dict) -> str:
         f'<div class="media"><video id="video" controls preload="auto" src="{_e(config["video_src"])}"></video></div>',
         '<p id="status" role="status" aria-live="polite"></p>',
         '<p id="storage-warning" role="alert" hidden>The browser\'s storage is full or off: this trace is no longer '
-        "kept across a reload or a crash. Save it now (Save trace); Start over on a page whose trace was sent frees room.</p>",
+        "kept across a reload or a crash. Save it now (Save trace); Start over on a page whose trace was sent "
+        "frees room.</p>",
         '<div id="scale" role="slider" tabindex="0" '
         f'aria-label="{_e(task)}: {_e(config["scale"])}" aria-valuemin="{config["low"]:g}" '
         f'aria-valuemax="{config["high"]:g}" aria-valuenow="0">'
