@@ -531,3 +531,27 @@ def test_valence_only_annotations_train_a_valence_model(tmp_path, capsys, packag
     assert rc == 0, err
     with pytest.warns(GeneratedDataWarning):
         assert videoaffect.load_model(tmp_path / "v").tasks.keys() == {"valence"}
+
+
+def test_labels_are_compared_with_the_prediction_in_the_json_console_and_viewer(models, tmp_path, capsys):
+    """`predict VIDEO --labels LABELS --viewer`: the JSON's "audience" holds the labels and r / MSE over the
+    seconds both have (numpy's), the console prints them, the viewer page draws them."""
+    clip = video(tmp_path / "clip.mp4")
+    t = np.arange(SECONDS + 1)  # one second more than predicted: within the 2 s tolerance
+    mean = np.round(0.5 * np.sin(t), 4)
+    labels = tmp_path / "clip_Valence.txt"  # the official name: the task is read from it
+    labels.write_text("Time\tMean\tStd\n" + "".join(f"{i}\t{m}\t0.1\n" for i, m in zip(t, mean)))
+    out = tmp_path / "out"
+    rc, text, err = run(["predict", clip, "--model", models.both, "--out", out, "--labels", labels, "--viewer"],
+                        capsys)
+    assert rc == 0, err
+    doc = json.loads((out / "clip.json").read_text())
+    predicted = np.array(doc["curve"]["valence"])
+    n = len(predicted)
+    r, mse = np.corrcoef(predicted, mean[:n])[0, 1], np.mean((predicted - mean[:n]) ** 2)
+    entry = doc["audience"]["valence"]
+    assert entry["seconds_compared"] == n == SECONDS and entry["label_seconds"] == SECONDS + 1
+    assert (entry["pearson_r"], entry["mse"]) == pytest.approx((r, mse), rel=1e-6)  # labels read as float32
+    assert f"audience valence: r {r:.3f}, MSE {mse:.4f} over the {n} seconds both have" in text
+    page = (out / "clip.viewer.html").read_text()
+    assert '<div id="audience-stats">' in page and "valence audience (mean)" in page
