@@ -93,6 +93,21 @@ def test_a_bad_video_fails_alone_naming_the_file(film, tmp_path, capsys, case):
     assert str(bad) in capsys.readouterr().err
 
 
+def test_a_film_browsers_may_not_play_is_warned_and_two_films_of_one_name_are_refused(film, tmp_path, capsys):
+    avi = shutil.copy(film, tmp_path / "film.avi")  # H.264 in a file named .avi: the suffix is what browsers judge
+    twin = shutil.copy(film, tmp_path / "clip.mp4")
+    out = tmp_path / "pages"
+    assert main(["annotate", str(avi), str(film), str(twin), "--task", "valence", "--out", str(out), "-q"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2
+    assert err[0].startswith(f"videoaffect: warning: {avi} is h264 video in a .avi file, which browsers may not play")
+    assert "re-encode it to H.264 MP4" in err[0]
+    assert err[1] == (f"videoaffect: error: {twin} and {film} have the same name (clip), so their pages would be one "
+                      "file; give them different names or run annotate once per folder with its own --out")
+    assert sorted(p.name for p in out.iterdir()) == ["clip.valence.annotate.html", "film.valence.annotate.html"]
+    assert config_of((out / "clip.valence.annotate.html").read_text())["video_src"].endswith("films/clip.mp4")
+
+
 def test_an_out_that_is_a_file_and_an_unknown_task_are_refused(film, tmp_path, capsys):
     file = tmp_path / "pages.txt"
     file.write_text("x")

@@ -11,8 +11,10 @@ from videoaffect.cli import common
 from videoaffect.core.errors import DataError
 from videoaffect.core.vocabulary import TASKS
 
-# Video codecs the common browsers play in a <video> element (Chromium, Firefox, Safari for most).
+# Video codecs and containers the common browsers play in a <video> element (Chromium and Firefox;
+# Safari lacks some): a film in another is still given a page, with a warning and the fix.
 BROWSER_CODECS = {"h264", "vp8", "vp9", "av1", "theora"}
+BROWSER_CONTAINERS = {".mp4", ".m4v", ".mov", ".webm", ".mkv", ".ogv", ".ogg"}
 
 
 def register(sub, parents) -> None:
@@ -42,10 +44,16 @@ def run(args: argparse.Namespace) -> int:
     common.check_out_dir(args.out)
     quiet = getattr(args, "verbosity", 0) < 0
     failures = 0
+    pages: dict[str, Path] = {}
     with common.removed_on_failure(args.out) as folders:
         for video in args.videos:
             try:
                 _check_video(video)
+                earlier = pages.setdefault(Path(video).stem, Path(video))
+                if earlier != Path(video):
+                    raise DataError(f"{video} and {earlier} have the same name ({Path(video).stem}), so their pages "
+                                    "would be one file; give them different names or run annotate once per folder "
+                                    "with its own --out")
                 page = write_annotate_page(video, args.out, args.task, rater=args.rater)
             except (DataError, OSError) as exc:
                 # one bad video fails alone; the others' pages are written
@@ -66,7 +74,10 @@ def _check_video(video: Path) -> None:
     info = probe(video)
     if not info.has_video:
         raise DataError(f"{video}: has no video stream (an audio file?); give the film's video file")
-    if info.video_codec not in BROWSER_CODECS:
-        print(f"videoaffect: warning: {video} is {info.video_codec} video, which browsers may not play; if the page "
-              "shows no picture, re-encode it to H.264 MP4 (e.g. ffmpeg -i IN -c:v libx264 -c:a aac OUT.mp4) and "
-              "run annotate on that file", file=sys.stderr)
+    suffix = Path(video).suffix.lower()
+    if info.video_codec not in BROWSER_CODECS or suffix not in BROWSER_CONTAINERS:
+        what = f"{info.video_codec} video" + (f" in a {suffix or 'suffix-less'} file" if suffix not in
+                                              BROWSER_CONTAINERS else "")
+        print(f"videoaffect: warning: {video} is {what}, which browsers may not play; if the page shows no "
+              "picture, re-encode it to H.264 MP4 (e.g. ffmpeg -i IN -c:v libx264 -c:a aac OUT.mp4) and run "
+              "annotate on that file", file=sys.stderr)

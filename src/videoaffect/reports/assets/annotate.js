@@ -302,6 +302,7 @@
     return cfg.stem + "_" + task + "_" + who + ".trace.tsv";
   }
   document.getElementById("save").addEventListener("click", function () {
+    this.blur();  // the next Space plays the film again, not a second download
     if (!rater || !samples.length) { say("Nothing recorded yet: enter your name and press play.", "warn"); return; }
     var url = URL.createObjectURL(new Blob([traceText()], {type: "text/tab-separated-values;charset=utf-8"}));
     var a = document.createElement("a");
@@ -313,6 +314,7 @@
     say("Saved " + samples.length + " readings as " + fileName() + " (in your downloads folder).");
   });
   document.getElementById("start-over").addEventListener("click", function () {
+    this.blur();
     if (!rater) return;
     if (!window.confirm("Erase " + rater + "'s " + cfg.task + " trace of " + cfg.video + " (" + samples.length +
                         " readings)? Save it first if you need it.")) return;
