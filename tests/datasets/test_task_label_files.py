@@ -169,3 +169,18 @@ def test_a_task_file_given_in_the_wrong_column_names_the_file(tmp_path):
     with pytest.raises(AnnotationError, match=r"v.txt, line 1: the header .* names valence, but the file is used "
                                               r"as the arousal labels"):
         GenericDataset(manifest).annotation("holiday")
+
+
+def test_each_task_file_is_held_to_the_video_on_its_own(tmp_path):
+    # as the release's The_room_of_franz_kafka: valence covers 251 s, arousal 258 s
+    manifest = manifest_root(tmp_path, ["clips/holiday.mp4,labels/holiday_Valence.tsv,labels/long_Arousal.txt"])
+    write_task_file(tmp_path / "labels" / "long_Arousal.txt", [0.2] * 12)
+    store = tmp_path / "store"
+    write_store(store, "holiday", 6)  # valence (5 s) fits within 2 s; arousal (12 s) does not
+    with pytest.raises(AnnotationError, match=r"movie 'holiday': .*long_Arousal.txt: the annotation covers 12 s but the "
+                                              r"video has 6 s"):
+        manifest_corpus(manifest, store, "default")
+    write_task_file(tmp_path / "labels" / "long_Arousal.txt", [0.2] * 7)
+    c = manifest_corpus(manifest, store, "default")  # each file fitted to the 6 s on its own
+    np.testing.assert_allclose(c.labels["valence"], [0.1, 0.2, 0.3, 0.4, 0.5, 0.5], atol=1e-6)
+    np.testing.assert_allclose(c.labels["arousal"], [0.2] * 6, atol=1e-6)

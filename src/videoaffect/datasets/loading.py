@@ -476,7 +476,7 @@ def _liris_continuous(root: Path, extraction: ExtractionRequest) -> LoadedDatase
         same = film.video.stem == film.name
         hint = f"videoaffect extract {film.video if same else 'IDS.csv'} --set {fs} --out {store}"
         note = "" if same else f" (IDS.csv: a CSV with columns path,movie_id and the row {film.video},{film.name})"
-        items.append(StoreItem(film.name, film.split, film.labels, hint, note))
+        items.append(StoreItem(film.name, film.split, film.labels, hint, note, fitted=film.fitted))
     corpus = corpus_from_store_items(items, store, fs)
     skipped = f"; {len(layout.skipped)} film(s) left out by {SKIP_FLAG}" if layout.skipped else ""
     info = DatasetInfo(

@@ -79,6 +79,9 @@ class StoreItem:
     extract_hint: str
     hint_note: str = ""
     store_id: str | None = None  # the id in the store when it differs from the corpus id
+    # Labels fitted to the stored length (seconds, tolerance) when they come from one file per task:
+    # each file is held to the video on its own (``labels`` and ``align_labels`` otherwise).
+    fitted: Callable[[int, int], SecondLabels] | None = None
 
     @property
     def key(self) -> str:
@@ -135,7 +138,8 @@ def corpus_from_store_items(
             block = corpus.features[name][a:b]
             block[...] = stored.features[name]
             block[~present] = 0.0  # absent seconds may hold anything; keep them finite
-        labels = align_labels(item.labels(), b - a, tolerance=tolerance, movie_id=item.movie_id)
+        labels = (item.fitted(b - a, tolerance) if item.fitted is not None
+                  else align_labels(item.labels(), b - a, tolerance=tolerance, movie_id=item.movie_id))
         for lab in TASKS:
             corpus.labels[lab][a:b] = scale.to_internal(getattr(labels, lab), where=f"movie {item.movie_id!r} {lab}")
     corpus._validate()
@@ -217,6 +221,19 @@ class GenericDataset:
                     for task in TASKS}
         return combine_tasks(per_task["valence"], per_task["arousal"])
 
+    def fitted_annotation(self, movie_id: str, n_seconds: int, tolerance: int = DEFAULT_TOLERANCE_S) -> SecondLabels:
+        """The labels fitted to a video of ``n_seconds``; a row's per-task files are each held to
+        the video on their own (two files of one film may differ in length, e.g. by 7 s in the
+        LIRIS-ACCEDE continuous release), so an error names the file that does not fit."""
+        e = self.entry(movie_id)
+        if e.labels is not None:
+            return align_labels(self.annotation(movie_id), n_seconds, tolerance=tolerance, movie_id=movie_id)
+        value_range = (self.label_scale.low, self.label_scale.high)
+        per_task = {task: align_labels(read_task_labels(f, task, value_range), n_seconds, tolerance=tolerance,
+                                       movie_id=movie_id) if (f := getattr(e, task)) is not None else None
+                    for task in TASKS}
+        return combine_tasks(per_task["valence"], per_task["arousal"])
+
     def extract_hint(self, movie_id: str, feature_set: str, store_root) -> tuple[str, str]:
         """The command that extracts this movie into the store, and a note when it needs more."""
         e = self.entry(movie_id)
@@ -287,5 +304,6 @@ def corpus_from_store(
     items = []
     for mid in ds.movie_ids:
         hint, note = ds.extract_hint(mid, feature_set, store_root)
-        items.append(StoreItem(mid, ds.split(mid), partial(ds.annotation, mid), hint, note))
+        items.append(StoreItem(mid, ds.split(mid), partial(ds.annotation, mid), hint, note,
+                               fitted=partial(ds.fitted_annotation, mid)))
     return corpus_from_store_items(items, store_root, feature_set, ds.label_scale, modalities, tolerance)

@@ -88,11 +88,15 @@ class Film:
     split: str
     seconds: int  # the video's seconds, as `extract` counts them
 
-    def labels(self, value_range: tuple[float, float] = (-1.0, 1.0)) -> SecondLabels:
-        """Both tasks, each fitted to the video's seconds on its own (the release's two files of a
-        film can differ in length: each is held to the video, not to the other)."""
-        valence, arousal = (align_labels(read_task_labels(path, task, value_range), self.seconds,
-                                         tolerance=TOLERANCE_S, movie_id=self.name)
+    def labels(self) -> SecondLabels:
+        """Both tasks fitted to the video's seconds as `probe` counts them."""
+        return self.fitted(self.seconds)
+
+    def fitted(self, n_seconds: int, tolerance: int = TOLERANCE_S) -> SecondLabels:
+        """Both tasks, each fitted to ``n_seconds`` on its own (the release's two files of a film
+        can differ in length: each is held to the video, not to the other)."""
+        valence, arousal = (align_labels(read_task_labels(path, task), n_seconds, tolerance=tolerance,
+                                         movie_id=self.name)
                             for task, path in (("valence", self.valence), ("arousal", self.arousal)))
         return combine_tasks(valence, arousal)
 
