@@ -30,7 +30,7 @@ def register(sub, parents=()) -> None:
         description="Train on set 1 and evaluate on set 2 (or, when ACCEDEsets.txt has a test set 0, "
         "train on sets 1+2 and test on set 0), for valence and arousal; print a Markdown table "
         "of MSE (1-5 scale) and Pearson r, mean ± std over seeds, with what each row trained, and whether ours "
-        "beats each other row (difference paired by seed, 95 %% interval from 2000 bootstrap resamples of the "
+        "beats each other row (difference paired by seed, 95 % interval from 2000 bootstrap resamples of the "
         "evaluated films; 'beats' only when it excludes 0).",
     )
     b.add_argument("root", type=Path, help="LIRIS-ACCEDE discrete root (ACCEDEranking.txt, ACCEDEsets.txt, and "
@@ -76,7 +76,7 @@ def _register_continuous(bsub, parents) -> None:
         description="Train on the 'train' films of the layout's split (the fixed split, or ROOT/splits.csv) and "
         "evaluate every second of its 'test' films, for valence and arousal; print a Markdown table of MSE and "
         "Pearson r on the [-1, 1] scale, mean ± std over seeds, with what each row trained, and whether ours "
-        "beats each other row (difference paired by seed, 95 %% interval from 2000 bootstrap resamples of the "
+        "beats each other row (difference paired by seed, 95 % interval from 2000 bootstrap resamples of the "
         "evaluated films; 'beats' only when it excludes 0; no verdict with fewer than 6 films).",
     )
     c.add_argument("root", type=Path, help="LIRIS-ACCEDE continuous root (continuous-annotations/ and movies/ or "
