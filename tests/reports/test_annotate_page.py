@@ -261,6 +261,8 @@ def test_keys_and_mouse_during_playback_survive_a_reload_and_save_as_the_trace(b
                      '!document.getElementById("video").seeking;', "the seek back was not undone")
     assert now(driver) == pytest.approx(resumed["furthest"], abs=0.01)
     assert "Seeking is off in the real run" in state(driver)["status"]
+    driver.execute_script('document.getElementById("video").playbackRate = 2;')  # the controls' speed menu
+    wait_for(driver, 'return document.getElementById("video").playbackRate === 1;', "the real run played faster")
     # practice run: seeking is free and nothing is recorded; leaving it returns to the furthest point
     click(driver, "practice")
     driver.execute_script('document.getElementById("video").currentTime = 0.5;')

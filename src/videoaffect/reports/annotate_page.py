@@ -112,9 +112,9 @@ def render_annotate_page(config: dict) -> str:
         f"The cursor is read {config['sample_rate_hz']} times a second, only while the video plays. "
         "Pausing stops the reading; press play again to go on.",
         "In the real run the video cannot be moved: seeking back (or forward) returns it to the furthest "
-        "point reached, as continuous-annotation tools require. Tick <b>Practice run</b> to try the scale and "
-        "look around the film freely; nothing is recorded then, and unticking it returns the video to where the "
-        "real run stopped.",
+        "point reached, as continuous-annotation tools require, and it plays at normal speed. Tick "
+        "<b>Practice run</b> to try the scale and look around the film freely; nothing is recorded then, and "
+        "unticking it returns the video to where the real run stopped.",
         "Your trace is kept in this browser's storage after every reading: reloading the page or a crash loses "
         "nothing, and the page resumes where you were (for the name in the name field). <b>Save trace</b> "
         "downloads it as a file to send back; <b>Start over</b> erases it (after asking), which also frees the "
@@ -130,7 +130,8 @@ def render_annotate_page(config: dict) -> str:
         '<div class="controls">'
         '<label>Your name <input id="rater" type="text" autocomplete="off" spellcheck="false" '
         f'value="{_e(config["rater"])}" required></label>'
-        '<label><input id="practice" type="checkbox"> Practice run (nothing recorded, seeking free)</label>'
+        '<label><input id="practice" type="checkbox" autocomplete="off"> '
+        "Practice run (nothing recorded, seeking free)</label>"
         '<button id="save" type="button">Save trace</button>'
         '<button id="start-over" type="button">Start over</button>'
         "</div>",

@@ -248,6 +248,12 @@
     say("The video cannot be played from " + cfg.video_src + ": keep this page where it was written, " +
         "next to the video, or use a browser that plays this format.", "warn");
   });
+  video.addEventListener("ratechange", function () {
+    // the real run is one pass at the film's own speed, so that readings are 10 a second of film and of feeling
+    if (practice() || video.playbackRate === 1) return;
+    video.playbackRate = 1;
+    say("The real run plays at normal speed; Practice run allows other speeds.", "warn");
+  });
   document.addEventListener("visibilitychange", function () {
     if (document.hidden && !practice() && !video.paused) video.pause();
   });
@@ -259,6 +265,7 @@
       say("Practice run: seek and rate freely; nothing is recorded.", "practice");
     } else {
       video.pause();
+      video.playbackRate = 1;
       video.currentTime = furthest;
       say("Real run: back at " + clock(furthest) + ", where it stopped; press play to go on.");
     }
@@ -329,6 +336,7 @@
   });
 
   // ------------------------------------------------------------------ start
+  practiceBox.checked = false;  // a reload starts in the real run, whatever the browser restores of the form
   var tabRater = null;
   try { tabRater = sessionStorage.getItem(TAB_RATER); } catch (e) { tabRater = null; }
   var first = cleanName(tabRater !== null ? tabRater : (cfg.rater || read(LAST_RATER) || ""));
