@@ -12,8 +12,9 @@ command, the sample rate and the arrow keys' step.
 What the page does (the script's doc says how):
 - samples at ``SAMPLE_RATE_HZ`` only while the video plays; pausing stops sampling;
 - in the real run the video cannot be moved: a seek (back or forward) returns it to the furthest
-  point reached, as continuous-annotation tools (GTrace, CARMA) forbid it; a "practice run" lets
-  the rater look around freely and records nothing;
+  point reached, as continuous-annotation tools (GTrace, CARMA) forbid it, and it plays at normal
+  speed; a "practice run" lets the rater look around freely and records nothing;
+- a rater name is required before recording (``--rater`` pre-fills it); hiding the page pauses;
 - keeps the trace in the browser's localStorage (key: page version, video sha256, task, rater) on
   every sample, so a reload or a crash loses nothing and resumes at the furthest point;
 - "Start over" clears the stored trace after a confirmation.
