@@ -251,7 +251,8 @@ def _refuse_unlabelled_videos(root: Path) -> None:
     raise CorpusError(
         f"{root} holds {len(videos)} video{'s' if len(videos) > 1 else ''} without labels ({named}) and no data set "
         f"(MediaEval 2018, LIRIS-ACCEDE); {tried}to train on your own videos, write a per-second label file for "
-        "each (a header `Time,Valence,Arousal`, then one row per second, values in [-1, 1]) and list them in a CSV "
+        "each (a header `Time,Valence,Arousal`, then one row per second, values in [-1, 1]; `videoaffect annotate` "
+        "lets raters make them: README, 'Collect audience labels for your film') and list them in a CSV "
         f"manifest with the columns video,labels[,split,movie_id], e.g. {root / 'films.csv'} holding the two lines "
         f"`video,labels` and `{first},{Path(first).with_suffix('.txt').as_posix()}`, then run `videoaffect train "
         f"--dataset {root / 'films.csv'} --out MODEL` (README, 'Getting a model of real audiences'); for curves "
