@@ -112,9 +112,11 @@ def test_cli_merge_writes_labels_and_agreement_and_drops_a_rater(tmp_path, capsy
 def test_a_manifest_column_reads_the_merged_file(tmp_path):
     ann = write_trace(tmp_path / "a.trace.tsv", [(x, 0.5) for x in np.arange(0, 4, 0.1)])
     bob = write_trace(tmp_path / "b.trace.tsv", [(x, 0.1) for x in np.arange(0, 3, 0.1)], rater="Bob")
-    assert main(["annotations", "merge", str(ann), str(bob), "--out", str(tmp_path / "film_valence.tsv")]) == 0
+    # into a folder that does not exist yet, as README's commands do (labels/...)
+    assert main(["annotations", "merge", str(ann), str(bob), "--out", str(tmp_path / "labels" / "film_valence.tsv")]) == 0
+    assert (tmp_path / "labels" / "film_valence.agreement.json").is_file()
     (tmp_path / "film.mp4").write_bytes(b"x")
-    (tmp_path / "list.csv").write_text("video,valence\nfilm.mp4,film_valence.tsv\n")
+    (tmp_path / "list.csv").write_text("video,valence\nfilm.mp4,labels/film_valence.tsv\n")
     labels = GenericDataset(tmp_path / "list.csv").annotation("film")
     np.testing.assert_allclose(labels.valence, [0.3, 0.3, 0.3, 0.5], atol=1e-6)
     assert np.isnan(labels.arousal).all()

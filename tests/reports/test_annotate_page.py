@@ -359,3 +359,30 @@ def test_no_recording_without_a_rater_name_and_a_full_storage_is_said_and_saving
         assert "# rater: Bo B/" in head and "# task: arousal" in head and len(trace) == state(driver)["samples"]
     finally:
         driver.execute_script("localStorage.clear();")
+
+
+def test_a_page_written_for_the_next_rater_opens_with_that_rater_in_the_same_tab(browser, film, tmp_path):
+    # one laptop, raters in turn: the page written with --rater Bob, opened in the tab where Ann rated,
+    # starts as Bob with an empty trace (0.7.0's first version resumed Ann there, the film over)
+    from selenium.webdriver.common.keys import Keys
+
+    driver, _ = browser
+    try:
+        assert main(["annotate", str(film), "--task", "valence", "--out", str(tmp_path / "a"), "--rater", "Ann",
+                     "-q"]) == 0
+        open_page(driver, tmp_path / "a" / "clip.valence.annotate.html")
+        press(driver, Keys.SPACE)
+        wait_for(driver, 'return +document.getElementById("annotate").dataset.samples >= 3;', "Ann's rating did not record")
+        press(driver, Keys.SPACE)
+        assert state(driver)["rater"] == "Ann"
+        assert main(["annotate", str(film), "--task", "valence", "--out", str(tmp_path / "b"), "--rater", "Bob",
+                     "-q"]) == 0
+        open_page(driver, tmp_path / "b" / "clip.valence.annotate.html")
+        now_state = state(driver)
+        assert now_state["rater"] == "Bob" and now_state["samples"] == 0, now_state
+        assert driver.find_element("id", "rater").get_attribute("value") == "Bob"
+        driver.refresh()  # a reload of Bob's page stays Bob's
+        open_page(driver, tmp_path / "b" / "clip.valence.annotate.html")
+        assert state(driver)["rater"] == "Bob"
+    finally:
+        driver.execute_script("localStorage.clear(); sessionStorage.clear();")

@@ -68,14 +68,18 @@ def run_merge(args: argparse.Namespace) -> int:
     if not kept:
         raise ConfigError("--drop leaves no trace to merge; drop fewer raters")
     merged = merge_traces(kept, method=args.method, sigma_s=args.sigma)
-    write_merged(merged, args.out)
     report = {"format": "videoaffect-agreement/1", "video": merged.video, "task": merged.task,
               "files": [str(p) for p in merged.paths], "dropped": list(args.drop), "merged_file": str(args.out),
               "method": merged.method, "sigma_s": merged.sigma_s, "seconds": merged.seconds}
     report.update(agreement(list(merged.raters), merged.per_second))
-    tmp = json_path.with_name(json_path.name + ".tmp")
-    tmp.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(json_path)
+    # `--out labels/film_Valence.tsv` makes labels/ (README's commands do); a failure removes what it made
+    with common.removed_on_failure(Path(args.out).parent, Path(json_path).parent):
+        for folder in {Path(args.out).parent, Path(json_path).parent}:
+            folder.mkdir(parents=True, exist_ok=True)
+        write_merged(merged, args.out)
+        tmp = json_path.with_name(json_path.name + ".tmp")
+        tmp.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        tmp.replace(json_path)
     if getattr(args, "verbosity", 0) >= 0:
         print(summary(report))
         print(f"labels: {args.out} ({merged.seconds} s, {merged.task}); agreement: {json_path}")

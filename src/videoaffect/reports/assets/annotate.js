@@ -36,7 +36,9 @@
   var SEEK_SLACK = 0.25;    // seconds: a seek this close to the furthest point is no move (our own snap)
   var PREFIX = "videoaffect-annotate/" + cfg.page_version + "|" + cfg.video_sha256 + "|" + cfg.task + "|";
   var LAST_RATER = PREFIX + "last-rater";
-  var TAB_RATER = PREFIX + "tab-rater";
+  // the name typed in this tab, per page: a page written for another rater (`annotate --rater Bob`)
+  // opened in the same tab starts with its own rater, not the previous rater's name
+  var TAB_RATER = PREFIX + "tab-rater|" + (cfg.rater || "");
 
   var rater = "", samples = [], furthest = 0, value = 0, created = null;
   var snaps = 0, storageOk = true, parts = [], playhead = null;
