@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import html
 import json
-from importlib import resources
 from pathlib import Path
 
 from videoaffect.core.errors import ConfigError
@@ -34,6 +33,7 @@ from videoaffect.core.vocabulary import TASKS
 from videoaffect.reports.facts import SCALE_WORDS
 from videoaffect.reports.html import page_head
 from videoaffect.reports.viewer import viewer_video_src
+from videoaffect.reports.viewer_page import asset_text
 
 TRACE_FORMAT = "videoaffect-trace/1"
 PAGE_VERSION = 1
@@ -67,15 +67,11 @@ def scale_text(task: str) -> str:
 
 def script_text() -> str:
     """The page's script, shipped as package data (``reports/assets/annotate.js``)."""
-    return _asset("annotate.js")
+    return asset_text("annotate.js")
 
 
 def css_text() -> str:
-    return _asset("annotate.css")
-
-
-def _asset(name: str) -> str:
-    return resources.files("videoaffect.reports").joinpath("assets", name).read_text(encoding="utf-8")
+    return asset_text("annotate.css")
 
 
 def page_config(video: Path, page: Path, task: str, rater: str = "", sha256: str | None = None) -> dict:

@@ -47,7 +47,7 @@ from videoaffect.reports.facts import (
     video_duration,
 )
 from videoaffect.reports.html import page_head, warning_banner
-from videoaffect.reports.viewer_page import CSS, SCRIPT
+from videoaffect.reports.viewer_page import css_text, script_text
 
 # The prediction JSON versions this page understands; tests check it against the writer's.
 SUPPORTED_SCHEMAS = ("videoaffect-prediction/1",)
@@ -140,7 +140,7 @@ def render_viewer(doc: dict, video_src: str | None) -> str:
                  f"{_e(stem)}.json --video FILE</code> "
                  "writes one that plays it. Click the curves to move the cursor.</p>")
     parts = [
-        *page_head(f"Emotion curve viewer: {name}", CSS),
+        *page_head(f"Emotion curve viewer: {name}", css_text()),
         "</head>",
         "<body>",
         warning_banner(meta, "warning"),
@@ -159,7 +159,7 @@ def render_viewer(doc: dict, video_src: str | None) -> str:
         '<p class="muted">Each value covers one second [t, t+1); the cursor shows the second it is in. '
         "Click the curves to seek; with the plot focused, the arrow keys step one second.</p>",
         f'<script type="application/json" id="curve-data">{_script_json(payload)}</script>',
-        f"<script>{SCRIPT}</script>",
+        f"<script>\n{script_text()}</script>",
         "</main>",
         "</body>",
         "</html>",
