@@ -1,5 +1,7 @@
 """The package imports downwards only: each folder may use the folders listed before it, never
-those after.  Inference (models, prediction) therefore cannot depend on training code."""
+those after.  Inference (models, prediction) therefore cannot depend on training code.  Within
+the package no two modules import each other, even through a chain or an import inside a
+function, and no module takes another's private (``_name``) names."""
 
 import ast
 from pathlib import Path
@@ -46,3 +48,97 @@ def test_task_names_are_defined_once():
     literal = '("valence", "arousal")'
     copies = [str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py") if literal in p.read_text()]
     assert copies == [], f"use videoaffect.core.vocabulary.TASKS instead of a literal in {copies}"
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """The package's modules that ``path`` imports, at any depth (inside functions and
+    ``if TYPE_CHECKING:`` blocks too); ``from pkg import name`` with ``name`` a submodule counts
+    as that submodule."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and node.module.split(".")[0] == "videoaffect":
+            for alias in node.names:
+                sub = f"{node.module}.{alias.name}"
+                found.add(sub if sub in MODULES else node.module)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.split(".")[0] == "videoaffect")
+    return found & set(MODULES)
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan's algorithm, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    circles = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    circles.append(sorted(component))
+    return circles
+
+
+def test_circle_finder_finds_a_circle_through_a_chain():
+    # The finder itself: a -> b -> c -> a is one circle, d hangs off it and is not in it.
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}
+    assert _circles(graph) == [["a", "b", "c"]]
+
+
+def test_no_import_circles_between_modules():
+    graph = {name: _imported_modules(path) - {name} for name, path in MODULES.items()}
+    circles = _circles(graph)
+    described = [
+        "; ".join(f"{m} imports {sorted(graph[m] & set(c))}" for m in c) for c in circles
+    ]
+    assert described == [], "move the piece both sides need into a module of its own"
+
+
+def test_no_private_names_imported_from_another_module():
+    private = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "videoaffect":
+                names = [a.name for a in node.names if a.name.startswith("_") and not a.name.startswith("__")]
+                private += [f"{path.relative_to(PACKAGE)}:{node.lineno} takes {node.module}.{n}" for n in names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names if a.name.split(".")[0] == "videoaffect"
+                         and any(part.startswith("_") and not part.startswith("__") for part in a.name.split("."))]
+                private += [f"{path.relative_to(PACKAGE)}:{node.lineno} imports {n}" for n in names]
+    assert private == [], "make the name public (a name saying what it is) or keep its use in its module"

@@ -4,14 +4,10 @@ EMA would also have lifted the PCCs far above the published ones)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from videoaffect.core.vocabulary import TASKS
 from videoaffect.reproduction import paper_results as paper
 from videoaffect.reproduction.specs import Cell, Row, TableSpec
-
-if TYPE_CHECKING:
-    from videoaffect.reproduction.plan import ExperimentPlan
+from videoaffect.reproduction.table_plan import TablePlan
 
 NAME = "1"
 TITLE = "Table 1: performance of each modality-specific model"
@@ -22,7 +18,7 @@ def saved_model(task: str, paper_modality: str, seed: int) -> str:
     return f"table1-{task}-{paper_modality}-seed{seed}"
 
 
-def build(plan: ExperimentPlan) -> TableSpec:
+def build(plan: TablePlan) -> TableSpec:
     spec = TableSpec(NAME, TITLE, ("mse", "pearson"), "intra-clip prediction, per second")
     spec.notes.append(
         "Each row is a one-modality model trained through the whole pipeline (stage 1, the fresh FC "

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from videoaffect.core.vocabulary import TASKS
 from videoaffect.reproduction import paper_results as paper
 from videoaffect.reproduction.specs import Cell, Row, TableSpec
-
-if TYPE_CHECKING:
-    from videoaffect.reproduction.plan import ExperimentPlan
+from videoaffect.reproduction.table_plan import TablePlan
 
 NAME = "2"
 TITLE = "Table 2: modality combinations and fusion strategies (intra-clip)"
@@ -33,7 +29,7 @@ NOTES = [
 ]
 
 
-def build(plan: ExperimentPlan) -> TableSpec:
+def build(plan: TablePlan) -> TableSpec:
     spec = TableSpec(NAME, TITLE, ("mse", "pearson"), "intra-clip prediction, per second")
     for label, slug, per_task, method in ROWS:
         row = Row(label, {})

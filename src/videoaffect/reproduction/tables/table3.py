@@ -7,14 +7,10 @@ retrained on the frozen intra-clip model; beta only changes post-processing."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from videoaffect.core.vocabulary import TASKS
 from videoaffect.reproduction import paper_results as paper
 from videoaffect.reproduction.specs import Cell, Row, TableSpec
-
-if TYPE_CHECKING:
-    from videoaffect.reproduction.plan import ExperimentPlan
+from videoaffect.reproduction.table_plan import TablePlan
 
 NAME = "3"
 TITLE = "Table 3: long temporal context (valence: clips per window L; arousal: EMA decay beta)"
@@ -28,7 +24,7 @@ SWEEPS: dict[str, tuple[str, str, list[tuple[float, dict[str, float]]], str]] = 
 PARAM_NAMES = {"valence": "L", "arousal": "β"}
 
 
-def build(plan: ExperimentPlan) -> TableSpec:
+def build(plan: TablePlan) -> TableSpec:
     spec = TableSpec(NAME, TITLE, ("mse", "pearson"), "after inter-clip context, per second",
                      param_names=dict(PARAM_NAMES))
     for i in range(max(len(s[2]) for s in SWEEPS.values())):

@@ -3,14 +3,10 @@ after inter-clip context, below the published state-of-the-art rows; the models 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from videoaffect.core.vocabulary import TASKS
 from videoaffect.reproduction import paper_results as paper
 from videoaffect.reproduction.specs import Cell, Row, TableSpec
-
-if TYPE_CHECKING:
-    from videoaffect.reproduction.plan import ExperimentPlan
+from videoaffect.reproduction.table_plan import TablePlan
 
 NAME = "4"
 TITLE = "Table 4: final models compared with the state of the art"
@@ -21,7 +17,7 @@ def saved_model(table: str, task: str, seed: int) -> str:
     return f"table{table}-{task}-seed{seed}"
 
 
-def final_row(plan: ExperimentPlan, table: str, label: str, published: dict, output: str) -> Row:
+def final_row(plan: TablePlan, table: str, label: str, published: dict, output: str) -> Row:
     """Our row of the final models (table 4 regression, table 5 classification)."""
     row = Row(label, {})
     metric = "accuracy" if output == "classification" else "final"
@@ -46,7 +42,7 @@ def published_rows(table: dict[str, dict]) -> list[Row]:
             for label, published in table.items() if label != "Ours"]
 
 
-def build(plan: ExperimentPlan) -> TableSpec:
+def build(plan: TablePlan) -> TableSpec:
     spec = TableSpec(NAME, TITLE, ("mse", "pearson"), "after inter-clip context, per second")
     spec.rows.extend(published_rows(paper.TABLE4))
     spec.rows.append(final_row(plan, NAME, "Ours", paper.TABLE4["Ours"], "regression"))

@@ -15,14 +15,10 @@ excerpts' 1-5 ratings); the note says which."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from videoaffect.core.vocabulary import TASKS
 from videoaffect.reproduction.specs import Cell, Row, TableSpec
+from videoaffect.reproduction.table_plan import TablePlan
 from videoaffect.reproduction.tables.table4 import final_row
-
-if TYPE_CHECKING:
-    from videoaffect.reproduction.plan import ExperimentPlan
 
 NAME = "5"
 TITLE = "Table 5 (our own protocol): clip accuracy of the classification variant"
@@ -40,7 +36,7 @@ CUT_CLASSES = (
 )
 
 
-def classes_note(plan: ExperimentPlan) -> str:
+def classes_note(plan: TablePlan) -> str:
     if plan.class_labels is not None:
         return OFFICIAL_CLASSES.format(source=plan.class_labels.source)
     cuts = {t: [round(c, 4) for c in plan.model_config(t, (), "classification").class_thresholds] for t in TASKS}
@@ -51,7 +47,7 @@ def classes_note(plan: ExperimentPlan) -> str:
 NO_PUBLISHED = {t: None for t in TASKS}
 
 
-def build(plan: ExperimentPlan) -> TableSpec:
+def build(plan: TablePlan) -> TableSpec:
     spec = TableSpec(NAME, TITLE, ("accuracy",), "clip accuracy of the classification variant")
     spec.notes.append(NOT_COMPARABLE)
     if plan.classification is None:
