@@ -278,7 +278,10 @@ def _provided(description: str) -> dict:
     return {"feature_set": None, "options": {}, "provenance": {}, "description": description}
 
 
-def _extract(videos: list[tuple[str, Path]], request: ExtractionRequest) -> Path:
+def extract_into_store(videos: list[tuple[str, Path]], request: ExtractionRequest) -> Path:
+    """Extract the features of ``videos`` ((movie id, video path) pairs) into ``request.store``
+    as ``request`` says, returning the store; a failed video raises a ``CorpusError`` naming it
+    after the others are stored (a rerun extracts only what is missing)."""
     from videoaffect.features.extract import VideoInput, run_extraction
 
     store = request.store
@@ -307,7 +310,7 @@ def load_dataset(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
         from videoaffect.datasets.manifest import corpus_from_store as manifest_corpus
 
         manifest = GenericDataset(root)
-        store = _extract([(m, manifest.video(m)) for m in manifest.movie_ids], extraction)
+        store = extract_into_store([(m, manifest.video(m)) for m in manifest.movie_ids], extraction)
         fs = extraction.feature_set
         return LoadedDataset(
             manifest_corpus(root, store, fs),
@@ -348,7 +351,7 @@ def load_dataset(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
         raise CorpusError(f"{root}: --features videos, but no MEDIAEVAL18_XX video was found below it")
     if use_videos and ds.has_videos():
         videos = [(m, video) for m in ds.movie_ids if (video := ds.video(m)) is not None]
-        store = _extract(videos, extraction)
+        store = extract_into_store(videos, extraction)
         corpus = corpus_from_store(root, store, extraction.feature_set)
         info.name = f"{named}; {extraction.feature_set} features extracted from the videos)"
         info.features = _feature_record(store, extraction.feature_set, videos[0][1].stem)
@@ -434,7 +437,7 @@ def _liris(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
              "and %d blocks of consecutive ids (excerpts of unknown film)", root, extraction.feature_set, len(rows),
              "the videos win over the TAC2015 files" if data.has_tac2015 else "no TAC2015 files",
              len(sequences) - len(unknown), "ACCEDEdescription.xml" if data.description else "-", len(unknown))
-    store = _extract([(Path(data.names[r]).stem, data.videos[data.names[r]]) for r in rows], extraction)
+    store = extract_into_store([(Path(data.names[r]).stem, data.videos[data.names[r]]) for r in rows], extraction)
     corpus, spans = corpus_from_excerpts(data, sequences, store, extraction.feature_set)
     fs = extraction.feature_set
     info = DatasetInfo(
@@ -469,7 +472,7 @@ def _liris_continuous(root: Path, extraction: ExtractionRequest) -> LoadedDatase
         raise CorpusError(f"{root}: --features {extraction.features}, but LIRIS-ACCEDE continuous comes without "
                           "features; leave --features out (the films' features are extracted)")
     layout = read_layout(root, skip_unmatched=extraction.skip_unmatched_films)
-    store = _extract([(f.name, f.video) for f in layout.films], extraction)
+    store = extract_into_store([(f.name, f.video) for f in layout.films], extraction)
     fs = extraction.feature_set
     items = []
     for film in layout.films:

@@ -35,6 +35,7 @@ from videoaffect.datasets.liris_accede.videos import (
     excerpts_with_videos,
     film_sequences,
 )
+from videoaffect.datasets.loading import ExtractionRequest, extract_into_store
 from videoaffect.reproduction.liris_methods import NEURAL_METHODS, method_results, reference_text
 from videoaffect.reproduction.liris_neural import TRAIN_ENSEMBLE, train_configs, train_like_train, trained_text
 from videoaffect.reproduction.liris_protocols import excerpt_films
@@ -48,12 +49,10 @@ def video_corpus(data: LirisDiscrete, source: str, store: Path, feature_set: str
                  device: str = "cpu") -> tuple[Corpus, dict[str, list[ExcerptSpan]]]:
     """The film corpus of ``data``'s excerpt videos (every listed excerpt needs its video), with
     the TAC2015 modalities added when ``source == "both"``."""
-    from videoaffect.datasets.loading import ExtractionRequest, _extract
-
     rows = excerpts_with_videos(data, np.arange(len(data)), allow_missing=False)
     sequences = film_sequences(data, rows)
     request = ExtractionRequest(store=Path(store), feature_set=feature_set, workers=workers, device=device)
-    _extract([(Path(data.names[r]).stem, data.videos[data.names[r]]) for r in rows], request)
+    extract_into_store([(Path(data.names[r]).stem, data.videos[data.names[r]]) for r in rows], request)
     corpus, spans = corpus_from_excerpts(data, sequences, Path(store), feature_set)
     if source == "both":
         corpus = _with_tac2015(corpus, spans, data)
