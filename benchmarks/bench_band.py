@@ -1,6 +1,6 @@
 """The confidence band by measurement (issue 23): how often each band rule holds the label on
 films it was not calibrated on, film by film, and what it costs (not a timed test; it prints
-markdown tables for BENCHMARKS.md).
+markdown tables for docs/benchmarks/band.md).
 
     python benchmarks/bench_band.py [--cases a b c] [--seeds 0 1 2] [--work DIR] [--resume]
 

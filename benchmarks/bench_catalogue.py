@@ -1,5 +1,5 @@
 """Predicting a catalogue: films per minute with 1 and 2 local worker processes and with a local
-Dask cluster of 2 workers (not a timed test; the figures go to BENCHMARKS.md).
+Dask cluster of 2 workers (not a timed test; the figures go to docs/benchmarks/catalogue.md).
 
     python benchmarks/bench_catalogue.py [--films 50] [--seconds 20] [--real FILM] [--work DIR]
 

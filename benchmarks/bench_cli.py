@@ -4,7 +4,7 @@ process (interpreter start-up included), as a user typing them sees it.
     python benchmarks/bench_cli.py [--repeats 5]
 
 Prints the median and the worst of the repeats per command.  Nothing is asserted: the figures
-go to BENCHMARKS.md with the date and the machine.
+go to docs/benchmarks/cli.md with the date and the machine.
 """
 
 from __future__ import annotations

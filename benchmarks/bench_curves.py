@@ -13,7 +13,7 @@ For each corpus and task it prints the per-second Pearson r and MSE on the test 
 * ``ceiling, mean``: perfect clip predictions (each clip = the mean of its labels) combined by
   the mean, i.e. the blur of the mean alone.
 
-Nothing is tuned on the test movies; the figures go to BENCHMARKS.md.
+Nothing is tuned on the test movies; the figures go to docs/benchmarks/curves.md.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Merging raters: how close `videoaffect annotations merge` comes to the official LIRIS-ACCEDE
-continuous means (issue 25).  Prints a markdown table for BENCHMARKS.md.
+continuous means (issue 25).  Prints a markdown table for docs/benchmarks/merging-raters.md.
 
     python benchmarks/bench_merge_official.py [--root ../shared/data/liris-accede-continuous]
         [--sigmas 4 5 6 7 8]

@@ -9,7 +9,7 @@ held-out scores.  Then what one-second resolution costs: training is unchanged (
 non-overlapping clips), prediction at ``--clip-stride`` runs clip_seconds / stride tilings; for
 arousal, the time ``train --ema-beta auto`` spends choosing the smoothing on the validation
 movies, its choice, and the held-out scores before and after.  Nothing here is asserted: the
-figures go to BENCHMARKS.md with date and machine.
+figures go to docs/benchmarks/training.md with date and machine.
 """
 
 from __future__ import annotations

@@ -183,8 +183,8 @@ def test_gtrace_reader_on_a_real_raw_file():
 
 @needs_raw
 def test_merging_the_raw_traces_of_the_four_films_matches_the_official_means():
-    """Bars from the measurement (benchmarks/bench_merge_official.py, BENCHMARKS.md "Merging raters:
-    the official LIRIS-ACCEDE means"): Gaussian (sigma 6 s) Mean r 0.9790-0.9992, max |diff| up to
+    """Bars from the measurement (benchmarks/bench_merge_official.py, docs/benchmarks/merging-raters.md
+    "Merging raters: the official LIRIS-ACCEDE means"): Gaussian (sigma 6 s) Mean r 0.9790-0.9992, max |diff| up to
     0.143; Std r 0.9946-0.9994; plain mean r 0.9433-0.9918, 0.0074 or more below the Gaussian's;
     ewe r 0.9880-0.9989.  Margins: 0.004 on r, 0.03 on the difference."""
     for film in ("Big_Buck_Bunny", "Sintel", "Tears_of_Steel", "Elephant_s_Dream"):

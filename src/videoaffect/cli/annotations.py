@@ -36,8 +36,9 @@ def register(sub, parents) -> None:
     m.add_argument("--method", choices=("gaussian", "ewe", "mean"), default="gaussian",
                    help="gaussian (default): smooth each rater's per-second trace with a Gaussian of --sigma "
                    "seconds, then average (r 0.979-0.999 with the official LIRIS-ACCEDE continuous means on the 4 "
-                   "films whose raw traces ship, BENCHMARKS.md); ewe: the same smoothing, then each rater weighted "
-                   "by their r with the mean (evaluator weighted estimator); mean: the plain per-second mean")
+                   "films whose raw traces ship, docs/benchmarks/merging-raters.md); ewe: the same smoothing, then "
+                   "each rater weighted by their r with the mean (evaluator weighted estimator); mean: the plain "
+                   "per-second mean")
     m.add_argument("--sigma", type=float, default=6.0, metavar="SECONDS",
                    help="the Gaussian's standard deviation in seconds (default 6; gaussian and ewe)")
     m.set_defaults(func=run_merge)

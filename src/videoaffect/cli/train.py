@@ -46,7 +46,7 @@ def add_ensemble_option(g) -> None:
                    help="train K models per task that differ only in their seed (same training and validation "
                    "movies), choose their settings once on their mean, and predict that mean; costs K times the "
                    f"training time (default {DEFAULT_ENSEMBLE}; 3 members with --band member-spread gave a slightly "
-                   "better-calibrated band for about 2.5-3x the training, BENCHMARKS.md)")
+                   "better-calibrated band for about 2.5-3x the training, docs/benchmarks/band.md)")
     g.add_argument("--band", choices=BAND_RULES, default=DEFAULT_BAND_RULE,
                    help="how the confidence band (<task>_low/_high, a central 80%% interval calibrated on the "
                    "validation movies) is computed: residual-quantile (a constant width from the pooled validation "

@@ -29,6 +29,6 @@ RUN_STATUSES: tuple[RunStatus, ...] = get_args(RunStatus)
 BandRule = Literal["residual-quantile", "conformal-by-movie", "member-spread"]
 BAND_RULES: tuple[BandRule, ...] = get_args(BandRule)
 # What `train` makes unless told otherwise: one model per task and its band's rule, chosen by
-# measurement (BENCHMARKS.md, "The confidence band by measurement"; docs/usage.md "The confidence band").
+# measurement (docs/benchmarks/band.md, "The confidence band by measurement"; docs/usage.md "The confidence band").
 DEFAULT_ENSEMBLE = 1
 DEFAULT_BAND_RULE: BandRule = "residual-quantile"

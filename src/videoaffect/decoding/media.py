@@ -403,7 +403,7 @@ class _Converters:
 
     ``VideoFrame.to_ndarray`` builds a new scaler for each frame, and setting up an area filter
     for a large shrink (1280x720 -> 160x90 grey, six motion frames a second) is a good part of
-    the conversion's cost (BENCHMARKS.md, 0.3.3: 17.8 -> 20.2x real time on 720p).  The output
+    the conversion's cost (docs/benchmarks/extraction.md, 0.3.3: 17.8 -> 20.2x real time on 720p).  The output
     is byte-identical, also when the frame size changes mid-stream
     (tests/decoding/test_unused_pictures.py)."""
 

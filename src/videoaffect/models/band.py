@@ -2,7 +2,7 @@
 movies, and the interval it gives.
 
 The band is a central interval meant to hold ``level`` (80 %) of the true per-second labels.
-Three rules (``BandRule``), compared in BENCHMARKS.md ("The confidence band by measurement"):
+Three rules (``BandRule``), compared in docs/benchmarks/band.md ("The confidence band by measurement"):
 
 * ``residual-quantile`` (any K): the prediction plus or minus a constant, the ``level``
   quantile of |label - prediction| over every validation second (seconds pooled).

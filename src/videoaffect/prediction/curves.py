@@ -58,7 +58,7 @@ BAND_DOC = (
     "(K > 1) = the mean plus or minus c times the members' standard deviation that second. Both ends are clipped "
     "to the label scale. The validation movies also chose the model's settings, so on new videos it may cover "
     "less; band.<task>.warnings says when it was calibrated on few movies or at another clip stride than this "
-    "curve's (BENCHMARKS.md measures its coverage on held-out films)"
+    "curve's (docs/benchmarks/band.md measures its coverage on held-out films)"
 )
 
 

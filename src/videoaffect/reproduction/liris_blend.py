@@ -5,7 +5,7 @@ It was the benchmark's "ours" in 0.5.x (w = 0.5, with the progressive network of
 recipe).  No ``videoaffect train --method`` makes it (a model directory holds networks, not a
 ridge), so since 0.6.0 ours is the progressive method as ``train`` makes it and the blend runs
 only when asked for (``--methods blend``), labelled as analysis.  How w = 0.5 was chosen inside
-set 1 is in BENCHMARKS.md: w = 0.25 had the same count of measures ahead of ridge (three), 0.5 was
+set 1 is in docs/benchmarks/liris-accede.md: w = 0.25 had the same count of measures ahead of ridge (three), 0.5 was
 kept for its larger margins.
 """
 

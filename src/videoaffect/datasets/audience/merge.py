@@ -18,7 +18,7 @@ trace started late), as a row without raters would be a label nobody gave.
 Methods.  ``mean``: the per-second values as they are.  ``gaussian`` (default): each rater's
 per-second trace is first smoothed by a Gaussian of sigma seconds (``official.gaussian_smooth``),
 which brings the mean from r 0.943-0.992 to 0.979-0.999 with the official LIRIS-ACCEDE
-continuous means (BENCHMARKS.md, "Merging raters: the official LIRIS-ACCEDE means").  ``ewe``:
+continuous means (docs/benchmarks/merging-raters.md).  ``ewe``:
 the same smoothing, then the evaluator-weighted mean (``official.evaluator_weights``), closer to
 the official means on some films and farther on others (same section).  Std is always the
 population standard deviation (ddof 0) of the (smoothed) traces over the raters, unweighted, as

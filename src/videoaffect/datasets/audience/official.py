@@ -5,8 +5,8 @@ What is known: the release's Readme.txt says each ``continuous-annotations/<Film
 holds "for each second of a movie the post-processed average of the ratings of the annotators as
 detailed in [Baveye 2015-2]" (ACII 2015, "Deep learning vs. kernel methods").  The paper's text
 was not available to us, so the steps below were found by measurement on the 4 films whose raw
-traces the release ships (benchmarks/bench_merge_official.py; BENCHMARKS.md, "Merging raters: the
-official LIRIS-ACCEDE means"):
+traces the release ships (benchmarks/bench_merge_official.py; docs/benchmarks/merging-raters.md, "Merging
+raters: the official LIRIS-ACCEDE means"):
 
 - the official curves are far smoother than the raw traces: a plain per-second mean reaches
   r 0.943-0.992 with them; smoothing each rater's per-second trace with a Gaussian of sigma 6 s

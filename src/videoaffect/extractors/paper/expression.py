@@ -119,7 +119,7 @@ class PaperExpression(Extractor):
         On CUDA, cuDNN builds an execution plan the first time it sees a convolution input
         shape (about 0.1 s each, pytorch/pytorch#191617), and the number of faces changes from
         batch to batch: on an H100 the expression extractor cost 0.14-0.17 s of CPU per second
-        of film, more than on the CPU (BENCHMARKS.md, issue 10), most of it in this network's
+        of film, more than on the CPU (docs/benchmarks/gpu.md, issue 10), most of it in this network's
         batches.  One shape per network makes that a one-off (not yet measured on a GPU).  Rows are independent (batch
         norm in eval mode), so padding changes the real rows only by float rounding.  On the
         CPU padding would only cost time."""

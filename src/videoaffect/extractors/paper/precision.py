@@ -10,7 +10,7 @@ format (oneDNN's and cuDNN's fast layout).  The features come back as float32.
 
 Why bfloat16 is the default: both networks are compute-bound (OpenPose ~145 GFLOP per
 368 x 656 frame, VGG16 ~15.5 GFLOP per 224 x 224 frame), and on a CPU with AVX512-BF16
-bfloat16 runs them about 2.7-2.8x faster than float32 (BENCHMARKS.md,
+bfloat16 runs them about 2.7-2.8x faster than float32 (docs/benchmarks/extraction.md,
 ``benchmarks/bench_paper_nets.py``), which takes the paper set on 2 CPU cores from below real
 time to above 1.5x real time.  The default is the same on every device so that features
 extracted on a GPU and on a CPU share their provenance (a model trained on one can predict on
