@@ -16,7 +16,8 @@ Modules, in the order a reproduction uses them:
 * ``mapping``   paper modality -> corpus modality
 * ``tables/``   the five tables: layout, published numbers, which runs fill each cell
 * ``specs``     the data types of a plan (trainings, runs, tables, rows, cells)
-* ``plan``      ``ExperimentPlan``: every training and run the requested tables need
+* ``table_plan`` ``TablePlan``: the plan's state and the trainings and runs a table asks for
+* ``plan``      ``ExperimentPlan``: builds and checks the plan of the requested tables
 * ``runs``      run files: format, fingerprint, resume, leftover temporary files
 * ``runner``    executing a training and its runs
 * ``report``    aggregation over seeds, tableN.json / tableN.md, summary.md
