@@ -84,11 +84,11 @@
   function load(name) {
     rater = name; samples = []; furthest = 0; created = null;
     if (!name) return;
-    var meta = null;
+    var meta;
     try { meta = JSON.parse(read(metaKey(name)) || "null"); } catch (e) { meta = null; }
     if (!meta) return;
     for (var i = 0; i < (meta.chunks || 0); i++) {
-      var flat = [];
+      var flat;
       try { flat = JSON.parse(read(metaKey(name) + "|" + i) || "[]"); } catch (e) { flat = []; }
       for (var k = 0; k + 1 < flat.length; k += 2) samples.push([flat[k], flat[k + 1]]);
     }
@@ -97,7 +97,7 @@
     created = meta.created || null;
   }
   function erase(name) {
-    var meta = null;
+    var meta;
     try { meta = JSON.parse(read(metaKey(name)) || "null"); } catch (e) { meta = null; }
     var chunks = meta && meta.chunks ? meta.chunks : 0;
     try {
@@ -339,7 +339,7 @@
 
   // ------------------------------------------------------------------ start
   practiceBox.checked = false;  // a reload starts in the real run, whatever the browser restores of the form
-  var tabRater = null;
+  var tabRater;
   try { tabRater = sessionStorage.getItem(TAB_RATER); } catch (e) { tabRater = null; }
   var first = cleanName(tabRater !== null ? tabRater : (cfg.rater || read(LAST_RATER) || ""));
   raterInput.value = first;
