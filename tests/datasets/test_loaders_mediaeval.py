@@ -21,12 +21,11 @@ from mediaeval_files import (
     write_official,
 )
 from videoaffect.datasets.formats.annotations import AnnotationError, DatasetError, align_labels, read_second_labels
-from videoaffect.datasets.manifest import GenericDataset
-from videoaffect.datasets.manifest import corpus_from_store as generic_corpus_from_store
+from videoaffect.datasets.manifest import GenericDataset, manifest_corpus_from_store
 from videoaffect.datasets.mediaeval2018 import (
     MediaEval2018,
-    corpus_from_store,
     load_provided_features,
+    mediaeval2018_corpus_from_store,
     official_split,
     read_audio_file,
     read_provided_features,
@@ -279,7 +278,7 @@ def test_mediaeval_corpus_from_store_aligns_labels(tmp_path):
     store = tmp_path / "store"
     write_store(store, "MEDIAEVAL18_00", 10, 0, absent={3})  # annotation 1 s longer: cut
     write_store(store, "MEDIAEVAL18_54", 8, 54)  # annotation 1 s shorter: last value repeated
-    c = corpus_from_store(root, store, "default")
+    c = mediaeval2018_corpus_from_store(root, store, "default")
     assert c.movie_ids == ["MEDIAEVAL18_00", "MEDIAEVAL18_54"] and c.splits == ["dev", "test"]
     assert [c.seconds(0), c.seconds(1)] == [10, 8]
     assert c.specs["scene"].extractor == "test.scene/1"
@@ -290,12 +289,12 @@ def test_mediaeval_corpus_from_store_aligns_labels(tmp_path):
 
     write_official(root, {65: 3}, video=True, descriptors=())
     with pytest.raises(DatasetError, match=r"'MEDIAEVAL18_65' has no 'default' features.*run `videoaffect extract .*MEDIAEVAL18_65.mp4 --set default --out"):
-        corpus_from_store(root, store, "default")
-    only = corpus_from_store(root, store, "default", movies=["MEDIAEVAL18_54"])
+        mediaeval2018_corpus_from_store(root, store, "default")
+    only = mediaeval2018_corpus_from_store(root, store, "default", movies=["MEDIAEVAL18_54"])
     assert only.movie_ids == ["MEDIAEVAL18_54"]
     write_store(store, "MEDIAEVAL18_65", 9, 65)
     with pytest.raises(AnnotationError, match=r"movie 'MEDIAEVAL18_65'.*covers 3 s but the video has 9 s"):
-        corpus_from_store(root, store, "default")
+        mediaeval2018_corpus_from_store(root, store, "default")
 
 
 def test_mediaeval_store_ids_follow_the_video_stem_and_unextracted_movies_are_reported(tmp_path, caplog):
@@ -305,7 +304,7 @@ def test_mediaeval_store_ids_follow_the_video_stem_and_unextracted_movies_are_re
     write_annotation(root / "MEDIAEVAL18_08_Valence-Arousal.txt", 8, 3)  # no video, not extracted
     write_store(tmp_path / "store", "mediaeval18_07", 4, 7)
     with caplog.at_level(logging.WARNING, logger="videoaffect.datasets.mediaeval2018"):
-        c = corpus_from_store(root, tmp_path / "store", "default")
+        c = mediaeval2018_corpus_from_store(root, tmp_path / "store", "default")
     assert c.movie_ids == ["MEDIAEVAL18_07"]
     np.testing.assert_allclose(c.features["scene"][2], feature(7, 2, 3))
     assert "neither a video nor 'default' features" in caplog.text and "MEDIAEVAL18_08" in caplog.text
@@ -335,7 +334,7 @@ def test_generic_manifest_happy_path(tmp_path):
     store = tmp_path / "store"
     write_store(store, "holiday", 5, 1)
     write_store(store, "match-2019", 4, 2)
-    c = generic_corpus_from_store(manifest, store, "default", modalities=["scene"])
+    c = manifest_corpus_from_store(manifest, store, "default", modalities=["scene"])
     assert c.movie_ids == ["holiday", "match-2019"] and c.splits == ["train", "test"] and list(c.specs) == ["scene"]
     np.testing.assert_allclose(c.features["scene"][5 + 1], feature(2, 1, 3))
     np.testing.assert_allclose(c.labels["valence"][:5], [valence(1, s) for s in range(5)], atol=1e-6)
@@ -361,4 +360,4 @@ def test_generic_manifest_errors(tmp_path):
     manifest = write_generic(tmp_path, ["clips/holiday.mp4,labels/holiday.txt,,"])
     FeatureStore(tmp_path / "store")
     with pytest.raises(DatasetError, match=r"'holiday' has no 'default' features.*run `videoaffect extract .*holiday.mp4"):
-        generic_corpus_from_store(manifest, tmp_path / "store", "default")
+        manifest_corpus_from_store(manifest, tmp_path / "store", "default")

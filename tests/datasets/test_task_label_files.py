@@ -17,7 +17,7 @@ from videoaffect.datasets.formats.annotations import (
     read_task_labels,
 )
 from videoaffect.datasets.manifest import GenericDataset
-from videoaffect.datasets.manifest import corpus_from_store as manifest_corpus
+from videoaffect.datasets.manifest import manifest_corpus_from_store as manifest_corpus
 from videoaffect.features.store import FeatureStore
 
 SHARED = SHARED_ROOT / "data" / "liris-accede-continuous" / "continuous-annotations"

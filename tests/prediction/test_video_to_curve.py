@@ -16,7 +16,7 @@ import pytest
 from helpers import REPO, clip_mean_ridge_cv, label_file_text, per_second_ridge_cv, write_split_display_film
 from videoaffect.cli.main import main
 from videoaffect.datasets.generated import write_generated_marker
-from videoaffect.datasets.manifest import corpus_from_store
+from videoaffect.datasets.manifest import manifest_corpus_from_store
 from videoaffect.models.card import GENERATED_WARNING
 
 pytestmark = [pytest.mark.usefixtures("packaged_weights"), pytest.mark.slow]
@@ -140,7 +140,7 @@ def test_predict_unseen_videos_writes_four_agreeing_files_that_follow_the_labels
     # (as `write_manifest_dataset`'s do, with or without per-second noise) one feature of the clip
     # reads it (r 0.95 for valence) and beats the network, which is why each modality here shows
     # only part of it.
-    corpus = corpus_from_store(manifest, store, "default")  # the features and labels the model trained on
+    corpus = manifest_corpus_from_store(manifest, store, "default")  # the features and labels the model trained on
     for task in ("valence", "arousal"):
         r = np.corrcoef(np.concatenate(pred_all[task]), np.concatenate(truth_all[task]))[0, 1]
         ridge_r, _ = per_second_ridge_cv(corpus, task)

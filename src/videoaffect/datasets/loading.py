@@ -306,14 +306,13 @@ def extract_into_store(videos: list[tuple[str, Path]], request: ExtractionReques
 def load_dataset(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
     root = Path(root)
     if root.is_file() and root.suffix.lower() == ".csv":
-        from videoaffect.datasets.manifest import GenericDataset
-        from videoaffect.datasets.manifest import corpus_from_store as manifest_corpus
+        from videoaffect.datasets.manifest import GenericDataset, manifest_corpus_from_store
 
         manifest = GenericDataset(root)
         store = extract_into_store([(m, manifest.video(m)) for m in manifest.movie_ids], extraction)
         fs = extraction.feature_set
         return LoadedDataset(
-            manifest_corpus(root, store, fs),
+            manifest_corpus_from_store(root, store, fs),
             DatasetInfo(name=f"manifest {root.name} ({fs} features)", root=str(root),
                         features=_feature_record(store, fs, manifest.movie_ids[0]),
                         card=_base_card("manifest", root, f"per-second label files listed in {root.name}")),
@@ -334,7 +333,11 @@ def load_dataset(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
     if is_liris_root(root):
         return _liris(root, extraction)
     from videoaffect.datasets.formats.errors import DatasetError
-    from videoaffect.datasets.mediaeval2018 import MediaEval2018, corpus_from_store, load_provided_features
+    from videoaffect.datasets.mediaeval2018 import (
+        MediaEval2018,
+        load_provided_features,
+        mediaeval2018_corpus_from_store,
+    )
 
     try:
         ds = MediaEval2018(root)
@@ -352,7 +355,7 @@ def load_dataset(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
     if use_videos and ds.has_videos():
         videos = [(m, video) for m in ds.movie_ids if (video := ds.video(m)) is not None]
         store = extract_into_store(videos, extraction)
-        corpus = corpus_from_store(root, store, extraction.feature_set)
+        corpus = mediaeval2018_corpus_from_store(root, store, extraction.feature_set)
         info.name = f"{named}; {extraction.feature_set} features extracted from the videos)"
         info.features = _feature_record(store, extraction.feature_set, videos[0][1].stem)
         return LoadedDataset(corpus, info)

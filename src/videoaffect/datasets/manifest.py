@@ -30,7 +30,7 @@ LIRIS-ACCEDE continuous ``<Film>_Valence.txt`` / ``<Film>_Arousal.txt``)::
 Header names are matched case-insensitively; other columns are ignored.  Every row must name
 an existing video and at least one existing label file; ids must be unique.
 
-Features come from our pipeline: :func:`corpus_from_store` reads each movie's features from a
+Features come from our pipeline: :func:`manifest_corpus_from_store` reads each movie's features from a
 feature store (``videoaffect extract``) and aligns the labels to the stored length with
 :func:`~videoaffect.datasets.formats.annotations.align_labels`.
 """
@@ -291,7 +291,7 @@ def _entry(path: Path, row, movie_id: str) -> ManifestEntry:
     return ManifestEntry(movie_id, row.video, files["labels"], split, row.line, files["valence"], files["arousal"])
 
 
-def corpus_from_store(
+def manifest_corpus_from_store(
     manifest: str | os.PathLike,
     store_root: str | os.PathLike,
     feature_set: str,

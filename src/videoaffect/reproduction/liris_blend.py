@@ -36,11 +36,16 @@ def blend_errors(neural, ridge, truth, grid: Sequence[float] = BLEND_GRID) -> li
     return [float(np.mean((blend(neural, ridge, w) - truth) ** 2)) for w in grid]
 
 
+def lowest_error_weight(errors: Sequence[float], grid: Sequence[float] = BLEND_GRID) -> float:
+    """The w of ``grid`` with the lowest of ``errors`` (one per w); ties go to the first, the
+    smaller w of an ascending grid: the simpler model."""
+    return float(grid[int(np.argmin(errors))])
+
+
 def choose_blend_weight(neural, ridge, truth, grid: Sequence[float] = BLEND_GRID) -> float:
     """The w of ``grid`` whose blend w * neural + (1 - w) * ridge has the lowest MSE against
     ``truth`` (validation predictions); ties go to the smaller w, the simpler model."""
-    errors = blend_errors(neural, ridge, truth, grid)
-    return float(grid[int(np.argmin(errors))])
+    return lowest_error_weight(blend_errors(neural, ridge, truth, grid), grid)
 
 
 def blend_validation(data: LirisDiscrete, neural_data: LirisDiscrete, protocol: Protocol, task: str, seed: int,
@@ -75,9 +80,8 @@ def blend_weight(data: LirisDiscrete, neural_data: LirisDiscrete, protocol: Prot
     neural, ridge, truth = blend_validation(data, neural_data, protocol, task, seed, sizes, device, group, overrides,
                                             weighting)
     errors = blend_errors(neural, ridge, truth, grid)
-    w = float(grid[int(np.argmin(errors))])
-    return w, {f"{g:g}": e for g, e in zip(grid, errors)}
+    return lowest_error_weight(errors, grid), {f"{g:g}": e for g, e in zip(grid, errors)}
 
 
 __all__ = ["BLEND", "BLEND_GRID", "BLEND_WEIGHT", "blend", "blend_errors", "blend_validation", "blend_weight",
-           "choose_blend_weight"]
+           "choose_blend_weight", "lowest_error_weight"]

@@ -67,8 +67,10 @@ FULL_SIZES = NeuralSizes()
 FAST_SIZES = NeuralSizes(hidden_size=16, head_hidden=16, batch_size=32, lr=3e-3, max_epochs=3, patience=2,
                          weight_decay=0.0)
 # --fast with the "train" recipe: train's configuration with tiny networks and 3 epochs.
-FAST_TRAIN_MODEL: dict[str, Any] = {"hidden_size": 16, "head_hidden": 16, "context_hidden": 8}
-FAST_TRAIN: dict[str, Any] = {"max_epochs": 3, "patience": 2}
+# The same tiny sizes and epochs as FAST_SIZES (one definition), plus a tiny context network.
+FAST_TRAIN_MODEL: dict[str, Any] = {"hidden_size": FAST_SIZES.hidden_size, "head_hidden": FAST_SIZES.head_hidden,
+                                    "context_hidden": 8}
+FAST_TRAIN: dict[str, Any] = {"max_epochs": FAST_SIZES.max_epochs, "patience": FAST_SIZES.patience}
 
 
 def neural_run_settings(device: str, threads: int = 1) -> RunSettings:

@@ -19,16 +19,24 @@ from videoaffect.datasets.liris_accede.videos import film_sequences
 from videoaffect.reproduction.references import fit_reference, tuning_split
 
 
-def predict_reference(data: LirisDiscrete, protocol: Protocol, task: str, method: str, seed: int):
-    """(prediction, truth, hyper-parameters) of a reference on the evaluated excerpts (id
-    order): fitted on the training excerpts, tuned on the id-block carve of ``seed``."""
-    train = np.asarray(protocol.train)
+def fit_excerpt_reference(data: LirisDiscrete, X: np.ndarray, train_rows, task: str, method: str, seed: int):
+    """A reference fitted on the training excerpts ``train_rows`` (rows of ``X``, one per
+    excerpt, indexed as ``data``), tuned on the id-block carve of ``seed`` (``tuning_split``)."""
+    train = np.asarray(train_rows)
     fit_pos, tune_pos = tuning_split(data.ids[train], seed=seed)
-    X, y = data.matrix(), data.values[task]
-    model = fit_reference(
+    y = data.values[task]
+    return fit_reference(
         method, X[train[fit_pos]], y[train[fit_pos]], X[train[tune_pos]], y[train[tune_pos]], seed=seed
     )
-    return model.predict(X[protocol.evaluate]), y[protocol.evaluate], model.params
+
+
+def predict_reference(data: LirisDiscrete, protocol: Protocol, task: str, method: str, seed: int):
+    """(prediction, truth, hyper-parameters) of a reference on the evaluated excerpts (id
+    order): fitted on the training excerpts' TAC2015 features, tuned on the id-block carve of
+    ``seed``."""
+    X = data.matrix()
+    model = fit_excerpt_reference(data, X, protocol.train, task, method, seed)
+    return model.predict(X[protocol.evaluate]), data.values[task][protocol.evaluate], model.params
 
 
 def training_carve(data: LirisDiscrete, protocol: Protocol, seed: int) -> LirisDiscrete:
@@ -70,4 +78,5 @@ def excerpt_films(data: LirisDiscrete, rows, proxy: dict[int, str]) -> list[str]
     return [films.get(r) or f"block:{proxy[r]}" for r in rows]
 
 
-__all__ = ["excerpt_films", "hold_out_blocks", "predict_reference", "training_carve", "within_set1_data"]
+__all__ = ["excerpt_films", "fit_excerpt_reference", "hold_out_blocks", "predict_reference", "training_carve",
+           "within_set1_data"]

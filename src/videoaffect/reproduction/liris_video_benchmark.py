@@ -38,9 +38,8 @@ from videoaffect.datasets.liris_accede.videos import (
 from videoaffect.datasets.loading import ExtractionRequest, extract_into_store
 from videoaffect.reproduction.liris_methods import NEURAL_METHODS, method_results, reference_text
 from videoaffect.reproduction.liris_neural import TRAIN_ENSEMBLE, train_configs, train_like_train, trained_text
-from videoaffect.reproduction.liris_protocols import excerpt_films
+from videoaffect.reproduction.liris_protocols import excerpt_films, fit_excerpt_reference
 from videoaffect.reproduction.liris_summary import evaluated_set, score_row
-from videoaffect.reproduction.references import fit_reference, tuning_split
 
 VIDEO_SOURCES = ("videos", "both")
 
@@ -136,10 +135,7 @@ def video_rows(data: LirisDiscrete, protocol: Protocol, source: str, corpus: Cor
                 "recipe": "train", "ensemble": TRAIN_ENSEMBLE, "clip_seconds": mc.clip_seconds,
                 "context": mc.resolved_context, "temporal": model.config.smoothing_text(),
                 "trained": trained_text(mc, tc, TRAIN_ENSEMBLE, "train", one_clip_per_excerpt=False, fast=fast)}
-        fit_pos, tune_pos = tuning_split(data.ids[train_rows], seed=seed)
-        y = data.values[task]
-        ref = fit_reference(method, X[train_rows[fit_pos]], y[train_rows[fit_pos]],
-                            X[train_rows[tune_pos]], y[train_rows[tune_pos]], seed=seed)
+        ref = fit_excerpt_reference(data, X, train_rows, task, method, seed)
         return ref.predict(X[eval_rows]), truth, {
             "hyperparameters": ref.params,
             "trained": reference_text(method, X.shape[1], "one vector per excerpt, the mean of its seconds' features")}

@@ -20,8 +20,8 @@ excerpts put back in film order, so one model predicts any new video.
   benchmark measured as harmful).  A block is not a film: it may join the ends of two films, and
   its excerpts are in id order, not in film order.
 * **Labels.**  The official 1-5 ``valenceValue`` / ``arousalValue``, one per excerpt, constant over
-  its seconds (``LabelScale.liris_discrete``).  Scores per excerpt are the mean of its seconds'
-  predictions (``excerpt_scores``).
+  its seconds (``LabelScale.liris_discrete``).  The benchmark scores an excerpt by the mean of its
+  seconds' predictions (``reproduction/liris_video_benchmark.py``).
 """
 
 from __future__ import annotations
@@ -180,14 +180,4 @@ def corpus_from_excerpts(
     return corpus, spans
 
 
-def excerpt_scores(per_second: dict[str, np.ndarray], spans: dict[str, list[ExcerptSpan]]) -> dict[str, float]:
-    """Excerpt name -> mean of its seconds' values, from per-movie per-second arrays."""
-    out = {}
-    for movie, values in per_second.items():
-        for span in spans[movie]:
-            out[span.name] = float(np.mean(values[span.first : span.end]))
-    return out
-
-
-__all__ = ["ExcerptSpan", "FilmSequence", "corpus_from_excerpts", "excerpt_scores", "excerpts_with_videos",
-           "film_sequences"]
+__all__ = ["ExcerptSpan", "FilmSequence", "corpus_from_excerpts", "excerpts_with_videos", "film_sequences"]

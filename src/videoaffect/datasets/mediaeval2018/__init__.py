@@ -67,7 +67,7 @@ from videoaffect.datasets.mediaeval2018.provided import (
     read_provided_features,
     read_visual_file,
 )
-from videoaffect.datasets.mediaeval2018.store import corpus_from_store
+from videoaffect.datasets.mediaeval2018.store import mediaeval2018_corpus_from_store
 
 __all__ = [
     "ALL_DESCRIPTORS",
@@ -76,7 +76,7 @@ __all__ = [
     "FeatureGap",
     "MediaEval2018",
     "ProvidedFeatures",
-    "corpus_from_store",
+    "mediaeval2018_corpus_from_store",
     "load_provided_features",
     "official_split",
     "read_audio_file",

@@ -18,7 +18,7 @@ from videoaffect.datasets.mediaeval2018.layout import MOVIE_PATTERN, MediaEval20
 log = logging.getLogger(__name__)
 
 
-def corpus_from_store(
+def mediaeval2018_corpus_from_store(
     root: str | os.PathLike | MediaEval2018,
     store_root: str | os.PathLike,
     feature_set: str,
@@ -74,4 +74,4 @@ def corpus_from_store(
     return corpus_from_store_items(items, store_dir, feature_set, LabelScale.mediaeval(), modalities, tolerance)
 
 
-__all__ = ["corpus_from_store"]
+__all__ = ["mediaeval2018_corpus_from_store"]
