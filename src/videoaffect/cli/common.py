@@ -96,6 +96,13 @@ def add_backend(p) -> None:
                    "start a local cluster of --workers workers)")
 
 
+def check_scheduler(args: argparse.Namespace) -> None:
+    """--scheduler names a dask cluster: refused without --backend dask (the local backend would
+    ignore it), the same for every command that extracts."""
+    if getattr(args, "scheduler", None) and getattr(args, "backend", "local") != "dask":
+        raise ConfigError("--scheduler is a dask scheduler address; pass it with --backend dask")
+
+
 def run_settings(args: argparse.Namespace) -> RunSettings:
     return RunSettings(device=getattr(args, "device", "cpu"), num_threads=getattr(args, "num_threads", 0),
                        progress=progress_wanted(args))

@@ -46,6 +46,7 @@ def register(sub, parents) -> None:
 
 
 def run_extract(args: argparse.Namespace) -> int:
+    common.check_scheduler(args)
     common.check_out_dir(args.out)
     with common.removed_on_failure(args.out) as new_folders:
         code = _extract(args)

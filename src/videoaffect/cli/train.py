@@ -108,6 +108,7 @@ def _entries(out: Path) -> list[Path]:
 
 def check_before_work(args: argparse.Namespace) -> None:
     common.check_one_source(args)
+    common.check_scheduler(args)
     common.check_out_dir(args.out)
     beta = ema_value(args.ema_beta)
     # Every option is checked before any data are loaded; the modalities need the data.
