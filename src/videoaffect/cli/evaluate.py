@@ -13,8 +13,8 @@ from videoaffect.cli import common
 from videoaffect.core.errors import ConfigError
 
 SPLIT_HELP = ("default: the dataset's own test split — MediaEval 2018 test (54-65); a manifest's 'test' rows; "
-              "LIRIS-ACCEDE discrete's protocol sets; LIRIS-ACCEDE continuous's 'test' films (README); a corpus's "
-              "'test'")
+              "LIRIS-ACCEDE discrete's protocol sets; LIRIS-ACCEDE continuous's 'test' films (docs/datasets.md); "
+              "a corpus's 'test'")
 
 
 def register(sub, parents) -> None:

@@ -17,8 +17,8 @@ from videoaffect.models.config import ModelConfig, TrainConfig
 log = logging.getLogger("videoaffect")
 
 SPLIT_HELP = ("default: the dataset's own training split — MediaEval 2018 dev (00-53); a manifest's 'train' "
-              "rows; LIRIS-ACCEDE discrete's protocol sets; LIRIS-ACCEDE continuous's 'train' films (README); a "
-              "corpus's 'train'")
+              "rows; LIRIS-ACCEDE discrete's protocol sets; LIRIS-ACCEDE continuous's 'train' films "
+              "(docs/datasets.md); a corpus's 'train'")
 
 
 def add_model_options(p: argparse.ArgumentParser) -> None:

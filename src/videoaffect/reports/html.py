@@ -324,7 +324,7 @@ def _model_section(meta: Mapping) -> str:
         ("Overlapping clips combined by", combination_html),
         ("Clip length", _e(_with_unit(clip_len, "s"))),
         ("Clip stride", _e(_with_unit(stride, "s"))),
-        ("Validation scores (movies held out of training)", _validation_html(get(model, "validation"))),
+        ("Validation scores (movies held out of fitting)", _validation_html(get(model, "validation"))),
         ("Ensemble members (curve = their mean)", _per_task_html(get(model, "ensemble"))),
     ]
     return f'<section class="model"><h2>Model</h2>{_dl(rows)}</section>'
