@@ -14,11 +14,11 @@ cd "$(dirname "$0")/.."
 if ! command -v npm >/dev/null 2>&1; then
   if [ -n "${CI:-}" ]; then
     echo "lint.sh: npm not found, the pages' scripts cannot be linted with ESLint;" \
-         "install Node.js (20.19 or newer) with npm, e.g. apt-get install nodejs npm" >&2
+         "install Node.js (18.18 or newer) with npm, e.g. apt-get install nodejs npm" >&2
     exit 1
   fi
   echo "lint.sh: npm not found, ESLint skipped (the pages' scripts are not linted;" \
-       "install Node.js 20.19 or newer with npm to run it; with CI set this is an error)" >&2
+       "install Node.js 18.18 or newer with npm to run it; with CI set this is an error)" >&2
   exit 0
 fi
 # npm ci installs exactly package-lock.json's versions; it runs again only when the lock file is
