@@ -17,12 +17,11 @@ from videoaffect.datasets.clips import ClipTable
 from videoaffect.datasets.corpus import ClassLabels, CorpusError
 from videoaffect.datasets.liris_accede.discrete import (
     CLASS_THRESHOLDS,
-    MODALITY_COLUMNS,
     LirisDiscrete,
     LirisError,
     liris_reproduction_input,
-    signed_log,
 )
+from videoaffect.datasets.liris_accede.readers import MODALITY_COLUMNS, signed_log
 from videoaffect.models.affect_model import clip_classes
 from videoaffect.models.config import ModelConfig
 from videoaffect.reproduction.common import ReproductionError

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from videoaffect.datasets.liris_accede.discrete import MODALITY_COLUMNS, UNUSED_COLUMNS, LirisDiscrete, LirisError
+from videoaffect.datasets.liris_accede.discrete import LirisDiscrete, LirisError
+from videoaffect.datasets.liris_accede.readers import MODALITY_COLUMNS, UNUSED_COLUMNS
 from videoaffect.datasets.liris_accede.videos import excerpts_with_videos, film_sequences
 from videoaffect.datasets.loading import ExtractionRequest, load_source, training_data_card
 from videoaffect.datasets.synthetic.liris import write_liris_like

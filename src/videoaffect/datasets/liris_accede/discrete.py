@@ -1,4 +1,7 @@
-"""LIRIS-ACCEDE discrete (the MediaEval 2015 "affective impact of movies" data): loader.
+"""LIRIS-ACCEDE discrete (the MediaEval 2015 "affective impact of movies" data): the data set of
+excerpts, its protocols and the corpora built from it.  Its files are read by
+``release_files.py`` (names, table format, cross-checks), ``readers.py`` (each file into
+per-excerpt arrays) and ``description.py`` (ACCEDEdescription.xml).
 
 On-disk layout (the official release, files tab-separated with a header line; columns are
 found by header name, so their order does not matter)::
@@ -50,216 +53,36 @@ value c, which ``CLASS_THRESHOLDS`` (-1/3, 1/3) cut back into classes 0, 1, 2 (=
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal, overload
 
 import numpy as np
 
 from videoaffect.core.labels import LabelScale
 from videoaffect.core.modality import ModalitySpec
 from videoaffect.core.vocabulary import TASKS
-from videoaffect.datasets.corpus import ClassLabels, Corpus, CorpusError
+from videoaffect.datasets.corpus import ClassLabels, Corpus
+from videoaffect.datasets.liris_accede.description import ExcerptPlace, read_description
 from videoaffect.datasets.liris_accede.id_blocks import FILM_BLOCK, block_names, id_blocks
+from videoaffect.datasets.liris_accede.readers import (
+    MODALITY_COLUMNS,
+    VALUE_COLUMNS,
+    find_videos,
+    read_affect,
+    read_features,
+    read_mediaeval_affect,
+    read_sets,
+    read_values,
+)
+from videoaffect.datasets.liris_accede.release_files import FEATURE_FILES, SETS_FILE, LirisError, find_file
 
-RANKING_FILE = "ACCEDEranking.txt"
-SETS_FILE = "ACCEDEsets.txt"
-FEATURE_FILES = ("ACCEDEfeaturesValence_TAC2015.txt", "ACCEDEfeaturesArousal_TAC2015.txt")
-AFFECT_FILE = "ACCEDEaffect.txt"
-DESCRIPTION_FILE = "ACCEDEdescription.xml"
-MEDIAEVAL_AFFECT_FILE = "MEDIAEVALaffect.txt"
-SUBDIRS = ("", "annotations", "features")
-
-MODALITY_COLUMNS: dict[str, tuple[str, ...]] = {
-    "audio": (
-        "asymmetry_env",
-        "flatness",
-        "flatness_env",
-        "zcr",
-        *(f"wtf_max2stdratio_{i}" for i in range(1, 13)),
-    ),
-    "scene": (
-        "colorfulness",
-        "alpha",
-        "hueCount",
-        "minEnergy",
-        "colorStrength",
-        "colorRawEnergy",
-        "lightning",
-        "medianLightness",
-        "maxSaliencyCount",
-        "saliencyDisparity",
-        "compositionalBalance",
-        "depthOfField",
-        "spatialEdgeDistributionArea",
-        "entropyComplexity",
-    ),
-    "motion": ("globalActivity", "nbSceneCuts", "cutLength", "nbFades", "nbWhiteFrames"),
-}
-UNUSED_COLUMNS = ("slope",)  # in the arousal file, described nowhere in the readme
 EXTRACTOR = "liris-accede-tac2015/signed-log"
 
 SET_NAMES = {1: "learning", 2: "validation", 0: "test"}
-VALUE_COLUMNS = {"valence": "valenceValue", "arousal": "arousalValue"}
-CLASS_COLUMNS = {"valence": "valenceClass", "arousal": "arousalClass"}
-VARIANCE_COLUMNS = {"valence": "valenceVariance", "arousal": "arousalVariance"}
 # Internal-scale cut points that turn the class encoding (internal value = class in -1/0/1)
 # back into classes 0/1/2; pass them as ModelConfig.class_thresholds.
 CLASS_THRESHOLDS = (-1.0 / 3.0, 1.0 / 3.0)
-
-
-class LirisError(CorpusError):
-    """A LIRIS-ACCEDE file is missing or malformed; the message names the file and line."""
-
-
-# ---------------------------------------------------------------------- file parsing
-@dataclass
-class _Table:
-    path: Path
-    header: list[str]
-    rows: list[list[str]]
-    lines: list[int]  # 1-based line number of each row
-
-    def column(self, name: str, purpose: str = "") -> int:
-        try:
-            return self.header.index(name)
-        except ValueError:
-            why = f" ({purpose})" if purpose else ""
-            raise LirisError(
-                f"{self.path}: no column {name!r}{why}; the header has {self.header}. Use the "
-                "official LIRIS-ACCEDE file, whose first line names the columns"
-            ) from None
-
-    def numbers(self, col: int) -> np.ndarray:
-        out = np.empty(len(self.rows), dtype=np.float64)
-        for i, row in enumerate(self.rows):
-            text = row[col].strip()
-            try:
-                value = float(text)
-            except ValueError:
-                value = math.nan
-            if not math.isfinite(value):
-                raise LirisError(
-                    f"{self.path}, line {self.lines[i]}, column {self.header[col]!r}: {text!r} is "
-                    "not a finite number; fix or restore that line from the official release"
-                )
-            out[i] = value
-        return out
-
-    def ids(self) -> np.ndarray:
-        col = self.column("id", "excerpt identifier")
-        values = self.numbers(col)
-        for i, v in enumerate(values):
-            if v != int(v) or v < 0:
-                raise LirisError(
-                    f"{self.path}, line {self.lines[i]}: id {self.rows[i][col]!r} is not a "
-                    "non-negative integer"
-                )
-        ids = values.astype(np.int64)
-        seen: dict[int, int] = {}
-        for i, v in enumerate(ids):
-            if int(v) in seen:
-                raise LirisError(
-                    f"{self.path}: id {int(v)} appears on lines {seen[int(v)]} and {self.lines[i]}; "
-                    "each excerpt must appear once — remove the duplicate line"
-                )
-            seen[int(v)] = self.lines[i]
-        return ids
-
-    def names(self) -> list[str] | None:
-        if "name" not in self.header:
-            return None
-        col = self.header.index("name")
-        return [row[col].strip() for row in self.rows]
-
-
-def read_table(path: Path) -> _Table:
-    """A tab-separated file with a header line; blank lines are skipped, ragged rows refused."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise LirisError(f"{path} is missing; copy it from the official LIRIS-ACCEDE release") from None
-    except UnicodeDecodeError as exc:
-        raise LirisError(f"{path} is not a UTF-8 text file ({exc})") from None
-    header: list[str] | None = None
-    rows, lines = [], []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        cells = line.rstrip("\r").split("\t")
-        if header is None:
-            header = [c.strip() for c in cells]
-            continue
-        if len(cells) != len(header):
-            raise LirisError(
-                f"{path}, line {number}: {len(cells)} tab-separated fields, the header has "
-                f"{len(header)}; the files must be tab-separated with one value per column"
-            )
-        rows.append(cells)
-        lines.append(number)
-    if header is None or not rows:
-        raise LirisError(f"{path} is empty: expected a header line and one line per excerpt")
-    return _Table(path, header, rows, lines)
-
-
-@overload
-def find_file(root: Path, name: str, required: Literal[True] = ...) -> Path: ...
-@overload
-def find_file(root: Path, name: str, required: bool) -> Path | None: ...
-def find_file(root: Path, name: str, required: bool = True) -> Path | None:
-    for sub in SUBDIRS:
-        candidate = root / sub / name if sub else root / name
-        if candidate.is_file():
-            return candidate
-    if required:
-        raise LirisError(
-            f"{name} not found in {root} (nor in its annotations/ or features/ folders); "
-            "a LIRIS-ACCEDE discrete root needs ACCEDEranking.txt, ACCEDEsets.txt and the two "
-            "ACCEDEfeatures*_TAC2015.txt files"
-        )
-    return None
-
-
-def signed_log(x) -> np.ndarray:
-    """sign(x)·log1p(|x|): monotone, odd, ~x near 0, log-compresses heavy tails."""
-    x = np.asarray(x, dtype=np.float64)
-    return np.sign(x) * np.log1p(np.abs(x))
-
-
-def _row_order(table: _Table, ids: np.ndarray, reference: np.ndarray, ref_path: Path) -> np.ndarray:
-    """Row of ``table`` for each id of ``reference``; any id on one side only is an error."""
-    where = {int(v): i for i, v in enumerate(ids)}
-    order = np.empty(len(reference), dtype=np.int64)
-    for k, v in enumerate(reference):
-        i = where.get(int(v))
-        if i is None:
-            raise LirisError(
-                f"{table.path}: excerpt id {int(v)} (listed in {ref_path.name}) is missing; every "
-                "file must describe the same excerpts"
-            )
-        order[k] = i
-    if len(ids) != len(reference):
-        ref = set(int(v) for v in reference)
-        extra = next(i for i, v in enumerate(ids) if int(v) not in ref)
-        raise LirisError(
-            f"{table.path}, line {table.lines[extra]}: excerpt id {int(ids[extra])} is not listed in "
-            f"{ref_path.name}; every file must describe the same excerpts"
-        )
-    return order
-
-
-def _check_names(table: _Table, order: np.ndarray, names: list[str], ref_path: Path) -> None:
-    theirs = table.names()
-    if theirs is None:
-        return
-    for k, i in enumerate(order):
-        if theirs[i] != names[k]:
-            raise LirisError(
-                f"{table.path}, line {table.lines[i]}: excerpt name {theirs[i]!r} differs from "
-                f"{names[k]!r} given for the same id in {ref_path.name}; the files do not belong together"
-            )
 
 
 # ---------------------------------------------------------------------- protocol
@@ -329,14 +152,14 @@ class LirisDiscrete:
         root = Path(root)
         if not root.is_dir():
             raise LirisError(f"{root} is not a folder; give the LIRIS-ACCEDE discrete root")
-        ids, names, sets, sets_path = _read_sets(root)
-        values, variances = _read_values(root, ids, names, sets_path)
+        ids, names, sets, sets_path = read_sets(root)
+        values, variances = read_values(root, ids, names, sets_path)
         present = [f for f in FEATURE_FILES if find_file(root, f, required=False) is not None]
         if present or require_features:
-            features, columns = _read_features(root, ids, names, sets_path, signed_log_features)
+            features, columns = read_features(root, ids, names, sets_path, signed_log_features)
         else:
             features, columns = {}, {}
-        affect, affect_source = _read_affect(root, ids, names, sets_path)
+        affect, affect_source = read_affect(root, ids, names, sets_path)
         return cls(
             root=root,
             ids=ids,
@@ -349,8 +172,8 @@ class LirisDiscrete:
             variances=variances,
             affect=affect,
             affect_source=affect_source,
-            mediaeval_classes=_read_mediaeval_affect(root),
-            videos=_find_videos(root, names),
+            mediaeval_classes=read_mediaeval_affect(root),
+            videos=find_videos(root, names),
             description=read_description(root, ids, names),
         )
 
@@ -580,218 +403,12 @@ def _check_task(task: str) -> None:
         raise LirisError(f"task must be one of {sorted(VALUE_COLUMNS)}, got {task!r}")
 
 
-# ---------------------------------------------------------------------- loading
-def _read_sets(root: Path) -> tuple[np.ndarray, list[str], np.ndarray, Path]:
-    """(ids ascending, names, sets, path of ACCEDEsets.txt): the excerpts every other file must describe."""
-    sets_table = read_table(find_file(root, SETS_FILE))
-    ids = sets_table.ids()
-    set_values = sets_table.numbers(sets_table.column("set", "1 learning, 2 validation, 0 test"))
-    for i, v in enumerate(set_values):
-        if v not in (0.0, 1.0, 2.0):
-            raise LirisError(
-                f"{sets_table.path}, line {sets_table.lines[i]}: set {v:g} is not 0 (test), "
-                "1 (learning) or 2 (validation)"
-            )
-    order = np.argsort(ids, kind="stable")
-    ids = ids[order]
-    sets_path = sets_table.path
-    given = sets_table.names()
-    names = [given[i] for i in order] if given is not None else [f"ACCEDE{int(v):05d}.mp4" for v in ids]
-    return ids, names, set_values[order].astype(np.int64), sets_path
-
-
-def _checked_column(table: _Table, rows: np.ndarray, col: str, purpose: str, ok, fix: str) -> np.ndarray:
-    """Column ``col`` in excerpt order; the first value failing ``ok`` is named with its line."""
-    v = table.numbers(table.column(col, purpose))[rows]
-    bad = np.flatnonzero(~ok(v))
-    if len(bad):
-        raise LirisError(f"{table.path}, line {table.lines[rows[bad[0]]]}: {col} = {v[bad[0]]:g}{fix}")
-    return v
-
-
-def _read_values(
-    root: Path, ids: np.ndarray, names: list[str], sets_path: Path
-) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray] | None]:
-    """The 1-5 ratings, and their variances when the ranking file has both variance columns."""
-    ranking = read_table(find_file(root, RANKING_FILE))
-    rows = _row_order(ranking, ranking.ids(), ids, sets_path)
-    _check_names(ranking, rows, names, sets_path)
-    values = {
-        task: _checked_column(ranking, rows, col, f"{task} rating on 1-5", lambda v: (v >= 1.0) & (v <= 5.0),
-                              " lies outside the 1-5 scale of LIRIS-ACCEDE ratings")
-        for task, col in VALUE_COLUMNS.items()
-    }
-    if not all(col in ranking.header for col in VARIANCE_COLUMNS.values()):
-        return values, None
-    variances = {
-        task: _checked_column(ranking, rows, col, f"{task} rating variance", lambda v: v > 0,
-                              "; a rating variance must be positive (use the official ACCEDEranking.txt)")
-        for task, col in VARIANCE_COLUMNS.items()
-    }
-    return values, variances
-
-
-def _read_features(root: Path, ids: np.ndarray, names: list[str], sets_path: Path, compress: bool):
-    """(modality -> (n, dim) features, modality -> column names) from the two TAC2015 files."""
-    merged, sources = _merge_features(root, ids, names, sets_path)
-    features, columns = {}, {}
-    for modality, cols in MODALITY_COLUMNS.items():
-        missing = [c for c in cols if c not in merged]
-        if missing:
-            raise LirisError(
-                f"feature columns {missing} ({modality}) are in neither {FEATURE_FILES[0]} nor "
-                f"{FEATURE_FILES[1]} ({', '.join(str(s) for s in sources)}); use the official TAC2015 files"
-            )
-        block = np.stack([merged[c] for c in cols], axis=1)
-        features[modality] = signed_log(block) if compress else block
-        columns[modality] = cols
-    return features, columns
-
-
-def _merge_features(root: Path, ids: np.ndarray, names: list[str], sets_path: Path):
-    merged: dict[str, np.ndarray] = {}
-    origin: dict[str, Path] = {}
-    sources = []
-    for fname in FEATURE_FILES:
-        table = read_table(find_file(root, fname))
-        sources.append(table.path)
-        rows = _row_order(table, table.ids(), ids, sets_path)
-        _check_names(table, rows, names, sets_path)
-        for col, name in enumerate(table.header):
-            if name in ("id", "name"):
-                continue
-            values = table.numbers(col)[rows]
-            if name in merged:
-                differ = np.flatnonzero(~np.isclose(merged[name], values, rtol=1e-6, atol=1e-9))
-                if len(differ):
-                    k = differ[0]
-                    raise LirisError(
-                        f"{table.path}, line {table.lines[rows[k]]}: column {name!r} differs between "
-                        f"{origin[name].name} and {table.path.name} for excerpt id {int(ids[k])} "
-                        f"({merged[name][k]:g} vs {values[k]:g}); the feature files do not belong together"
-                    )
-                continue
-            merged[name], origin[name] = values, table.path
-    return merged, sources
-
-
-def _read_classes(table: _Table, rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    out = {}
-    for task, col in CLASS_COLUMNS.items():
-        v = table.numbers(table.column(col, "class -1, 0 or 1"))
-        bad = np.flatnonzero(~np.isin(v, (-1.0, 0.0, 1.0)))
-        if len(bad):
-            raise LirisError(
-                f"{table.path}, line {table.lines[bad[0]]}: {col} = {v[bad[0]]:g}; classes are "
-                "-1 (negative/calm), 0 (neutral) or 1 (positive/arousing)"
-            )
-        v = v.astype(np.int64)
-        out[task] = v if rows is None else v[rows]
-    return out
-
-
-def _read_affect(root: Path, ids: np.ndarray, names: list[str], sets_path: Path):
-    path = find_file(root, AFFECT_FILE, required=False)
-    if path is None:
-        return None, None
-    table = read_table(path)
-    rows = _row_order(table, table.ids(), ids, sets_path)
-    _check_names(table, rows, names, sets_path)
-    return _read_classes(table, rows), AFFECT_FILE
-
-
-def _read_mediaeval_affect(root: Path) -> dict[str, tuple[int, int]] | None:
-    path = find_file(root, MEDIAEVAL_AFFECT_FILE, required=False)
-    if path is None:
-        return None
-    table = read_table(path)
-    table.ids()  # duplicates are an error here too
-    classes = _read_classes(table)
-    names = table.names() or [f"MEDIAEVAL{int(v):05d}.mp4" for v in table.ids()]
-    valence, arousal = (classes[t] for t in TASKS)
-    return {n: (int(valence[i]), int(arousal[i])) for i, n in enumerate(names)}
-
-
-@dataclass(frozen=True)
-class ExcerptPlace:
-    """Where an excerpt comes from (ACCEDEdescription.xml): its source film file and frames."""
-
-    movie: str  # the source film's file name, e.g. 20_Mississippi.mp4 (The_Dabbler_2_6.mp4 for a part)
-    start: int  # first frame in the source film
-    end: int  # last frame
-
-
-def read_description(root: Path, ids: np.ndarray, names: list[str]) -> dict[str, ExcerptPlace]:
-    """name -> place of every listed excerpt that ``ACCEDEdescription.xml`` describes ({} when the
-    file is absent).  The file may describe more excerpts than the ranking file lists (a subset
-    of the release); an excerpt id whose name differs between the two files, or a description
-    that shares no excerpt with them, is an error naming both files."""
-    path = find_file(root, DESCRIPTION_FILE, required=False)
-    if path is None:
-        return {}
-    import xml.etree.ElementTree as ET
-
-    try:
-        tree = ET.parse(path)
-    except ET.ParseError as exc:
-        line, col = exc.position
-        raise LirisError(f"{path}, line {line}, column {col}: not well-formed XML ({exc}); restore the file "
-                         "from LIRIS-ACCEDE-data.zip") from None
-    ranking = find_file(root, RANKING_FILE)
-    by_id = {int(v): names[i] for i, v in enumerate(ids)}
-    out: dict[str, ExcerptPlace] = {}
-    described = 0
-    for k, media in enumerate(tree.getroot().iter("media"), start=1):
-        described += 1
-        fields = {child.tag: (child.text or "").strip() for child in media}
-        missing = [f for f in ("id", "name", "movie", "start", "end") if not fields.get(f)]
-        if missing:
-            raise LirisError(f"{path}: <media> element {k} has no {', '.join(missing)}; each excerpt needs id, name, "
-                             "movie, start and end (restore the file from LIRIS-ACCEDE-data.zip)")
-        try:
-            excerpt_id, start, end = int(fields["id"]), int(fields["start"]), int(fields["end"])
-        except ValueError:
-            raise LirisError(f"{path}: <media> element {k} (name {fields['name']!r}): id, start and end must be "
-                             "whole numbers") from None
-        name = by_id.get(excerpt_id)
-        if name is None:
-            continue  # described but not listed: this root holds a subset of the release
-        if name != fields["name"]:
-            raise LirisError(
-                f"{path} does not match {ranking}: excerpt id {excerpt_id} is {fields['name']!r} in the description "
-                f"but {name!r} in the ranking and sets files; use the description file of the same release"
-            )
-        if end < start:
-            raise LirisError(f"{path}: excerpt {name} ends (frame {end}) before it starts (frame {start})")
-        out[name] = ExcerptPlace(fields["movie"], start, end)
-    if described and not out:
-        raise LirisError(
-            f"{path} does not match {ranking}: it describes {described} excerpts, none of them listed in the "
-            "ranking file; use the description file of the same release"
-        )
-    return out
-
-
-def _find_videos(root: Path, names: list[str]) -> dict[str, Path]:
-    folder = root / "data"
-    if not folder.is_dir():
-        return {}
-    wanted = set(names)
-    return {p.name: p for p in folder.glob("ACCEDE*.mp4") if p.name in wanted}
-
-
 __all__ = [
     "CLASS_THRESHOLDS",
-    "DESCRIPTION_FILE",
-    "ExcerptPlace",
-    "read_description",
-    "MODALITY_COLUMNS",
+    "EXTRACTOR",
     "SET_NAMES",
-    "UNUSED_COLUMNS",
     "LirisDiscrete",
     "LirisError",
     "Protocol",
     "liris_reproduction_input",
-    "read_table",
-    "signed_log",
 ]

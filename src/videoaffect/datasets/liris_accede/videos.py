@@ -35,14 +35,9 @@ import numpy as np
 
 from videoaffect.core.labels import LabelScale
 from videoaffect.datasets.corpus import Corpus
-from videoaffect.datasets.liris_accede.discrete import (
-    DESCRIPTION_FILE,
-    SET_NAMES,
-    SETS_FILE,
-    LirisDiscrete,
-    LirisError,
-)
+from videoaffect.datasets.liris_accede.discrete import SET_NAMES, LirisDiscrete
 from videoaffect.datasets.liris_accede.id_blocks import FILM_BLOCK, block_names, id_blocks
+from videoaffect.datasets.liris_accede.release_files import DESCRIPTION_FILE, SETS_FILE, LirisError
 
 log = logging.getLogger(__name__)
 
