@@ -227,7 +227,8 @@ def _decode_only(path: Path, seconds: int, motion_fps: int, mode: str) -> int:
     """Decode on one thread without converting anything: ``needed`` = the pictures the decoder
     hands to the samples (unused non-reference ones left out), ``every`` = all pictures,
     ``reference`` = only the reference pictures (FFmpeg's skip_frame=NONREF)."""
-    from videoaffect.decoding.media import _decoded_frames, _discard_others, _PacketSelector
+    from videoaffect.decoding.media import _decoded_frames, _PacketSelector
+    from videoaffect.decoding.probe import discard_others as _discard_others
 
     with av.open(str(path)) as container:
         stream = container.streams.video[0]

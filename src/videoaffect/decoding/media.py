@@ -36,13 +36,15 @@ Memory is flat in movie length: video and audio are read by two independent demu
 same file (each discarding the other stream's packets), so neither has to buffer the other's
 data however the file is interleaved; at most one second of frames and ~2 s of 16 kHz audio
 are held. Only the frames that are kept are converted to RGB / grayscale.
+
+The header is read by ``probe.py`` and the audio windows made by ``audio_windows.py``; this
+module decodes the pictures of each second and pairs them with its audio.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -50,195 +52,23 @@ import av
 import numpy as np
 from av.video.reformatter import VideoReformatter
 
-from videoaffect.core.errors import DataError
-from videoaffect.decoding.samples import AUDIO_RATE, AUDIO_WINDOW_SAMPLES, VGGISH_WINDOW_SAMPLES, SecondSample
+from videoaffect.decoding.audio_windows import audio_windows
+from videoaffect.decoding.probe import (
+    REENCODE_ADVICE,
+    DecodeError,
+    MediaInfo,
+    discard_others,
+    ffmpeg_reason,
+    main_video_stream,
+    open_container,
+    probe,
+)
+from videoaffect.decoding.samples import SecondSample
 
-__all__ = ["DecodeError", "MediaInfo", "probe", "iter_seconds", "TRUNCATION_TOLERANCE_S", "MIN_AUDIO_FRACTION"]
+__all__ = ["DecodeError", "MediaInfo", "probe", "iter_seconds", "main_video_stream", "TRUNCATION_TOLERANCE_S"]
 
 TRUNCATION_TOLERANCE_S = 0.5
-# A window with less than this share of real samples is reported missing rather than padded.
-MIN_AUDIO_FRACTION = 0.5
 _HALF = Fraction(1, 2)
-_MAX_AUDIO_JITTER = Fraction(1, 50)
-_IMAGE_FORMATS = {"image2", "image2pipe"}
-_REENCODE = "re-encode it to H.264/AAC MP4 (e.g. with HandBrake or ffmpeg) or re-download it"
-
-
-class DecodeError(DataError, RuntimeError):
-    """A media file cannot be decoded; the message names the file, the problem and the fix."""
-
-
-@dataclass(frozen=True)
-class MediaInfo:
-    """What :func:`probe` learns from a file's header (see the module doc for ``seconds``)."""
-
-    path: Path
-    duration_s: float
-    seconds: int
-    has_video: bool
-    has_audio: bool
-    width: int
-    height: int
-    fps: float | None
-    audio_rate: int | None
-    audio_channels: int | None
-    video_codec: str
-    audio_codec: str | None
-    video_start_s: float = 0.0
-
-
-# --------------------------------------------------------------------------- probing
-
-
-def probe(path: str | Path) -> MediaInfo:
-    """Read the header of ``path``; raise :class:`DecodeError` if it cannot be used."""
-    path = _check_file(path)
-    with _open(path) as container:
-        return _media_info(path, container)
-
-
-def _check_file(path: str | Path) -> Path:
-    path = Path(path)
-    if not path.exists():
-        raise DecodeError(f"{path}: file not found; check the path (and its quoting if it has spaces).")
-    if path.is_dir():
-        raise DecodeError(f"{path}: is a directory, not a video file; pass the video files inside it.")
-    if path.stat().st_size == 0:
-        raise DecodeError(f"{path}: file is empty (0 bytes); copy or download it again.")
-    return path
-
-
-def _open(path: Path):
-    try:
-        return av.open(str(path), mode="r")
-    except av.error.FFmpegError as exc:
-        raise DecodeError(
-            f"{path}: cannot be read as a media file ({_ffmpeg_reason(exc)}); it is not a video, or its "
-            f"header is corrupt or missing (e.g. an interrupted download or copy); {_REENCODE}."
-        ) from exc
-    except OSError as exc:
-        raise DecodeError(f"{path}: cannot be opened ({exc}); check the file's permissions.") from exc
-
-
-def _ffmpeg_reason(exc: Exception) -> str:
-    return getattr(exc, "strerror", None) or str(exc)
-
-
-def _media_info(path: Path, container) -> MediaInfo:
-    if container.format.name in _IMAGE_FORMATS or container.format.name.endswith("_pipe"):
-        raise DecodeError(
-            f"{path}: is a still image ({container.format.name.removesuffix('_pipe')}), not a video, "
-            "whatever its file extension; remove it from the inputs or convert it to a video."
-        )
-    video = _video_stream(container)
-    if video is None:
-        kind = "audio-only file" if container.streams.audio else "file without a video stream"
-        raise DecodeError(f"{path}: {kind}: videoaffect needs a video stream; pass the movie's video file instead.")
-    context = video.codec_context
-    if context is None or not context.width or not context.height:
-        raise DecodeError(
-            f"{path}: the video stream's codec or frame size is unknown to the bundled FFmpeg "
-            f"(codec {getattr(context, 'name', None)!r}); {_REENCODE}."
-        )
-    duration = _video_duration(path, container, video)
-    seconds = _count_seconds(duration)
-    if seconds == 0:
-        raise DecodeError(
-            f"{path}: the video lasts {float(duration):.2f} s, not more than half a second, so no second has a frame "
-            "at its midpoint; use clips longer than 0.5 s."
-        )
-    audio = container.streams.best("audio")
-    rate = video.average_rate or video.guessed_rate
-    return MediaInfo(
-        path=path,
-        duration_s=float(duration),
-        seconds=seconds,
-        has_video=True,
-        has_audio=audio is not None,
-        width=int(context.width),
-        height=int(context.height),
-        fps=float(rate) if rate else None,
-        audio_rate=int(audio.codec_context.sample_rate) if audio is not None else None,
-        audio_channels=int(audio.codec_context.channels) if audio is not None else None,
-        video_codec=context.name,
-        audio_codec=audio.codec_context.name if audio is not None else None,
-        video_start_s=float(_start_time(video)),
-    )
-
-
-def main_video_stream(container):
-    """The main video stream; cover art (``attached_pic``) in music files is not a video."""
-    candidates = [s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic]
-    if not candidates:
-        return None
-    best = container.streams.best("video")
-    return best if best in candidates else candidates[0]
-
-
-_video_stream = main_video_stream
-
-
-def _audio_stream(container):
-    return container.streams.best("audio")
-
-
-def _start_time(stream) -> Fraction:
-    return Fraction(stream.start_time or 0) * stream.time_base
-
-
-def _count_seconds(duration: Fraction) -> int:
-    """Seconds whose midpoint lies inside the video: #{t >= 0 : t + 1/2 < duration}."""
-    return max(0, math.ceil(duration - _HALF))
-
-
-def _video_duration(path: Path, container, stream) -> Fraction:
-    """Duration of the video stream itself: its header, else its Matroska ``DURATION`` tag,
-    else a scan of its packet times. The container's duration is not used: it spans all
-    streams, so a longer audio track would inflate it."""
-    if stream.duration and stream.duration > 0:
-        return Fraction(stream.duration) * stream.time_base
-    tagged = _duration_tag(stream.metadata.get("DURATION") or stream.metadata.get("duration"))
-    if tagged:
-        return tagged
-    return _scan_duration(path, container, stream)
-
-
-def _duration_tag(text: str | None) -> Fraction | None:
-    """Parse Matroska's per-track 'HH:MM:SS.fffffffff' tag."""
-    try:
-        hours, minutes, secs = (text or "").strip().split(":")
-        value = int(hours) * 3600 + int(minutes) * 60 + Fraction(secs)
-    except (ValueError, ZeroDivisionError):
-        return None
-    return value if value > 0 else None
-
-
-def _scan_duration(path: Path, container, stream) -> Fraction:
-    """Headerless streams (raw H.264, some live-recorded MKV): read packet times, no decoding."""
-    _discard_others(container, stream)
-    start, end = None, None
-    try:
-        for packet in container.demux(stream):
-            if packet.pts is None:
-                continue
-            start = packet.pts if start is None else min(start, packet.pts)
-            finish = packet.pts + (packet.duration or 0)
-            end = finish if end is None else max(end, finish)
-    except av.error.FFmpegError as exc:
-        raise DecodeError(f"{path}: cannot read the video packets ({_ffmpeg_reason(exc)}); {_REENCODE}.") from exc
-    if end is None:
-        raise DecodeError(
-            f"{path}: the video stream has no timestamps (a raw elementary stream?); put it in a container "
-            "(MP4/MKV) with its frame rate, or re-encode it."
-        )
-    return Fraction(end - start) * stream.time_base
-
-
-def _discard_others(container, keep) -> None:
-    # The demuxer then skips the other streams' packets instead of handing them over.
-    for stream in container.streams:
-        if stream.index != keep.index:
-            stream.discard = av.stream.Discard.all
 
 
 # --------------------------------------------------------------------------- streaming
@@ -273,7 +103,7 @@ def iter_seconds(
 def _samples(info: MediaInfo, motion_fps: int, motion_width: int, max_side: int | None,
              threads: int, skip_unused: bool) -> Iterator[SecondSample]:
     video = _video_seconds(info, motion_fps, motion_width, max_side, threads, skip_unused)
-    audio = _audio_windows(info) if info.has_audio else None
+    audio = audio_windows(info) if info.has_audio else None
     try:
         for index in range(info.seconds):
             frame, motion = next(video)
@@ -461,9 +291,9 @@ def _targets(second: int, motion_fps: int) -> list[tuple[Fraction, int]]:
 def _video_seconds(info: MediaInfo, motion_fps: int, motion_width: int, max_side: int | None,
                    threads: int, skip_unused: bool) -> Generator[tuple[np.ndarray, list[np.ndarray]], None, None]:
     path = info.path
-    with _open(path) as container:
-        stream = _video_stream(container)
-        _discard_others(container, stream)
+    with open_container(path) as container:
+        stream = main_video_stream(container)
+        discard_others(container, stream)
         stream.thread_type = "AUTO"
         stream.codec_context.thread_count = threads
         selector = _PacketSelector.for_stream(stream, info.seconds, motion_fps) if skip_unused else None
@@ -499,8 +329,8 @@ def _video_seconds(info: MediaInfo, motion_fps: int, motion_width: int, max_side
                 last_frame_duration = Fraction(frame.duration) * base if frame.duration else step
         except av.error.FFmpegError as exc:
             raise DecodeError(
-                f"{path}: decoding the video failed at second {second} of {info.seconds} ({_ffmpeg_reason(exc)}); "
-                f"the file seems truncated or corrupt; {_REENCODE}."
+                f"{path}: decoding the video failed at second {second} of {info.seconds} ({ffmpeg_reason(exc)}); "
+                f"the file seems truncated or corrupt; {REENCODE_ADVICE}."
             ) from exc
         if second < info.seconds:
             _check_complete(info, held, last_frame_duration, second, selector.seen_end if selector else None)
@@ -519,7 +349,7 @@ def _frame_time(pts: int | None, origin: int, base: Fraction, held: _Held | None
 def _check_complete(info: MediaInfo, held: _Held | None, frame_duration: Fraction, second: int,
                     skipped_end: Fraction | None = None) -> None:
     if held is None:
-        raise DecodeError(f"{info.path}: no video frame could be decoded; the file seems corrupt; {_REENCODE}.")
+        raise DecodeError(f"{info.path}: no video frame could be decoded; the file seems corrupt; {REENCODE_ADVICE}.")
     # pictures left undecoded on purpose (they came after every sampling instant) still count
     decoded_end = float(max(held.time + frame_duration, skipped_end or 0))
     if info.duration_s - decoded_end > TRUNCATION_TOLERANCE_S:
@@ -528,130 +358,3 @@ def _check_complete(info: MediaInfo, held: _Held | None, frame_duration: Fractio
             f"{info.duration_s:.2f} s: the file seems truncated (an interrupted download or copy?); "
             "copy or download it again."
         )
-
-
-class _AudioBuffer:
-    """16 kHz mono samples on the movie clock, with a mask of which came from the stream."""
-
-    def __init__(self) -> None:
-        self.base = 0  # absolute sample index of data[0]
-        self.data = np.zeros(0, np.float32)
-        self.valid = np.zeros(0, bool)
-
-    @property
-    def end(self) -> int:
-        return self.base + len(self.data)
-
-    def write(self, position: int, chunk: np.ndarray) -> None:
-        if position < self.base:  # audio before the origin (or before a dropped window)
-            chunk, position = chunk[self.base - position :], self.base
-        if not len(chunk):
-            return
-        stop = position + len(chunk) - self.base
-        if stop > len(self.data):
-            grow = stop - len(self.data)
-            self.data = np.concatenate([self.data, np.zeros(grow, np.float32)])
-            self.valid = np.concatenate([self.valid, np.zeros(grow, bool)])
-        self.data[position - self.base : stop] = chunk
-        self.valid[position - self.base : stop] = True
-
-    def window(self, start: int, length: int) -> tuple[np.ndarray, int]:
-        """Samples [start, start + length) zero-filled where absent, and how many are real."""
-        out = np.zeros(length, np.float32)
-        lo, hi = max(start, self.base), min(start + length, self.end)
-        if hi <= lo:
-            return out, 0
-        mask = self.valid[lo - self.base : hi - self.base]
-        out[lo - start : hi - start] = np.where(mask, self.data[lo - self.base : hi - self.base], 0.0)
-        return out, int(mask.sum())
-
-    def drop_before(self, index: int) -> None:
-        cut = min(max(0, index - self.base), len(self.data))
-        self.data, self.valid = self.data[cut:], self.valid[cut:]
-        self.base += cut
-
-
-def _audio_windows(info: MediaInfo) -> Generator[tuple[np.ndarray | None, np.ndarray | None], None, None]:
-    """Endless: the 960 ms window of second 0, 1, 2, ... and the 15 ms that follow it (VGGish's
-    patch reaches there); (None, None) once the audio is over."""
-    path = info.path
-    buffer = _AudioBuffer()
-    ended = False
-    with _open(path) as container:
-        stream = _audio_stream(container)
-        _discard_others(container, stream)
-        origin = Fraction(info.video_start_s).limit_denominator(10**9)
-        chunks = _resampled(container, stream, origin)
-        second = 0
-        while True:
-            start = second * AUDIO_RATE
-            try:
-                while not ended and buffer.end < start + VGGISH_WINDOW_SAMPLES:
-                    item = next(chunks, None)
-                    if item is None:
-                        ended = True
-                    else:
-                        buffer.write(*item)
-            except av.error.FFmpegError as exc:
-                raise DecodeError(
-                    f"{path}: decoding the audio failed at second {second} ({_ffmpeg_reason(exc)}); "
-                    f"the file seems truncated or corrupt; {_REENCODE}."
-                ) from exc
-            window, real = buffer.window(start, AUDIO_WINDOW_SAMPLES)
-            if real >= MIN_AUDIO_FRACTION * AUDIO_WINDOW_SAMPLES:
-                tail, _ = buffer.window(start + AUDIO_WINDOW_SAMPLES, VGGISH_WINDOW_SAMPLES - AUDIO_WINDOW_SAMPLES)
-                yield window, tail
-            else:
-                yield None, None
-            second += 1
-            buffer.drop_before(second * AUDIO_RATE)
-
-
-def _resampled(container, stream, origin: Fraction) -> Iterator[tuple[int, np.ndarray]]:
-    """(absolute 16 kHz sample index, mono float32 chunk) on the video clock.
-
-    The running sample count follows the stream's own timestamps: a jump of more than 20 ms
-    (a gap in the recording) moves the write position, leaving the gap as missing samples.
-    """
-    resampler, setup = None, None
-    position: int | None = None
-    expected = Fraction(0)  # where the next input frame should start, in seconds
-    for frame in container.decode(stream):
-        if (frame.format.name, frame.layout.name, frame.sample_rate) != setup:
-            # A layout or rate change mid-stream (TV recordings) needs a fresh resampler.
-            for chunk in _drain(resampler, None):
-                assert position is not None  # set by the frame that created the resampler
-                yield position, chunk
-                position += len(chunk)
-            resampler, setup = _mono_resampler(), (frame.format.name, frame.layout.name, frame.sample_rate)
-        if frame.pts is not None:
-            start = Fraction(frame.pts) * stream.time_base - origin
-            if position is None:
-                position = round(start * AUDIO_RATE)
-            elif start - expected > _MAX_AUDIO_JITTER:
-                position += round((start - expected) * AUDIO_RATE)
-            expected = start + Fraction(frame.samples, frame.sample_rate)
-        elif position is None:
-            position = 0
-        for chunk in _drain(resampler, frame):
-            assert position is not None  # set just above for every frame
-            yield position, chunk
-            position += len(chunk)
-    for chunk in _drain(resampler, None):
-        assert position is not None  # a resampler exists only once a frame set the position
-        yield position, chunk
-        position += len(chunk)
-
-
-def _mono_resampler() -> av.AudioResampler:
-    # FFmpeg's standard downmix (LFE dropped), scaled so the gains sum to at most 1: stereo
-    # becomes (L + R) / 2 and a signal common to all channels keeps its level, whatever the
-    # layout (the unscaled matrix would make stereo 3 dB and 5.1 10 dB louder than mono).
-    return av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE, options={"rematrix_maxval": "1.0"})
-
-
-def _drain(resampler: av.AudioResampler | None, frame: av.AudioFrame | None) -> Iterator[np.ndarray]:
-    if resampler is None:
-        return
-    for out in resampler.resample(frame):
-        yield np.ascontiguousarray(out.to_ndarray().reshape(-1), dtype=np.float32)
