@@ -99,8 +99,9 @@ def add_backend(p) -> None:
 def check_scheduler(args: argparse.Namespace) -> None:
     """--scheduler names a dask cluster: refused without --backend dask (the local backend would
     ignore it), the same for every command that extracts."""
-    if getattr(args, "scheduler", None) and getattr(args, "backend", "local") != "dask":
-        raise ConfigError("--scheduler is a dask scheduler address; pass it with --backend dask")
+    from videoaffect.datasets.loading import check_scheduler as check
+
+    check(getattr(args, "backend", "local"), getattr(args, "scheduler", None))
 
 
 def run_settings(args: argparse.Namespace) -> RunSettings:

@@ -89,6 +89,13 @@ class DatasetInfo:
 FEATURE_SOURCES = ("auto", "videos", "provided", "tac2015")
 
 
+def check_scheduler(backend: str, scheduler: str | None) -> None:
+    """A scheduler names a dask cluster: refused without the dask backend, which alone would use it
+    (the local backend would silently ignore it)."""
+    if scheduler and backend != "dask":
+        raise ConfigError("--scheduler is a dask scheduler address; pass it with --backend dask")
+
+
 @dataclass(frozen=True)
 class ExtractionRequest:
     """How to turn a data set's videos into features (ignored for data sets of features)."""
@@ -115,8 +122,7 @@ class ExtractionRequest:
             raise ConfigError(f"--features {self.features!r}: choose one of {', '.join(FEATURE_SOURCES)}")
         if self.backend not in ("local", "dask"):
             raise ConfigError(f"--backend {self.backend!r}: choose local or dask")
-        if self.scheduler and self.backend != "dask":
-            raise ConfigError("--scheduler is a dask scheduler address; pass it with --backend dask")
+        check_scheduler(self.backend, self.scheduler)
         if self.store.exists() and not self.store.is_dir():
             raise ConfigError(f"--store {self.store} is a file; give a feature-store directory")
 
