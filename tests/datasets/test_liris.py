@@ -294,6 +294,7 @@ def test_class_cuts_classify_the_value_corpus(tmp_path):
         np.testing.assert_array_equal(clip_classes(targets.targets(corpus, task), cfg), d.classes(task) + 1)
 
 
+@pytest.mark.slow  # about 20 s: three reproduce runs of table 5
 def test_official_classes_train_and_evaluate_the_classification_variant(tmp_path, capsys):
     """With ACCEDEaffect.txt under the root, table 5's models learn and are scored on its classes.
 

@@ -11,6 +11,7 @@ import logging
 import re
 
 import numpy as np
+import pytest
 
 from videoaffect.cli.main import main
 from videoaffect.datasets.liris_accede.discrete import LirisDiscrete
@@ -32,6 +33,7 @@ def _excerpt_ids(movie_id: str) -> range:
     return range(ids[0], ids[-1] + 1)
 
 
+@pytest.mark.slow  # about 15 s: 114 excerpt videos written, extracted and trained on
 def test_root_without_description_warns_and_carves_validation_by_id_blocks(tmp_path, caplog):
     root = write_liris_like(tmp_path / "LIRIS", FILMS, excerpts_per_film=(6, 6), seconds=(1, 1), size=(32, 24),
                             fps=2, seed=1)

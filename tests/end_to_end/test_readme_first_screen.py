@@ -73,6 +73,7 @@ def _thin_venv(copy: Path) -> None:
     (site / "test-environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
 
 
+@pytest.mark.heavy  # about 90 s: a fresh copy installs itself and runs the demo
 @pytest.mark.skipif(not CLIP.is_file(), reason=f"needs the real clip {CLIP} (../shared)")
 @pytest.mark.skipif(not (REPO / ".git").exists() or shutil.which("git") is None,
                     reason="copies the files of a git checkout")

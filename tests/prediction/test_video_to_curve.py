@@ -19,7 +19,8 @@ from videoaffect.datasets.generated import write_generated_marker
 from videoaffect.datasets.manifest import manifest_corpus_from_store
 from videoaffect.models.card import GENERATED_WARNING
 
-pytestmark = [pytest.mark.usefixtures("packaged_weights"), pytest.mark.slow]
+# heavy: the module's training on 13 generated films (default set) and the demo, about 140 s together
+pytestmark = [pytest.mark.usefixtures("packaged_weights"), pytest.mark.heavy]
 
 README = REPO / "README.md"
 

@@ -13,6 +13,7 @@ from videoaffect.datasets.synthetic.videos import write_mediaeval_like
 pytestmark = pytest.mark.usefixtures("packaged_weights")
 
 
+@pytest.mark.heavy  # about 100 s: the default set on 7 films, then every table
 def test_reproduce_on_a_tiny_mediaeval_layout_dataset(tmp_path, capsys):
     root = write_mediaeval_like(tmp_path / "MEDIAEVAL18", [0, 1, 2, 3, 4, 54, 55], seconds=(40, 55))
     out = tmp_path / "out"
