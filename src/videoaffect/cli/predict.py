@@ -61,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
     if corpus_mode and args.corpus is not None and args.synthetic is not None:
         raise ConfigError("give --corpus or --synthetic, not both")
     common.check_out_dir(args.out)
+    common.check_scheduler(args)  # the same check as extract and train, before any work
     common.check_dir_arg(args.store, "--store")
     audience = _audience_labels(args, inputs, corpus_mode)
     bundle = ModelBundle.load(model_path)
@@ -117,8 +118,6 @@ def _predict(args, inputs, corpus_mode, bundle, model_path, device, new, audienc
             print(f"wrote per-second predictions for {len(outcomes)} movies to {args.out} (on {scale})")
             _warn_about_model(bundle, model_path, args.clip_stride)
             return 0
-        if args.scheduler and args.backend != "dask":
-            raise ConfigError("--scheduler is a dask scheduler address; pass it with --backend dask")
         outcomes = predict_videos(
             inputs, bundle, args.out, store=args.store, clip_stride=args.clip_stride, task=args.task,
             device=device, workers=args.workers, force=args.force, progress=common.progress_wanted(args),

@@ -426,7 +426,7 @@ def write_summary(out_dir: Path, outcomes: list[VideoOutcome], tasks: list[str])
 
 
 def decoded_duration(path: str | Path) -> float:
-    """The video's duration from its header (decoding/media.py's, the one extraction used), to the
+    """The video's duration from its header (decoding/probe.py's, the one extraction used), to the
     millisecond: ``video.duration_s`` in the JSON, shown to the tenth of a second."""
     from videoaffect.decoding.media import probe
 

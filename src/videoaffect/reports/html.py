@@ -114,7 +114,7 @@ def _video_section(curve: pd.DataFrame, meta: Mapping) -> str:
     rows = [
         ("File", _e(_text(get(video, "path")))),
         ("Duration", _e(duration_text(meta))),
-        # a second is predicted when its middle lies in the video (decoding/media.py)
+        # a second is predicted when its middle lies in the video (decoding/probe.py)
         ("Seconds predicted", _e(f"{len(curve)} (every whole second whose middle lies in the video)")),
         ("sha256", _hash_html(sha, full=True)),
     ]
