@@ -31,6 +31,7 @@ def test_validation_split_is_by_movie():
         split_validation([4], 0.2, 0)
 
 
+@pytest.mark.slow  # with valence_run's training, about 13 s
 def test_progressive_valence_learns_held_out_movies(valence_run, tiny_corpus):
     _, _, report = valence_run
     # The simple baselines, fitted on the 'train' movies and scored on the same 'test' seconds as
@@ -65,6 +66,7 @@ def test_progressive_valence_learns_held_out_movies(valence_run, tiny_corpus):
     assert clip["mse"] < 0.6 * float(np.mean((train_mean - test_y) ** 2))
 
 
+@pytest.mark.slow
 def test_stage1_ranks_the_planted_strongest_modality_first(valence_run):
     model, _, _ = valence_run
     order = model.ranking["order"]
@@ -73,6 +75,7 @@ def test_stage1_ranks_the_planted_strongest_modality_first(valence_run):
     assert model.ranking["stage2_order"] == order
 
 
+@pytest.mark.slow
 def test_useless_modality_contributes_little(valence_run):
     model, _, _ = valence_run
     contrib = model.ranking["contributions"]
@@ -150,6 +153,7 @@ def test_inter_clip_context_helps_valence_when_planted():
     assert final > intra + 0.15
 
 
+@pytest.mark.slow  # about 11 s
 def test_baselines_run_through_the_same_code_paths(tiny_corpus):
     movies, test = tiny_corpus.movies_in_split("train"), tiny_corpus.movies_in_split("test")
     cfg = small_model_config(tiny_corpus, task="valence")
@@ -191,6 +195,7 @@ def test_arousal_uses_ema_of_clip_predictions(tiny_corpus):
     assert model.context is None
 
 
+@pytest.mark.slow  # about 11 s
 def test_classification_variant_learns(tiny_corpus):
     cfg = small_model_config(tiny_corpus, task="valence", output="classification", num_classes=3)
     model, _ = train_model(tiny_corpus, tiny_corpus.movies_in_split("train"), cfg, fast_train_config(method="progressive"))
@@ -208,6 +213,7 @@ def test_classification_variant_learns(tiny_corpus):
     assert model.ranking["metric"] == "accuracy" and order.index("audio") <= 1 and order.index("noise") >= 1
 
 
+@pytest.mark.slow
 def test_model_directory_round_trip_and_mismatch_errors(valence_run, tiny_corpus, tmp_path):
     model, _, report = valence_run
     model.save(tmp_path / "m", {"test": report})
