@@ -29,9 +29,7 @@ NOISE = 0.6
 
 @pytest.fixture(scope="module")
 def liris_root(tmp_path_factory) -> Path:
-    # _show_with_noise writes every video again (at write_movie's default size and rate), so the
-    # first ones are small, 2 frames a second: the final files came out byte for byte the same, ~5 s sooner
-    root = write_liris_like(tmp_path_factory.mktemp("liris") / "LIRIS-ACCEDE", FILMS, seed=3, size=(32, 24), fps=2)
+    root = write_liris_like(tmp_path_factory.mktemp("liris") / "LIRIS-ACCEDE", FILMS, seed=3)
     return _show_with_noise(root, NOISE, seed=17)
 
 
