@@ -68,6 +68,7 @@ def test_ours_is_trained_as_train_trains_it(tmp_path, monkeypatch):
         assert kw["ensemble"] == args.ensemble and kw["tasks"] == ["arousal"]
 
 
+@pytest.mark.slow  # 11-47 s on 2 cores (docs/development.md, the cost marks)
 def test_ours_learns_what_no_linear_model_can_follow(tmp_path):
     """Valence planted as the square of a feature (3 + 0.6 (x^2 - 1)): ridge, the strongest simple
     baseline on one vector per excerpt (the training mean is the other), cannot follow it; ours,
