@@ -17,7 +17,7 @@ from helpers import REPO, clip_mean_ridge_cv, label_file_text, per_second_ridge_
 from videoaffect.cli.main import main
 from videoaffect.datasets.generated import write_generated_marker
 from videoaffect.datasets.manifest import manifest_corpus_from_store
-from videoaffect.models.card import GENERATED_WARNING
+from videoaffect.models.card import GENERATED_WARNING, GeneratedDataWarning
 
 # heavy: the module's training on 13 generated films (default set) and the demo, about 140 s together
 pytestmark = [pytest.mark.usefixtures("packaged_weights"), pytest.mark.heavy]
@@ -173,7 +173,10 @@ def test_readme_python_snippets_run_as_written(trained, tmp_path, monkeypatch):
     (tmp_path / "film.mp4").symlink_to(root / "videos" / "film010.mp4")
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
-    exec(compile(snippets[0], "README.md", "exec"), namespace)
+    # the model learnt from generated videos: load_model and predict say so, as README says
+    with pytest.warns(GeneratedDataWarning) as said:
+        exec(compile(snippets[0], "README.md", "exec"), namespace)
+    assert len(said) == 2
     curve = namespace["curve"]
     assert curve.index.name == "time_s" and len(curve) == len(_labels(root, "film010"))
     assert {"valence", "arousal"} <= set(curve.columns)
