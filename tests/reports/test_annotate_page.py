@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from browser import headless_chromium
 from videoaffect.cli.main import main
 from videoaffect.reports import annotate_page
 from videoaffect.reports.annotate_page import KEY_STEP, SAMPLE_RATE_HZ, TRACE_HEADER_KEYS
@@ -121,28 +122,14 @@ def test_an_out_that_is_a_file_and_an_unknown_task_are_refused(film, tmp_path, c
 
 
 # --------------------------------------------------------------------------- in a real browser
-CHROMIUM = shutil.which("chromium")
-CHROMEDRIVER = shutil.which("chromedriver")
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1024,1000",
-                  "--autoplay-policy=no-user-gesture-required")
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     """One headless Chromium whose downloads land in a folder of the test's (no network needed)."""
-    missing = [name for name, path in (("chromium", CHROMIUM), ("chromedriver", CHROMEDRIVER)) if path is None]
-    if missing:
-        pytest.skip(f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not installed "
-                    "(Debian: apt-get install chromium chromium-driver); the annotation page's browser tests drive them")
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed: pip install -e '.[test]'")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))  # no Selenium Manager
+    driver = headless_chromium(tmp_path_factory.mktemp("chromium-profile"),
+                               "the annotation page's browser tests drive them",
+                               ("--autoplay-policy=no-user-gesture-required",))
     downloads = tmp_path_factory.mktemp("downloads")
     driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
     yield driver, downloads

@@ -10,13 +10,13 @@ import itertools
 import json
 import math
 import re
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from browser import headless_chromium
 from videoaffect.cli.main import main
 from videoaffect.core.errors import ConfigError, DataError
 from videoaffect.models.card import GENERATED_WARNING
@@ -217,10 +217,6 @@ def test_view_command(tmp_path, capsys):
 # drew: the SVG's points are mapped back to seconds and label values through the drawn axes (a
 # tick's value from its label, its pixel from its line), never through the page's script.  Mouse
 # and keys are real input events, so an element covering the plot would take the click and fail.
-CHROMIUM = shutil.which("chromium")
-CHROMEDRIVER = shutil.which("chromedriver")
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1024,1000")
 # Drawn coordinates are rounded to 0.1 px; 0.5 px leaves room for that and for the axes read from
 # the ticks.  On this page a second is ~112 px wide and a label unit ~27 px high: a curve shifted by
 # a second, or drawn from another column (the nearest, <task>_intra, is 0.2 units = 5.5 px away),
@@ -231,20 +227,7 @@ TOL_PX = 0.5
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     """One headless Chromium for the module's tests, with a fresh profile (no network needed)."""
-    missing = [name for name, path in (("chromium", CHROMIUM), ("chromedriver", CHROMEDRIVER)) if path is None]
-    if missing:
-        pytest.skip(f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not installed "
-                    "(Debian: apt-get install chromium chromium-driver); "
-                    "the viewer's browser tests drive them")
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed: pip install -e '.[test]'")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(flag)
-    # the driver's path is given, so Selenium Manager (which would go online) is not called
-    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
+    driver = headless_chromium(tmp_path_factory.mktemp("chromium-profile"), "the viewer's browser tests drive them")
     yield driver
     driver.quit()
 
