@@ -58,7 +58,7 @@ from videoaffect.evaluation.metrics import pearson
 from videoaffect.models.band import BAND_LEVEL, coverage_quantiles
 from videoaffect.models.config import ModelConfig, TrainConfig
 from videoaffect.prediction.curves import movie_curve
-from videoaffect.training.bundle import calibrate_model, train_bundle
+from videoaffect.training.whole_model import calibrate_model, train_bundle
 
 REPO = Path(__file__).resolve().parents[1]
 LIRIS = REPO.parent / "shared" / "data" / "liris-accede-discrete"

@@ -25,7 +25,7 @@ import numpy as np
 
 from videoaffect.cli.main import main
 from videoaffect.datasets.synthetic.videos import write_manifest_dataset, write_movie
-from videoaffect.models.bundle import ModelBundle
+from videoaffect.models.model_directory import ModelBundle
 from videoaffect.prediction.video import predict_videos
 
 RUNS = (("local, 1 worker", "local", 1), ("local, 2 workers", "local", 2), ("dask local cluster, 2 workers", "dask", 2))

@@ -31,7 +31,7 @@ from videoaffect.datasets.detect import load_dataset
 from videoaffect.datasets.synthetic.videos import write_mediaeval_like
 from videoaffect.evaluation.metrics import mse, pearson
 from videoaffect.models.affect_model import combine_clips
-from videoaffect.models.bundle import ModelBundle
+from videoaffect.models.model_directory import ModelBundle
 
 
 def _tilings(n: int, c: int) -> np.ndarray:

@@ -97,7 +97,7 @@ def main() -> None:
     test_hours = sum(corpus.seconds(m) for m in test) / 3600
     # what `train` chooses on the validation movies (combination of overlapping clips, arousal
     # smoothing), how long choosing takes, and the held-out scores with those choices
-    from videoaffect.training.bundle import choose_deconvolution, choose_smoothing
+    from videoaffect.training.whole_model import choose_deconvolution, choose_smoothing
 
     t4 = time.perf_counter()
     passes = model.clip_passes(corpus, trainer.val_movies, args.clip_stride)

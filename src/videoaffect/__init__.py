@@ -22,7 +22,7 @@ from videoaffect.models.card import GENERATED_WARNING, GeneratedDataWarning
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from videoaffect.models.bundle import ModelBundle
+    from videoaffect.models.model_directory import ModelBundle
 
 
 def _version() -> str:
@@ -40,7 +40,7 @@ __version__ = _version()
 def load_model(directory) -> ModelBundle:
     """A model directory written by ``videoaffect train`` (valence and/or arousal); warns
     (``GeneratedDataWarning``) when the model was trained on generated data."""
-    from videoaffect.models.bundle import ModelBundle
+    from videoaffect.models.model_directory import ModelBundle
 
     bundle = ModelBundle.load(directory)
     if bundle.generated:
@@ -56,7 +56,7 @@ def predict(video, model, *, clip_stride: int = 1, task: str | None = None, stor
     ``store`` keeps the extracted features for reuse; the metadata of the JSON output is in
     ``frame.attrs["videoaffect"]`` (its ``"warning"`` is the generated-data warning, also given as a
     ``GeneratedDataWarning`` when the model was trained on generated data)."""
-    from videoaffect.models.bundle import ModelBundle
+    from videoaffect.models.model_directory import ModelBundle
     from videoaffect.prediction.video import predict as predict_video
 
     bundle = model if isinstance(model, ModelBundle) else ModelBundle.load(model)

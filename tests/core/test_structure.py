@@ -142,3 +142,26 @@ def test_no_private_names_imported_from_another_module():
                          and any(part.startswith("_") and not part.startswith("__") for part in a.name.split("."))]
                 private += [f"{path.relative_to(PACKAGE)}:{node.lineno} imports {n}" for n in names]
     assert private == [], "make the name public (a name saying what it is) or keep its use in its module"
+
+
+# Test folders that are not a package of src/videoaffect: whole commands across packages, the
+# benchmark scripts of the repository's benchmarks/ folder, and test data.
+TESTS = Path(__file__).resolve().parents[1]
+NOT_PACKAGES = {"end_to_end", "benchmarks", "data"}
+
+
+def test_tests_mirror_the_package_folders():
+    """A module's tests are found by its path: tests/<folder>/ for src/videoaffect/<folder>/."""
+    packages = {p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("__init__.py")}
+    packages = {str(Path(p).parent) for p in packages} - {"."}
+    folders = {
+        p.relative_to(TESTS).as_posix()
+        for p in TESTS.rglob("*")
+        if p.is_dir() and p.name != "__pycache__" and p.relative_to(TESTS).parts[0] not in NOT_PACKAGES
+    }
+    assert folders - packages == set(), "test folders without a package of that path"
+    tested = {str(Path(p).parent.relative_to(TESTS)) for p in TESTS.rglob("test_*.py")}
+    untested = {p for p in packages if p not in tested and p not in folders}
+    # tested through their users: the tables by tests/reproduction, the generators by every test
+    # that builds its own data
+    assert untested <= {"reproduction/tables", "datasets/synthetic"}, f"packages without tests: {sorted(untested)}"

@@ -5,22 +5,17 @@ from __future__ import annotations
 
 import json
 import math
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from helpers import SHARED
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "datasets"))
-from test_liris import make_root  # noqa: E402
-
-from videoaffect.cli.benchmark import register  # noqa: E402
-from videoaffect.datasets.liris_accede.discrete import LirisDiscrete  # noqa: E402
-from videoaffect.reproduction.liris_benchmark import run_liris_benchmark  # noqa: E402
-from videoaffect.reproduction.liris_neural import FAST_SIZES, predict_neural, rank_gauss  # noqa: E402
-from videoaffect.reproduction.liris_summary import format_summary, load_rows  # noqa: E402
+from liris_files import make_root
+from videoaffect.cli.benchmark import register
+from videoaffect.datasets.liris_accede.discrete import LirisDiscrete
+from videoaffect.reproduction.liris_benchmark import run_liris_benchmark
+from videoaffect.reproduction.liris_neural import FAST_SIZES, predict_neural, rank_gauss
+from videoaffect.reproduction.liris_summary import format_summary, load_rows
 
 LIRIS = SHARED / "data" / "liris-accede-discrete"
 

@@ -5,22 +5,19 @@ training excerpts, never on the evaluated set."""
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "datasets"))
-from test_liris import make_root  # noqa: E402
-
-import videoaffect.reproduction.liris_benchmark as bench  # noqa: E402
-import videoaffect.reproduction.liris_blend as lb  # noqa: E402
-from videoaffect.datasets.clips import ClipTable  # noqa: E402
-from videoaffect.datasets.liris_accede.discrete import LirisDiscrete  # noqa: E402
-from videoaffect.reproduction.liris_methods import ALL_METHODS, METHODS, method_label  # noqa: E402
-from videoaffect.reproduction.liris_protocols import training_carve  # noqa: E402
-from videoaffect.reproduction.liris_summary import format_summary, verdict_lines  # noqa: E402
+import videoaffect.reproduction.liris_benchmark as bench
+import videoaffect.reproduction.liris_blend as lb
+from liris_files import make_root
+from videoaffect.datasets.clips import ClipTable
+from videoaffect.datasets.liris_accede.discrete import LirisDiscrete
+from videoaffect.reproduction.liris_methods import ALL_METHODS, METHODS, method_label
+from videoaffect.reproduction.liris_protocols import training_carve
+from videoaffect.reproduction.liris_summary import format_summary, verdict_lines
 
 SMALL = {"recipe": "small"}  # the network these tests plant is the small recipe's (predict_neural)
 

@@ -3,18 +3,14 @@ configs and choices, one model per task; and it learns what the strongest simple
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "datasets"))
-from test_liris import make_root  # noqa: E402
-
-import videoaffect.reproduction.liris_neural as neural  # noqa: E402
-from videoaffect.reproduction.liris_benchmark import run_liris_benchmark  # noqa: E402
+import videoaffect.reproduction.liris_neural as neural
+from liris_files import make_root
+from videoaffect.reproduction.liris_benchmark import run_liris_benchmark
 
 
 class _Captured(Exception):

@@ -22,7 +22,7 @@ from videoaffect.models.affect_model import AffectModel
 from videoaffect.models.config import ModelConfig, TrainConfig
 from videoaffect.models.networks import ema
 from videoaffect.reproduction import paper_results as paper
-from videoaffect.reproduction import reproduce, runner
+from videoaffect.reproduction import reproduce, trainings
 from videoaffect.reproduction.figures import clip_features, embed_2d, pca_2d
 from videoaffect.reproduction.reproduce import (
     ExperimentPlan,
@@ -47,12 +47,12 @@ def corpus_with(*names: str, seed: int = 0):
 
 
 class CountingTrain:
-    """Wraps ``train_model`` as called by the reproduction's runner, recording each training's modalities."""
+    """Wraps ``train_model`` as called by the reproduction's trainings module, recording each training's modalities."""
 
     def __init__(self) -> None:
         # (task, method, modalities [+ "(classification)"]) per training
         self.calls: list[tuple[str, str, tuple[str, ...]]] = []
-        self.real = runner.train_model
+        self.real = trainings.train_model
 
     def __call__(self, corpus, movies, model_cfg, train_cfg, log=None, run=None):
         names = tuple(m.name for m in model_cfg.modalities)
@@ -69,7 +69,7 @@ def run(corpus, out, count: CountingTrain | None = None, **kw):
     kw.setdefault("embedding", "pca")
     with pytest.MonkeyPatch.context() as mp:
         if count is not None:
-            mp.setattr(runner, "train_model", count)
+            mp.setattr(trainings, "train_model", count)
         return run_reproduction(corpus, out, **kw)
 
 
@@ -435,7 +435,7 @@ def test_a_fine_tune_cap_that_changes_nothing_keeps_old_run_fingerprints():
     # 0.3.0 had no finetune_max_epochs, compute_dtype nor pairwise_rank_weight: its runs must stay resumable with
     # their own settings.
     from videoaffect.core.modality import ModalitySpec
-    from videoaffect.reproduction.runs import fingerprint_inputs
+    from videoaffect.reproduction.run_files import fingerprint_inputs
     from videoaffect.reproduction.specs import RunSpec, TrainingSpec
 
     model_cfg = ModelConfig(modalities=(ModalitySpec("audio", (4,)),), task="valence")

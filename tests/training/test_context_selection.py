@@ -8,7 +8,7 @@ import pytest
 
 from helpers import context_corpus, fast_train_config, small_model_config
 from videoaffect.datasets.synthetic.features import SyntheticConfig, SyntheticModality, generate
-from videoaffect.training.bundle import train_bundle
+from videoaffect.training.whole_model import train_bundle
 
 pytestmark = pytest.mark.slow
 

@@ -13,11 +13,11 @@ import pytest
 
 from helpers import fast_train_config, small_model_config
 from videoaffect.datasets.synthetic.features import SyntheticConfig, SyntheticModality, generate
-from videoaffect.models.bundle import ModelBundle
 from videoaffect.models.card import NOT_RECORDED
+from videoaffect.models.model_directory import ModelBundle
 from videoaffect.prediction.curves import movie_curve
 from videoaffect.prediction.video import predict_corpus
-from videoaffect.training.bundle import train_bundle
+from videoaffect.training.whole_model import train_bundle
 
 pytestmark = pytest.mark.slow
 K = 3

@@ -72,11 +72,11 @@ def _walk(args: argparse.Namespace, out: Path, device: str) -> tuple[Path, Path,
     from videoaffect.datasets.loading import ExtractionRequest, load_dataset, training_data_card
     from videoaffect.datasets.synthetic.videos import write_mediaeval_like
     from videoaffect.evaluation.evaluate import evaluate_model
-    from videoaffect.models.bundle import FeatureRecord, ModelBundle
     from videoaffect.models.config import ModelConfig, TrainConfig
+    from videoaffect.models.model_directory import FeatureRecord, ModelBundle
     from videoaffect.prediction.video import predict_videos
     from videoaffect.reports.viewer import VIEWER_SUFFIX
-    from videoaffect.training.bundle import train_bundle
+    from videoaffect.training.whole_model import train_bundle
 
     steps = _Steps()
     with OutputLock(out, "demo"):

@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from videoaffect.cli.tables import metrics_table
     from videoaffect.core.files import atomic_write_text
     from videoaffect.evaluation.evaluate import evaluate_model
-    from videoaffect.models.bundle import ModelBundle
+    from videoaffect.models.model_directory import ModelBundle
 
     common.check_one_source(args)
     common.check_file_arg(args.json, "--json")

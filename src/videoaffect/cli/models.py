@@ -72,7 +72,7 @@ def card_lines(bundle) -> list[str]:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from videoaffect.models.bundle import ModelBundle
+    from videoaffect.models.model_directory import ModelBundle
 
     bundle = ModelBundle.load(args.model)
     print("\n".join(card_lines(bundle)))

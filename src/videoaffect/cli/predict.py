@@ -45,7 +45,7 @@ def register(sub, parents) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from videoaffect.models.bundle import ModelBundle
+    from videoaffect.models.model_directory import ModelBundle
 
     inputs = list(args.inputs)
     corpus_mode = args.corpus is not None or args.synthetic is not None

@@ -130,8 +130,8 @@ def run(args: argparse.Namespace) -> int:
     from videoaffect.cli.tables import metrics_table
     from videoaffect.core.locks import OutputLock
     from videoaffect.datasets.loading import training_data_card
-    from videoaffect.models.bundle import FeatureRecord
-    from videoaffect.training.bundle import train_bundle
+    from videoaffect.models.model_directory import FeatureRecord
+    from videoaffect.training.whole_model import train_bundle
 
     check_before_work(args)
     store = (getattr(args, "store", None) or common.default_store()) if getattr(args, "dataset", None) else None

@@ -26,7 +26,7 @@ import pandas as pd
 from videoaffect.core.vocabulary import TASKS
 from videoaffect.datasets.corpus import Corpus
 from videoaffect.models.affect_model import AffectModel
-from videoaffect.models.bundle import ModelBundle, package_version
+from videoaffect.models.model_directory import ModelBundle, package_version
 
 SCHEMA = "videoaffect-prediction/1"
 DECIMALS = 6

@@ -32,7 +32,7 @@ from videoaffect.core.files import atomic_write_text, current_umask, sha256_of
 from videoaffect.core.vocabulary import RunStatus
 from videoaffect.datasets.corpus import Corpus, Movie
 from videoaffect.models.affect_model import ModelLoadError
-from videoaffect.models.bundle import ModelBundle
+from videoaffect.models.model_directory import ModelBundle
 from videoaffect.prediction.curves import (
     curve_csv,
     curve_json,

@@ -18,11 +18,11 @@ Modules, in the order a reproduction uses them:
 * ``specs``     the data types of a plan (trainings, runs, tables, rows, cells)
 * ``table_plan`` ``TablePlan``: the plan's state and the trainings and runs a table asks for
 * ``plan``      ``ExperimentPlan``: builds and checks the plan of the requested tables
-* ``runs``      run files: format, fingerprint, resume, leftover temporary files
-* ``runner``    executing a training and its runs
+* ``run_files`` run files: format, fingerprint, resume, leftover temporary files
+* ``trainings`` executing a training and every run that shares it
 * ``report``    aggregation over seeds, tableN.json / tableN.md, summary.md
 * ``figures``   figures 3-6 and which models draw them
-* ``run``       ``run_reproduction``: all of the above under the output directory's lock
+* ``orchestrator`` ``run_reproduction``: all of the above under the output directory's lock
 * ``reproduce`` the public names, re-exported
 * ``paper_results`` the published numbers; ``liris_benchmark`` / ``references`` the LIRIS benchmark
 """

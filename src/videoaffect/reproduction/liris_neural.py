@@ -30,9 +30,9 @@ from videoaffect.core.vocabulary import DEFAULT_ENSEMBLE, Method, Task
 from videoaffect.datasets.corpus import Corpus
 from videoaffect.datasets.liris_accede.discrete import LirisDiscrete
 from videoaffect.models.config import ModelConfig, RunSettings, TrainConfig
-from videoaffect.training.bundle import train_bundle
 from videoaffect.training.log import TrainingLog
 from videoaffect.training.pipeline import train_model
+from videoaffect.training.whole_model import train_bundle
 
 RECIPES = ("train", "small")
 # `videoaffect train`'s --ensemble default (one model per task since 0.6.0).

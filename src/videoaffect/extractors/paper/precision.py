@@ -31,7 +31,7 @@ initialisation, and 0.0042
 (action), 0.0035 (VGG16) and 0.0047 (ResNet50) with :func:`variance_preserving_init` (He-normal
 weights, zero biases, so that, as in trained networks, the features depend on the picture rather
 than on the biases).  The documented bound, which the tests check, is
-:data:`RELATIVE_L2_TOLERANCE` = 0.01 (tests/extractors/test_paper_*.py).  The extractors record
+:data:`RELATIVE_L2_TOLERANCE` = 0.01 (tests/extractors/paper/test_paper_*.py).  The extractors record
 the compute dtype in ``params()`` (``compute_dtype``), so features of the two never mix in a
 store.
 """

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from helpers import SHARED
+from liris_files import AROUSAL_COLUMNS, make_root, write_table
 from videoaffect.core.vocabulary import TASKS
 from videoaffect.datasets.clips import ClipTable
 from videoaffect.datasets.corpus import ClassLabels, CorpusError
@@ -34,71 +35,6 @@ LIRIS = SHARED / "data" / "liris-accede-discrete"
 needs_liris = pytest.mark.skipif(
     not (LIRIS / "ACCEDEsets.txt").is_file(), reason="../shared/data/liris-accede-discrete not present"
 )
-
-# Headers of the official TAC2015 feature files (facts about the release's format).
-VALENCE_COLUMNS = (
-    "colorfulness alpha hueCount maxSaliencyCount compositionalBalance depthOfField saliencyDisparity "
-    "spatialEdgeDistributionArea entropyComplexity nbWhiteFrames nbFades nbSceneCuts asymmetry_env "
-    "flatness zcr colorStrength colorRawEnergy"
-).split()
-AROUSAL_COLUMNS = (
-    ["colorfulness", "minEnergy", "alpha", "lightning", "globalActivity", "nbWhiteFrames", "nbSceneCuts",
-     "cutLength", "flatness_env"]
-    + [f"wtf_max2stdratio_{i}" for i in range(1, 13)]
-    + ["medianLightness", "slope"]
-)
-ALL_COLUMNS = sorted(set(VALENCE_COLUMNS) | set(AROUSAL_COLUMNS))
-
-
-# ---------------------------------------------------------------------- tiny official-format roots
-def _write(path: Path, header: list[str], rows: list[list]) -> None:
-    lines = ["\t".join(header)] + ["\t".join(str(v) for v in r) for r in rows]
-    path.write_text("\n".join(lines) + "\n")
-
-
-def make_root(tmp_path: Path, sets=(1,) * 8 + (2,) * 6, seed: int = 0, affect: bool = False, name: str = "liris",
-              relation: str = "linear") -> dict:
-    """Write the four official files for len(sets) excerpts; return the values written.
-    ``relation="linear"``: valence = 3 + 0.5 * colorfulness-feature (a planted linear signal);
-    ``"square"``: valence = 3 + 0.6 * (colorfulness-feature ** 2 - 1), which no linear model of
-    the features can follow (its correlation with the feature is 0)."""
-    root = tmp_path / name
-    root.mkdir(parents=True)
-    rng = np.random.default_rng(seed)
-    n = len(sets)
-    ids = np.arange(n) * 3 + 5  # not 0..n-1: matching must be by id
-    names = [f"ACCEDE{i:05d}.mp4" for i in ids]
-    feats = {c: rng.normal(size=n) for c in ALL_COLUMNS}
-    feats["wtf_max2stdratio_12"] = 10.0 ** rng.uniform(14, 16, size=n)
-    if relation == "linear":
-        valence = np.clip(3.0 + 0.5 * feats["colorfulness"], 1, 5)
-    elif relation == "square":
-        valence = np.clip(3.0 + 0.6 * (feats["colorfulness"] ** 2 - 1.0), 1, 5)
-    else:
-        raise ValueError(f"relation must be linear or square, got {relation!r}")
-    arousal = np.clip(2.5 + 0.8 * feats["globalActivity"], 1, 5)
-    order = rng.permutation(n)  # files list excerpts in different orders
-    _write(root / "ACCEDEsets.txt", ["id", "name", "set"], [[ids[i], names[i], sets[i]] for i in range(n)])
-    _write(
-        root / "ACCEDEranking.txt",
-        ["id", "name", "valenceRank", "arousalRank", "valenceValue", "arousalValue", "valenceVariance", "arousalVariance"],
-        [[ids[i], names[i], 0, 0, repr(float(valence[i])), repr(float(arousal[i])), 0.1, 0.1] for i in order],
-    )
-    for fname, cols in (
-        ("ACCEDEfeaturesValence_TAC2015.txt", VALENCE_COLUMNS),
-        ("ACCEDEfeaturesArousal_TAC2015.txt", AROUSAL_COLUMNS),
-    ):
-        _write(root / fname, ["id", "name", *cols], [[ids[i], names[i], *(repr(float(feats[c][i])) for c in cols)] for i in order[::-1]])
-    classes = {"valence": rng.integers(-1, 2, size=n), "arousal": rng.integers(-1, 2, size=n)}
-    if affect:
-        _write(
-            root / "ACCEDEaffect.txt",
-            ["id", "name", "valenceClass", "arousalClass"],
-            [[ids[i], names[i], classes["valence"][i], classes["arousal"][i]] for i in range(n)],
-        )
-    return {"root": root, "ids": ids, "names": names, "features": feats, "valence": valence,
-            "arousal": arousal, "sets": np.asarray(sets), "classes": classes}
-
 
 def _edit(path: Path, line: int, column: str, value: str) -> None:
     lines = path.read_text().splitlines()
@@ -309,7 +245,7 @@ def test_official_classes_train_and_evaluate_the_classification_variant(tmp_path
     flatness = w["features"]["flatness"]
     lo, hi = np.quantile(flatness[:n_train], [1 / 3, 2 / 3])
     official = np.searchsorted([lo, hi], flatness, side="right") - 1
-    _write(w["root"] / "ACCEDEaffect.txt", ["id", "name", "valenceClass", "arousalClass"],
+    write_table(w["root"] / "ACCEDEaffect.txt", ["id", "name", "valenceClass", "arousalClass"],
            [[w["ids"][i], w["names"][i], official[i], -official[i]] for i in range(n_train + n_eval)])
     corpus, info, labels = liris_reproduction_input(w["root"])
     assert labels is not None
@@ -364,7 +300,7 @@ def test_official_classes_train_and_evaluate_the_classification_variant(tmp_path
 def test_mediaeval_affect_and_videos(tmp_path):
     w = make_root(tmp_path)
     root = w["root"]
-    _write(root / "MEDIAEVALaffect.txt", ["id", "name", "valenceClass", "arousalClass"],
+    write_table(root / "MEDIAEVALaffect.txt", ["id", "name", "valenceClass", "arousalClass"],
            [[0, "MEDIAEVAL00000.mp4", 1, -1], [1, "MEDIAEVAL00001.mp4", 0, 0]])
     (root / "data").mkdir()
     (root / "data" / w["names"][2]).write_bytes(b"")

@@ -24,9 +24,9 @@ from videoaffect.evaluation.evaluate import evaluate_model
 from videoaffect.evaluation.metrics import mse, pearson
 from videoaffect.models.affect_model import AffectModel
 from videoaffect.models.band import BAND_LEVEL, BandCalibration, calibrate_band
-from videoaffect.models.bundle import ENSEMBLE_SCORED, TASK_ORDER, FeatureRecord, ModelBundle, package_version
 from videoaffect.models.config import ModelConfig, RunSettings, TrainConfig
 from videoaffect.models.ensemble import TaskEnsemble, member_seed
+from videoaffect.models.model_directory import ENSEMBLE_SCORED, TASK_ORDER, FeatureRecord, ModelBundle, package_version
 from videoaffect.training.log import TrainingLog
 from videoaffect.training.pipeline import Trainer
 

@@ -185,7 +185,7 @@ def test_vggish_patch_matches_googles_pipeline():
     (``mel_features.log_mel_spectrogram`` + ``frame`` with ``vggish_params``, as
     ``vggish_input.waveform_to_examples`` runs them; the torchvggish copy of those files) gives
     for ``google_test_signal``: computed outside this repository, stored as data."""
-    google = np.load(Path(__file__).parents[1] / "data" / "vggish_google_example.npy")
+    google = np.load(Path(__file__).parents[2] / "data" / "vggish_google_example.npy")
     x = google_test_signal()
     window, tail = x[:AUDIO_WINDOW_SAMPLES], x[AUDIO_WINDOW_SAMPLES:VGGISH_WINDOW_SAMPLES]
     np.testing.assert_allclose(vggish_patch(window, tail), google, atol=1e-5)

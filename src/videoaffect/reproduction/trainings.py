@@ -15,7 +15,7 @@ from videoaffect.models.affect_model import AffectModel, ClipPredictions
 from videoaffect.models.config import RunSettings
 from videoaffect.models.networks import ema
 from videoaffect.reproduction.common import Progress, jsonable
-from videoaffect.reproduction.runs import RunStore
+from videoaffect.reproduction.run_files import RunStore
 from videoaffect.reproduction.specs import RunSpec, TrainingSpec
 from videoaffect.training.log import TrainingLog
 from videoaffect.training.pipeline import Trainer, train_model

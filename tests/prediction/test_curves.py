@@ -8,11 +8,11 @@ import pytest
 
 from videoaffect.datasets.clips import ClipTable
 from videoaffect.datasets.synthetic.features import SyntheticConfig, SyntheticModality, generate, preset
-from videoaffect.models.bundle import ModelBundle
 from videoaffect.models.config import ModelConfig, TrainConfig
+from videoaffect.models.model_directory import ModelBundle
 from videoaffect.models.networks import smooth
-from videoaffect.training.bundle import beta_for, train_bundle
 from videoaffect.training.pipeline import train_model
+from videoaffect.training.whole_model import beta_for, train_bundle
 
 SMALL = dict(hidden_size=16, head_hidden=16, context_hidden=8)
 

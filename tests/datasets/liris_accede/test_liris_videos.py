@@ -172,7 +172,7 @@ def test_videos_win_over_tac2015_files_unless_asked(tmp_path, liris_root, store)
 def test_model_trained_on_excerpt_videos_predicts_unseen_test_excerpts(tmp_path, liris_root, store):
     import videoaffect
     from videoaffect.models.config import ModelConfig, TrainConfig
-    from videoaffect.training.bundle import train_bundle
+    from videoaffect.training.whole_model import train_bundle
 
     loaded = load_source(dataset=liris_root, extraction=ExtractionRequest(store=store))
     corpus, info = loaded.corpus, loaded.info
@@ -191,7 +191,7 @@ def test_model_trained_on_excerpt_videos_predicts_unseen_test_excerpts(tmp_path,
     n_train = int(np.isin(data.sets, [1, 2]).sum())
     assert card["kind"] == "liris-accede-discrete" and card["generated"] is True
     assert card["excerpts"] == n_train and card["films"] == FILMS[1] + FILMS[2] and card["hours"] > 0
-    from videoaffect.models.bundle import FeatureRecord
+    from videoaffect.models.model_directory import FeatureRecord
 
     bundle, _ = train_bundle(corpus, train, ModelConfig(modalities=tuple(corpus.specs.values())),
                              TrainConfig(seed=0, max_epochs=15, compute_dtype="float32"), tmp_path / "model",

@@ -27,8 +27,8 @@ from videoaffect.reproduction import paper_results as paper
 from videoaffect.reproduction.common import EMBEDDINGS, Progress, ReproductionError, jsonable, versions
 from videoaffect.reproduction.plan import ExperimentPlan
 from videoaffect.reproduction.report import summary_markdown, table_json, table_markdown
-from videoaffect.reproduction.runner import Runner
-from videoaffect.reproduction.runs import RunStore, remove_temporary
+from videoaffect.reproduction.run_files import RunStore, remove_temporary
+from videoaffect.reproduction.trainings import Runner
 
 
 @dataclass
