@@ -116,7 +116,7 @@ class Corpus:
         self.labels = labels
         self.splits = list(splits)
         self.label_scale = label_scale
-        self._validate()
+        self.validate()
 
     # ----------------------------------------------------------------- construction
     @classmethod
@@ -197,7 +197,7 @@ class Corpus:
                     corpus.labels[lab][a:b] = scale.to_internal(
                         np.asarray(values, dtype=np.float64), where=f"movie {mv.movie_id!r} {lab}"
                     )
-        corpus._validate()
+        corpus.validate()
         return corpus
 
     def relabelled(self, labels: dict[str, np.ndarray]) -> Corpus:
@@ -243,10 +243,8 @@ class Corpus:
 
     # ----------------------------------------------------------------- checks
     def validate(self) -> None:
-        """Check everything written into an allocated corpus (loaders fill it in place)."""
-        self._validate()
-
-    def _validate(self) -> None:
+        """Check the offsets, features, masks and labels agree (loaders that fill an allocated
+        corpus in place call it when done); raises ``CorpusError`` naming what is wrong."""
         total = self.total_seconds
         if len(self.movie_ids) + 1 != len(self.offsets):
             raise CorpusError("offsets must have one entry more than movie ids")
@@ -355,7 +353,7 @@ class Corpus:
                         _copy_checked(npz, f"label__{lab}", corpus.labels[lab], a, b, path)
             except FileNotFoundError:
                 raise CorpusError(f"{path} is missing; corpus.json lists movie {m['id']!r}") from None
-        corpus._validate()
+        corpus.validate()
         return corpus
 
 

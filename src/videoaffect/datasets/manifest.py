@@ -142,7 +142,7 @@ def corpus_from_store_items(
                   else align_labels(item.labels(), b - a, tolerance=tolerance, movie_id=item.movie_id))
         for lab in TASKS:
             corpus.labels[lab][a:b] = scale.to_internal(getattr(labels, lab), where=f"movie {item.movie_id!r} {lab}")
-    corpus._validate()
+    corpus.validate()
     return corpus
 
 

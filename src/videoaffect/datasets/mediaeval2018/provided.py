@@ -148,7 +148,7 @@ def read_provided_features(
             if gap is not None:
                 gaps.append(gap)
         del table
-    corpus._validate()
+    corpus.validate()
     _log_gaps(gaps)
     return ProvidedFeatures(corpus, gaps, skipped)
 

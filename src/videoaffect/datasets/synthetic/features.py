@@ -155,5 +155,5 @@ def generate(config: SyntheticConfig) -> Corpus:
             out += coeff @ directions[m.name]
             if out is not store:
                 store[...] = out
-    corpus._validate()
+    corpus.validate()
     return corpus
