@@ -144,6 +144,48 @@ def test_no_private_names_imported_from_another_module():
     assert private == [], "make the name public (a name saying what it is) or keep its use in its module"
 
 
+
+def _private_members_defined(tree) -> set[str]:
+    """Private (``_name``) attributes a module defines on its classes: methods and assigned fields."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            for item in ast.walk(node):
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                    names.add(item.name)
+                elif isinstance(item, ast.Attribute) and isinstance(item.ctx, ast.Store):
+                    names.add(item.attr)
+                elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+                    names.add(item.target.id)
+    return {n for n in names if n.startswith("_") and not n.startswith("__")}
+
+
+def _private_uses_across_modules(sources: dict[str, str]) -> list[str]:
+    trees = {name: ast.parse(text) for name, text in sources.items()}
+    defined = {name: _private_members_defined(tree) for name, tree in trees.items()}
+    uses = []
+    for name, tree in trees.items():
+        elsewhere = set().union(*(d for other, d in defined.items() if other != name)) - defined[name]
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in elsewhere:
+                if not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
+                    uses.append(f"{name}:{node.lineno} uses .{node.attr}")
+    return uses
+
+
+def test_private_use_finder_sees_a_call_from_another_module():
+    sources = {
+        "a": "class Corpus:\n    def _validate(self):\n        pass\n    def copy(self, other):\n        other._validate()\n",
+        "b": "def build(corpus):\n    corpus._validate()\n",
+    }
+    assert _private_uses_across_modules(sources) == ["b:2 uses ._validate"]
+
+
+def test_no_private_members_used_from_another_module():
+    """``corpus._validate()`` from another module is a private name crossing modules too."""
+    sources = {str(p.relative_to(PACKAGE)): p.read_text() for p in PACKAGE.rglob("*.py")}
+    assert _private_uses_across_modules(sources) == [], "make the member public or keep its use in its module"
+
 # Test folders that are not a package of src/videoaffect: whole commands across packages, the
 # benchmark scripts of the repository's benchmarks/ folder, and test data.
 TESTS = Path(__file__).resolve().parents[1]
