@@ -52,78 +52,76 @@ def _dense_input(x: torch.Tensor) -> torch.Tensor:
     return x.permute(0, 3, 2, 1).reshape(x.shape[0], -1)
 
 
-class PNet(nn.Module):
+class _Stack(nn.Module):
+    """Convolutions then dense layers, each followed by a PReLU, numbered from 1 as in the weight
+    files (``conv1``/``prelu1`` ... ``dense{n}``/``prelu{n}``): the three networks differ only in
+    their sizes, their pooling and their heads."""
+
+    def __init__(self, convs: Sequence[tuple[int, int, int]], pools: Sequence[tuple[int, int] | None],
+                 dense: Sequence[tuple[int, int]] = ()) -> None:
+        super().__init__()
+        self.pools = tuple(pools)  # (kernel, stride) of the max pooling after each convolution, or None
+        for i, (c_in, c_out, kernel) in enumerate(convs, 1):
+            self.add_module(f"conv{i}", nn.Conv2d(c_in, c_out, kernel))
+            self.add_module(f"prelu{i}", nn.PReLU(c_out))
+        for i, (n_in, n_out) in enumerate(dense, len(convs) + 1):
+            self.add_module(f"dense{i}", nn.Linear(n_in, n_out))
+            self.add_module(f"prelu{i}", nn.PReLU(n_out))
+        self.n_convs, self.n_dense = len(convs), len(dense)
+
+    def trunk(self, x: torch.Tensor) -> torch.Tensor:
+        """The layers before the heads."""
+        for i, pool in enumerate(self.pools, 1):
+            x = self.get_submodule(f"prelu{i}")(self.get_submodule(f"conv{i}")(x))
+            if pool is not None:
+                x = _max_pool(x, *pool)
+        if self.n_dense:
+            x = _dense_input(x)
+        for i in range(self.n_convs + 1, self.n_convs + self.n_dense + 1):
+            x = self.get_submodule(f"prelu{i}")(self.get_submodule(f"dense{i}")(x))
+        return x
+
+
+class PNet(_Stack):
     """Proposal network: (B, 3, H, W) -> box regression (B, 4, h, w), face probability (B, h, w)."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 10, 3)
-        self.prelu1 = nn.PReLU(10)
-        self.conv2 = nn.Conv2d(10, 16, 3)
-        self.prelu2 = nn.PReLU(16)
-        self.conv3 = nn.Conv2d(16, 32, 3)
-        self.prelu3 = nn.PReLU(32)
+        super().__init__([(3, 10, 3), (10, 16, 3), (16, 32, 3)], [(2, 2), None, None])
         self.conv4_1 = nn.Conv2d(32, 2, 1)
         self.conv4_2 = nn.Conv2d(32, 4, 1)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        x = _max_pool(self.prelu1(self.conv1(x)), 2, 2)
-        x = self.prelu2(self.conv2(x))
-        x = self.prelu3(self.conv3(x))
+        x = self.trunk(x)
         prob = torch.softmax(self.conv4_1(x), dim=1)[:, 1]
         return self.conv4_2(x), prob
 
 
-class RNet(nn.Module):
+class RNet(_Stack):
     """Refinement network: (B, 3, 24, 24) -> box regression (B, 4), face probability (B,)."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 28, 3)
-        self.prelu1 = nn.PReLU(28)
-        self.conv2 = nn.Conv2d(28, 48, 3)
-        self.prelu2 = nn.PReLU(48)
-        self.conv3 = nn.Conv2d(48, 64, 2)
-        self.prelu3 = nn.PReLU(64)
-        self.dense4 = nn.Linear(576, 128)
-        self.prelu4 = nn.PReLU(128)
+        super().__init__([(3, 28, 3), (28, 48, 3), (48, 64, 2)], [(3, 2), (3, 2), None], [(576, 128)])
         self.dense5_1 = nn.Linear(128, 2)
         self.dense5_2 = nn.Linear(128, 4)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        x = _max_pool(self.prelu1(self.conv1(x)), 3, 2)
-        x = _max_pool(self.prelu2(self.conv2(x)), 3, 2)
-        x = self.prelu3(self.conv3(x))
-        x = self.prelu4(self.dense4(_dense_input(x)))
+        x = self.trunk(x)
         prob = torch.softmax(self.dense5_1(x), dim=1)[:, 1]
         return self.dense5_2(x), prob
 
 
-class ONet(nn.Module):
+class ONet(_Stack):
     """Output network: (B, 3, 48, 48) -> box regression (B, 4), landmarks (B, 10), probability (B,)."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 32, 3)
-        self.prelu1 = nn.PReLU(32)
-        self.conv2 = nn.Conv2d(32, 64, 3)
-        self.prelu2 = nn.PReLU(64)
-        self.conv3 = nn.Conv2d(64, 64, 3)
-        self.prelu3 = nn.PReLU(64)
-        self.conv4 = nn.Conv2d(64, 128, 2)
-        self.prelu4 = nn.PReLU(128)
-        self.dense5 = nn.Linear(1152, 256)
-        self.prelu5 = nn.PReLU(256)
+        super().__init__([(3, 32, 3), (32, 64, 3), (64, 64, 3), (64, 128, 2)], [(3, 2), (3, 2), (2, 2), None],
+                         [(1152, 256)])
         self.dense6_1 = nn.Linear(256, 2)
         self.dense6_2 = nn.Linear(256, 4)
         self.dense6_3 = nn.Linear(256, 10)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        x = _max_pool(self.prelu1(self.conv1(x)), 3, 2)
-        x = _max_pool(self.prelu2(self.conv2(x)), 3, 2)
-        x = _max_pool(self.prelu3(self.conv3(x)), 2, 2)
-        x = self.prelu4(self.conv4(x))
-        x = self.prelu5(self.dense5(_dense_input(x)))
+        x = self.trunk(x)
         prob = torch.softmax(self.dense6_1(x), dim=1)[:, 1]
         return self.dense6_2(x), self.dense6_3(x), prob
 
