@@ -315,7 +315,7 @@ def write_split_display_film(video, rng, noise_rng, seconds: tuple[int, int], te
     write."""
     import numpy as np
 
-    from videoaffect.decoding.synthetic_media import make_video
+    from videoaffect.datasets.synthetic.videos import write_affect_video
 
     n = int(rng.integers(seconds[0], seconds[1] + 1))
 
@@ -334,24 +334,5 @@ def write_split_display_film(video, rng, noise_rng, seconds: tuple[int, int], te
     (uv, wv), (ua, wa) = (ar1(15.0), ar1(15.0)), (ar1(25.0), ar1(25.0))
     valence, arousal = np.tanh(0.9 * (uv + wv) / np.sqrt(2)), np.tanh(0.9 * (ua + wa) / np.sqrt(2))
     picture_v, picture_a, sound_v, sound_a = shown(uv), shown(ua), shown(wv), shown(wa)
-    w, h = size
-    texture = np.random.default_rng(texture_seed).integers(0, 60, (h, 4 * w), dtype=np.uint8)
-    offsets = np.concatenate([[0.0], np.cumsum(np.repeat(2.0 + 6.0 * (picture_a + 1.0), fps))])
-
-    def pattern(index, t, _size):
-        v = picture_v[min(int(t), n - 1)]
-        shift = int(offsets[index]) % (3 * w)
-        base = np.asarray(texture[:, shift:shift + w], dtype=np.int16)
-        bright = 110 + 80 * v
-        frame = np.empty((h, w, 3), dtype=np.int16)
-        frame[..., 0] = bright + 40 * v + base  # warm when positive
-        frame[..., 1] = bright + base
-        frame[..., 2] = bright - 40 * v + base  # cold when negative
-        return np.clip(frame, 0, 255).astype(np.uint8)
-
-    def tone(t):
-        s = np.clip(t.astype(int), 0, n - 1)
-        return (0.05 + 0.2 * (sound_a[s] + 1.0)) * np.sin(2 * np.pi * (300.0 + 150.0 * sound_v[s]) * t)
-
-    make_video(video, n, fps=fps, size=size, pattern=pattern, tone=tone, audio_rate=16000, channels=1)
+    write_affect_video(video, (picture_v, picture_a), (sound_v, sound_a), size=size, fps=fps, seed=texture_seed)
     return valence, arousal

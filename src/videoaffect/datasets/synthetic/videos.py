@@ -30,15 +30,24 @@ def _trajectory(rng: np.random.Generator, n: int, timescale: float) -> np.ndarra
 
 def write_movie(path: Path, valence: np.ndarray, arousal: np.ndarray, *, size=(96, 64), fps: int = 5,
                 seed: int = 0) -> Path:
+    """A film whose pictures and sound both show ``valence`` and ``arousal`` (one value a second)."""
+    return write_affect_video(path, (valence, arousal), (valence, arousal), size=size, fps=fps, seed=seed)
+
+
+def write_affect_video(path: Path, picture: tuple[np.ndarray, np.ndarray], sound: tuple[np.ndarray, np.ndarray],
+                       *, size=(96, 64), fps: int = 5, seed: int = 0) -> Path:
+    """A film of ``len(picture[0])`` seconds: the pictures show ``picture`` = (valence, arousal)
+    (valence the brightness and hue, arousal the speed of a texture drawn from ``seed``), the
+    tone shows ``sound`` = (valence, arousal) (valence its pitch, arousal its loudness)."""
+    (picture_v, picture_a), (sound_v, sound_a) = picture, sound
     w, h = size
     rng = np.random.default_rng(seed)
     texture = rng.integers(0, 60, (h, 4 * w), dtype=np.uint8)
-    offsets = np.concatenate([[0.0], np.cumsum(np.repeat(2.0 + 6.0 * (arousal + 1.0), fps))])
-    n = len(valence)
+    offsets = np.concatenate([[0.0], np.cumsum(np.repeat(2.0 + 6.0 * (picture_a + 1.0), fps))])
+    n = len(picture_v)
 
     def pattern(index, t, _size):
-        s = min(int(t), n - 1)
-        v = valence[s]
+        v = picture_v[min(int(t), n - 1)]
         shift = int(offsets[index]) % (3 * w)
         base = np.asarray(texture[:, shift : shift + w], dtype=np.int16)
         bright = 110 + 80 * v
@@ -50,8 +59,8 @@ def write_movie(path: Path, valence: np.ndarray, arousal: np.ndarray, *, size=(9
 
     def tone(t):
         s = np.clip(t.astype(int), 0, n - 1)
-        loud = 0.05 + 0.2 * (arousal[s] + 1.0)
-        pitch = 300.0 + 150.0 * valence[s]
+        loud = 0.05 + 0.2 * (sound_a[s] + 1.0)
+        pitch = 300.0 + 150.0 * sound_v[s]
         return loud * np.sin(2 * np.pi * pitch * t)
 
     return make_video(path, n, fps=fps, size=size, pattern=pattern, tone=tone, audio_rate=16000, channels=1)
