@@ -8,40 +8,46 @@ import numpy as np
 from videoaffect.extractors.base import Extractor, audio_of, frames_of
 
 
-class MeanColour(Extractor):
+class _EachPresent(Extractor):
+    """One vector per second that has its frame (or audio), zeros elsewhere."""
+
+    def extract(self, samples):
+        items, present = (frames_of if self.needs == "frame" else audio_of)(samples)
+        out = np.zeros((len(samples), *self.shape), np.float32)
+        if items:
+            out[present] = [self.value(item) for item in items]
+        return out, present
+
+    def value(self, item) -> np.ndarray:
+        raise NotImplementedError
+
+
+class MeanColour(_EachPresent):
     modality = "scene"
     name = "test.scene.mean-colour"
     shape = (3,)
     needs = "frame"
     batch_size = 4
 
-    def extract(self, samples):
-        frames, present = frames_of(samples)
-        out = np.zeros((len(samples), 3), np.float32)
-        if frames:
-            out[present] = np.stack([f.reshape(-1, 3).mean(0) / 255.0 for f in frames])
-        return out, present
+    def value(self, frame):
+        return frame.reshape(-1, 3).mean(0) / 255.0
 
 
-class AudioRMS(Extractor):
+class AudioRMS(_EachPresent):
     modality = "audio"
     name = "test.audio.rms"
     shape = (1,)
     needs = "audio"
 
-    def extract(self, samples):
-        clips, present = audio_of(samples)
-        out = np.zeros((len(samples), 1), np.float32)
-        if clips:
-            out[present, 0] = [float(np.sqrt(np.mean(np.square(c)))) for c in clips]
-        return out, present
+    def value(self, clip):
+        return [float(np.sqrt(np.mean(np.square(clip))))]
 
 
 def tiny_set(device: str = "cpu"):
     return [MeanColour(), AudioRMS()]
 
 
-class FrameSize(Extractor):
+class FrameSize(_EachPresent):
     """(height, width) of the frame each second receives."""
 
     modality = "scene"
@@ -49,12 +55,8 @@ class FrameSize(Extractor):
     shape = (2,)
     needs = "frame"
 
-    def extract(self, samples):
-        frames, present = frames_of(samples)
-        out = np.zeros((len(samples), 2), np.float32)
-        if frames:
-            out[present] = [f.shape[:2] for f in frames]
-        return out, present
+    def value(self, frame):
+        return frame.shape[:2]
 
 
 def size_set(device: str = "cpu"):
