@@ -21,7 +21,6 @@ from videoaffect.cli.main import main
 from videoaffect.core.errors import ConfigError, DataError
 from videoaffect.models.card import GENERATED_WARNING
 from videoaffect.prediction.curves import SCHEMA, curve_json
-from videoaffect.reports import viewer
 from videoaffect.reports.viewer import (
     SUPPORTED_SCHEMAS,
     render_viewer,
@@ -131,11 +130,8 @@ def test_without_a_video_the_page_still_draws_and_says_how_to_add_one():
     assert "<video" not in page and 'id="no-video"' in page and "--video FILE" in page
 
 
-def test_schemas_and_colours_follow_the_writer_and_the_png():
-    from videoaffect.reports import plot
-
-    assert SCHEMA in SUPPORTED_SCHEMAS
-    assert viewer.TASK_COLOURS == plot.TASK_COLOURS and viewer.MODALITY_COLOURS == plot.MODALITY_COLOURS
+def test_schemas_follow_the_writer():
+    assert SCHEMA in SUPPORTED_SCHEMAS  # the page and the PNG take their colours from reports/colours.py
 
 
 def test_video_src_is_relative_to_the_page_and_url_quoted(tmp_path):
@@ -257,9 +253,9 @@ def video_page(tmp_path_factory):
 
 
 _LOADS = itertools.count()
-# What the page drew, as plain data: every element of each panel and of the time axis with its
+# What the page drew, as plain data (test_viewer_labels reads it too): every element of each panel and of the time axis with its
 # attributes (text with the centre of its drawn box), the cursor, the SVG's size and its box on screen.
-_READ_PLOT = """
+READ_PLOT = """
 var svg = document.getElementById("plot");
 function item(e) {
   var o = {tag: e.tagName, text: e.textContent};
@@ -276,6 +272,7 @@ return {panels: Array.from(svg.querySelectorAll("g.panel")).map(function (g) {
         width: +svg.getAttribute("width"), box: [box.left, box.top, box.width, box.height],
         viewport: [innerWidth, innerHeight], focused: document.activeElement && document.activeElement.id,
         readout: item(document.getElementById("readout")),
+        legend: Array.from(document.querySelectorAll("#legend li")).map(function (li) { return li.textContent; }),
         video: video ? {time: video.currentTime, status_hidden: document.getElementById("video-status").hidden}
                      : null};
 """
@@ -404,7 +401,7 @@ def opened_at_3_5(browser, video_page):
     wait_for(browser, 'var c = document.getElementById("cursor"); '
                       'return c.getAttribute("data-from") === "video" && !document.getElementById("video").seeking;',
              "the video did not seek to the link's time")
-    return browser.execute_script(_READ_PLOT), curve
+    return browser.execute_script(READ_PLOT), curve
 
 
 def test_the_drawn_chart_is_the_json(opened_at_3_5):
@@ -498,7 +495,7 @@ def test_a_real_click_seeks_the_video_and_arrow_keys_step_a_second(browser, vide
 
     page, curve = video_page
     open_page(browser, page)
-    dom = browser.execute_script(_READ_PLOT)
+    dom = browser.execute_script(READ_PLOT)
     x, y = time_axis(dom), value_axis(dom["panels"][0])
     target = 5.3
     click_at(browser, dom, float(x.px(target)), float(y.px(3.0)))
@@ -506,16 +503,16 @@ def test_a_real_click_seeks_the_video_and_arrow_keys_step_a_second(browser, vide
                'return !v.seeking && c.getAttribute("data-from") === "video" && Math.abs(v.currentTime - {}) < {};')
     wait_for(browser, settled.format(target, 2 / x.scale),
              "the click did not seek the video (did an element over the plot take it?)")
-    dom = browser.execute_script(_READ_PLOT)
+    dom = browser.execute_script(READ_PLOT)
     assert_cursor_at(dom, curve, dom["video"]["time"])
     assert dom["readout"]["data-second"] == "5" and dom["readout"]["data-missing"] == ""
     assert dom["focused"] == "plot"  # the click focused the plot: the arrow keys now step it
     press(browser, Keys.ARROW_RIGHT)
     wait_for(browser, settled.format(6, 1e-6), "ArrowRight did not step the video to second 6")
-    assert_cursor_at(browser.execute_script(_READ_PLOT), curve, 6.0)
+    assert_cursor_at(browser.execute_script(READ_PLOT), curve, 6.0)
     press(browser, Keys.ARROW_LEFT, Keys.ARROW_LEFT)
     wait_for(browser, settled.format(4, 1e-6), "two ArrowLeft did not step the video back to second 4")
-    dom = browser.execute_script(_READ_PLOT)
+    dom = browser.execute_script(READ_PLOT)
     assert_cursor_at(dom, curve, 4.0)
     assert dom["readout"]["data-missing"] == "expression" and "(no face)" in dom["readout"]["text"]
 
@@ -533,18 +530,18 @@ def test_without_a_video_a_real_click_moves_the_cursor(browser, tmp_path):
     wait_for(browser, f"return +document.getElementById('plot').getAttribute('width') < {width} - 40;",
              "the plot was not redrawn when its box narrowed")
     wait_drawn(browser)
-    dom = browser.execute_script(_READ_PLOT)
+    dom = browser.execute_script(READ_PLOT)
     assert dom["video"] is None
     x, y = time_axis(dom), value_axis(dom["panels"][1])  # this time in the arousal panel
     click_at(browser, dom, float(x.px(6.5)), float(y.px(2.0)))
     moved_by = 'return document.getElementById("cursor").getAttribute("data-from") === "{}";'
     wait_for(browser, moved_by.format("click"), "the click did not move the cursor")
-    dom = browser.execute_script(_READ_PLOT)
+    dom = browser.execute_script(READ_PLOT)
     assert dom["cursor"]["data-second"] == "6"
     assert_cursor_at(dom, doc["curve"], float(dom["cursor"]["data-time"]))
     assert float(dom["cursor"]["data-time"]) == pytest.approx(6.5, abs=2 / x.scale)
     press(browser, Keys.ARROW_LEFT)
     wait_for(browser, moved_by.format("key"), "ArrowLeft did not move the cursor")
-    dom = browser.execute_script(_READ_PLOT)
+    dom = browser.execute_script(READ_PLOT)
     assert dom["cursor"]["data-second"] == "5"
     assert_cursor_at(dom, doc["curve"], 5.0)

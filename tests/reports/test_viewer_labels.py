@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from test_viewer import (  # noqa: F401  (browser: the module's Chromium, a fixture)
+    READ_PLOT,
     TOL_PX,
     assert_drawn,
     browser,
@@ -202,22 +203,6 @@ def test_predict_labels_need_one_video_of_their_length_and_a_known_task_before_a
 
 
 # --------------------------------------------------------------------------- in a real browser
-_READ = """
-var svg = document.getElementById("plot");
-function item(e) {
-  var o = {tag: e.tagName, text: e.textContent};
-  for (var i = 0; i < e.attributes.length; i++) o[e.attributes[i].name] = e.attributes[i].value;
-  if (e.tagName === "text") { var b = e.getBBox(); o.cx = b.x + b.width / 2; o.cy = b.y + b.height / 2; }
-  return o;
-}
-return {panels: Array.from(svg.querySelectorAll("g.panel")).map(function (g) {
-          return {task: g.getAttribute("data-task"), items: Array.from(g.querySelectorAll("*")).map(item)}; }),
-        axis: Array.from(svg.querySelectorAll("g.axis > *")).map(item),
-        legend: Array.from(document.querySelectorAll("#legend li")).map(function (li) { return li.textContent; }),
-        readout: item(document.getElementById("readout"))};
-"""
-
-
 def test_the_audience_curve_and_band_are_drawn_where_the_labels_file_puts_them(browser, tmp_path, capsys):  # noqa: F811
     from videoaffect.decoding.synthetic_media import make_video
 
@@ -227,7 +212,7 @@ def test_the_audience_curve_and_band_are_drawn_where_the_labels_file_puts_them(b
     rc, _, _ = view(tmp_path, capsys, "--labels", str(merged), "--labels-task", "valence", "--labels", str(official))
     assert rc == 0
     open_page(browser, tmp_path / "clip.viewer.html", "#t=3.5")
-    dom = browser.execute_script(_READ)
+    dom = browser.execute_script(READ_PLOT)
     x = time_axis(dom)
     for panel, path in zip(dom["panels"], (merged, official)):
         y, labels = value_axis(panel), table(path)

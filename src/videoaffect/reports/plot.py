@@ -19,6 +19,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, MultipleLocator
 
 from videoaffect.models.card import GENERATED_WARNING, card_headline, is_generated
+from videoaffect.reports.colours import MAX_CUT_LINES, MODALITY_COLOURS, TASK_COLOURS
 from videoaffect.reports.facts import (
     band_of,
     contribution_columns,
@@ -40,17 +41,12 @@ from videoaffect.reports.facts import (
 
 FIGSIZE = (12.0, 7.0)
 WARNING_COLOUR = "#c00000"
-TASK_COLOURS = {"valence": "#1f77b4", "arousal": "#d62728"}
-# Modality colours: distinct from the two task colours, assigned in order of appearance.
-MODALITY_COLOURS = ("#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf", "#e377c2",
-                    "#7f7f7f", "#bcbd22", "#393b79", "#637939")
 MMSS_ABOVE_S = 180  # longer videos get m:ss tick labels
 DENSE_ROWS = 900  # above this many seconds the plot switches to its "long video" style
 CONTRIB_POINTS = 400  # long videos: contributions averaged to about this many windows
-MAX_CUT_LINES = 150
 # share of the figure's width left of the top panel (y label and tick labels), kept out of the
 # subtitle's room; generous, so that a wider y axis still leaves the text inside the figure
-LEFT_MARGIN_SHARE = 0.12  # more shot cuts than this are drawn as ticks along the top edge
+LEFT_MARGIN_SHARE = 0.12
 _TICK_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200)
 
 

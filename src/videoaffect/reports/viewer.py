@@ -33,6 +33,7 @@ from videoaffect.core.errors import ConfigError, DataError
 from videoaffect.core.files import atomic_write_text
 from videoaffect.models.card import NOT_RECORDED, card_summary
 from videoaffect.reports.audience import audience_lines, raters_text
+from videoaffect.reports.colours import MAX_CUT_LINES, MODALITY_COLOURS, TASK_COLOURS
 from videoaffect.reports.facts import (
     SCALE_WORDS,
     false_runs,
@@ -52,12 +53,6 @@ from videoaffect.reports.viewer_page import css_text, script_text
 # The prediction JSON versions this page understands; tests check it against the writer's.
 SUPPORTED_SCHEMAS = ("videoaffect-prediction/1",)
 VIEWER_SUFFIX = ".viewer.html"
-# The PNG's colours (reports/plot.py imports matplotlib, so they are repeated here; a test
-# keeps the two tables equal).
-TASK_COLOURS = {"valence": "#1f77b4", "arousal": "#d62728"}
-MODALITY_COLOURS = ("#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf", "#e377c2",
-                    "#7f7f7f", "#bcbd22", "#393b79", "#637939")
-MAX_CUT_LINES = 150  # as on the PNG: more cuts become ticks along the top edge
 
 
 # --------------------------------------------------------------------------- paths
