@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -153,16 +154,10 @@ def read_provided_features(
     return ProvidedFeatures(corpus, gaps, skipped)
 
 
-def load_provided_features(
-    root: str | os.PathLike | MediaEval2018,
-    descriptors: Sequence[str] | None = None,
-    movies: Sequence[str] | None = None,
-    exclude: Sequence[str] = (),
-    tolerance: int = DEFAULT_TOLERANCE_S,
-    rename: Mapping[str, str] | None = None,
-) -> Corpus:
-    """:func:`read_provided_features` without the report (gaps are logged as warnings)."""
-    return read_provided_features(root, descriptors, movies, exclude, tolerance, rename).corpus
+def load_provided_features(root: str | os.PathLike | MediaEval2018, *args: Any, **options: Any) -> Corpus:
+    """:func:`read_provided_features` (the same arguments) without the report (gaps are logged
+    as warnings)."""
+    return read_provided_features(root, *args, **options).corpus
 
 
 def _check_descriptors(ds: MediaEval2018, descriptors: list[str]) -> None:
