@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from videoaffect.cli.main import main as cli
+from videoaffect.datasets.clips import ClipSampler
 from videoaffect.datasets.detect import load_dataset
 from videoaffect.datasets.synthetic.videos import write_mediaeval_like
 from videoaffect.evaluation.metrics import mse, pearson
@@ -35,11 +36,9 @@ from videoaffect.models.model_directory import ModelBundle
 
 
 def _tilings(n: int, c: int) -> np.ndarray:
-    windows = []
-    for off in range(c):
-        starts = sorted({0, *range(off, n, c)}) if off else list(range(0, n, c))
-        windows += list(zip(starts, starts[1:] + [n]))
-    return np.array(windows)
+    """[start, end) of every clip of the stride-1 tilings of a movie of ``n`` seconds."""
+    sampler = ClipSampler(c, 1)
+    return np.concatenate([sampler.spans(n, off) for off in sampler.offsets])
 
 
 def main() -> None:

@@ -6,22 +6,17 @@ import pytest
 import torch
 from torch import nn
 
-from videoaffect.models.affect_model import _average_members, context_predict, context_windows
+from videoaffect.datasets.clips import ClipTable
+from videoaffect.models.affect_model import _average_members, context_predict
 from videoaffect.models.networks import ClipBatch
 
 
-class Table:
-    """A clip table with only what the window code reads: movies as consecutive row slices."""
-
-    def __init__(self, clips_per_movie):
-        bounds = np.cumsum([0, *clips_per_movie])
-        self.slices = [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
-
-    def movie_slices(self):
-        return list(enumerate(self.slices))
-
-    def __len__(self):
-        return self.slices[-1].stop
+def table_of(clips_per_movie) -> ClipTable:
+    """A clip table of one-second clips, ``clips_per_movie[i]`` of them in movie i."""
+    n = sum(clips_per_movie)
+    movie = np.repeat(np.arange(len(clips_per_movie)), clips_per_movie)
+    position = np.concatenate([np.arange(k) for k in clips_per_movie])
+    return ClipTable(1, movie, np.arange(n), np.ones(n, dtype=np.int64), position)
 
 
 class PositionContext(nn.Module):
@@ -44,15 +39,18 @@ def brute_force(clips_per_movie, length):
 
 
 def test_windows_of_length_l_with_a_movie_shorter_than_l():
-    firsts, sizes = context_windows(Table([6, 2, 4]), 4)
-    assert firsts.tolist() == [0, 1, 2, 6, 8] and sizes.tolist() == [4, 4, 4, 2, 4]
+    rows, valid, sizes = table_of([6, 2, 4]).context_windows(4)
+    assert rows[:, 0].tolist() == [0, 1, 2, 6, 8] and sizes.tolist() == [4, 4, 4, 2, 4]
+    # the movie of 2 clips: one window, padded by repeating its last clip
+    assert rows[3].tolist() == [6, 7, 7, 7] and valid[3].tolist() == [True, True, False, False]
+    assert rows[4].tolist() == [8, 9, 10, 11] and valid.sum(axis=1).tolist() == sizes.tolist()
 
 
 @pytest.mark.parametrize("clips_per_movie", [[6, 2, 4], [1], [4, 4], [9]])
 def test_each_clip_gets_the_mean_of_its_windows_predictions(clips_per_movie):
     n = sum(clips_per_movie)
     embeddings = torch.arange(n, dtype=torch.float32)[:, None].repeat(1, 3)
-    got = context_predict(PositionContext(), embeddings, Table(clips_per_movie), 4, batch_size=2)
+    got = context_predict(PositionContext(), embeddings, table_of(clips_per_movie), 4, batch_size=2)
     np.testing.assert_allclose(got, brute_force(clips_per_movie, 4))
     # a middle clip of a long movie is in L = 4 windows, at positions 0..3: c + 150
     if clips_per_movie == [9]:

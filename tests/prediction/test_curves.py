@@ -6,13 +6,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from videoaffect.datasets.clips import ClipTable
+from videoaffect.datasets.clips import ClipSampler, ClipTable
 from videoaffect.datasets.synthetic.features import SyntheticConfig, SyntheticModality, generate, preset
 from videoaffect.models.config import ModelConfig, TrainConfig
 from videoaffect.models.model_directory import ModelBundle
 from videoaffect.models.networks import smooth
 from videoaffect.training.pipeline import train_model
-from videoaffect.training.whole_model import beta_for, train_bundle
+from videoaffect.training.whole_model import train_bundle
 
 SMALL = dict(hidden_size=16, head_hidden=16, context_hidden=8)
 
@@ -36,14 +36,16 @@ def test_ema_time_constant_and_zero_lag():
     # the paper's beta = 0.98 on 10-s clips is a time constant of about 8 minutes
     cfg = ModelConfig(ema_beta=0.98, clip_seconds=10)
     assert cfg.ema_tau_seconds == pytest.approx(495.0, abs=0.5)
-    assert beta_for(cfg.ema_tau_seconds, 10) == pytest.approx(0.98)
-    assert beta_for(cfg.ema_tau_seconds, 1) == pytest.approx(0.98 ** 0.1)
+    ten, one = ClipSampler.non_overlapping(10), ClipSampler.non_overlapping(1)
+    assert ten.decay_per_clip(cfg.ema_tau_seconds) == pytest.approx(0.98)
+    assert one.decay_per_clip(cfg.ema_tau_seconds) == pytest.approx(0.98 ** 0.1)
+    assert ten.decay_per_second(0.98) == pytest.approx(0.98 ** 0.1)
     assert ModelConfig(ema_beta=0.0).ema_tau_seconds == 0.0
     # a symmetric bump: the causal EMA delays its peak, the forward-backward one does not
     t = np.arange(200)
     bump = np.exp(-0.5 * ((t - 100) / 5.0) ** 2)
-    causal = smooth(bump, beta_for(8, 1))
-    zero_lag = smooth(bump, beta_for(8, 1), zero_lag=True)
+    causal = smooth(bump, one.decay_per_clip(8))
+    zero_lag = smooth(bump, one.decay_per_clip(8), zero_lag=True)
     assert causal.argmax() >= 103
     assert zero_lag.argmax() == 100
     np.testing.assert_array_equal(smooth(bump, 0.0), bump)

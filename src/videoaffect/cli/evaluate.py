@@ -39,6 +39,7 @@ def register(sub, parents) -> None:
 def run(args: argparse.Namespace) -> int:
     from videoaffect.cli.tables import metrics_table
     from videoaffect.core.files import atomic_write_text
+    from videoaffect.datasets.clips import ClipSampler
     from videoaffect.evaluation.evaluate import evaluate_model
     from videoaffect.models.model_directory import ModelBundle
 
@@ -68,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
     device = common.resolved_device(args)
     wanted_stride = args.clip_stride if args.clip_stride is not None else bundle.info.get("clip_stride")
     for task, model in bundle.tasks.items():
-        stride = None if wanted_stride is None else min(int(wanted_stride), model.config.clip_seconds)
+        stride = (None if wanted_stride is None
+                  else ClipSampler.for_stride(model.config.clip_seconds, wanted_stride).stride)
         # an ensemble is scored as `predict` uses it: the members' mean
         report = evaluate_model(bundle.task(task), corpus, movies, device=device, clip_stride=stride)
         report["ensemble_members"] = bundle.ensemble_size(task)

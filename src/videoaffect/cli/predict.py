@@ -167,8 +167,10 @@ def _warn_about_model(bundle, model_path: Path, clip_stride: int) -> None:
 
         print(f"videoaffect: warning: the model {model_path} was {GENERATED_WARNING}; every output says so",
               file=sys.stderr)
+    from videoaffect.datasets.clips import ClipSampler
+
     for task, band in bundle.bands.items():
-        stride = min(int(clip_stride), bundle.task(task).config.clip_seconds)
+        stride = ClipSampler.for_stride(bundle.task(task).config.clip_seconds, clip_stride).stride
         for warning in band.warnings(stride):
             print(f"videoaffect: warning: {task} band: {warning} (also in each .json's band.{task}.warnings)",
                   file=sys.stderr)

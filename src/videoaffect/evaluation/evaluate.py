@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from videoaffect.datasets.clips import ClipSampler
 from videoaffect.datasets.corpus import Corpus
 from videoaffect.evaluation.metrics import accuracy, regression_report
 from videoaffect.models.affect_model import AffectModel, ClipPredictions, clip_classes
@@ -49,9 +50,10 @@ def evaluate_model(
     }
     out = dict(head)
     curves = None
-    if clip_stride is not None and clip_stride != cfg.clip_seconds:
-        curves = model.predict_seconds(corpus, movies, clip_stride, device=device)
-        out["clip_stride"] = int(clip_stride)
+    sampler = ClipSampler.for_stride(cfg.clip_seconds, clip_stride, clamp=False)
+    if sampler.overlapping:
+        curves = model.predict_seconds(corpus, movies, sampler.stride, device=device)
+        out["clip_stride"] = sampler.stride
     for which in ("intra", "final"):
         if curves is not None:
             per_sec = {corpus.movie_ids[m]: getattr(c, which) for m, c in curves.items()}

@@ -24,7 +24,7 @@ from safetensors.torch import save as safetensors_bytes
 
 from videoaffect.core.errors import ModelError
 from videoaffect.core.files import atomic_open, atomic_write_text
-from videoaffect.datasets.clips import ClipTable, class_of
+from videoaffect.datasets.clips import ClipSampler, ClipTable, class_of
 from videoaffect.datasets.corpus import Corpus, CorpusError
 from videoaffect.models.config import ModelConfig, TrainConfig
 from videoaffect.models.networks import InterClipLSTM, IntraClipModel, smooth
@@ -49,11 +49,7 @@ class ClipPredictions:
 
     def per_second(self, which: str = "final") -> dict[int, np.ndarray]:
         """Each clip's prediction repeated over its seconds (no smoothing), per movie index."""
-        values = self.final if which == "final" else self.intra
-        out = {}
-        for movie, sl in self.table.movie_slices():
-            out[movie] = np.repeat(values[sl], self.table.length[sl])
-        return out
+        return self.table.held(self.final if which == "final" else self.intra)
 
 
 @dataclass
@@ -159,7 +155,7 @@ class AffectModel:
 
         self.check_corpus(corpus)
         device = self._eval_on(device)
-        table = ClipTable.build(corpus, list(movies), self.config.clip_seconds, offset)
+        table = ClipSampler.non_overlapping(self.config.clip_seconds).table(corpus, list(movies), offset)
         loader = ClipLoader(corpus, table, self.normalizer, self.modality_names, device)
         all_clips = np.arange(len(table))
         classification = self.config.output == "classification"
@@ -239,15 +235,12 @@ class AffectModel:
         device: str | torch.device = "cpu",
     ) -> list[ClipPredictions]:
         """The network's predictions for every tiling a stride needs (the expensive part)."""
-        cfg = self.config
-        stride = cfg.clip_seconds if clip_stride is None else int(clip_stride)
-        if not 1 <= stride <= cfg.clip_seconds:
-            raise ValueError(f"clip stride must be between 1 and the clip length ({cfg.clip_seconds} s), got {stride}")
-        if cfg.output == "classification" and stride != cfg.clip_seconds:
+        sampler = ClipSampler.for_stride(self.config.clip_seconds, clip_stride, clamp=False)
+        if self.config.output == "classification" and sampler.overlapping:
             raise ValueError("the classification variant predicts whole clips; use clip stride = clip length")
         return [
             self.predict_clips(corpus, list(movies), device, offset=off, contributions=True)
-            for off in range(0, cfg.clip_seconds, stride)
+            for off in sampler.offsets
         ]
 
     def curves_from_passes(
@@ -262,16 +255,16 @@ class AffectModel:
         cfg = config or self.config
         overlapping = len(passes) > 1
         slices = [dict(p.table.movie_slices()) for p in passes]
+        spans = [p.table.movie_spans(corpus) for p in passes]
         out = {}
         for m in movies:
             a, b = int(corpus.offsets[m]), int(corpus.offsets[m + 1])
             n = b - a
             windows, intra_v, final_v = [], [], []
             contrib_v: dict[str, list[np.ndarray]] = {name: [] for name in self.modality_names}
-            for p, sl in zip(passes, slices):
+            for p, sl, span in zip(passes, slices, spans):
                 s = sl[m]
-                starts = p.table.start[s] - a
-                windows.append(np.stack([starts, starts + p.table.length[s]], axis=1))
+                windows.append(span[m])
                 intra_v.append(p.intra[s])
                 final_v.append(p.final[s])
                 for name, values in (p.contributions or {}).items():
@@ -283,7 +276,7 @@ class AffectModel:
             if ctx == "lstm" and self.context is not None:
                 f_curve = combine_clips(win, np.concatenate(final_v), n, smoothness)
             elif ctx == "ema" and overlapping:
-                beta_s = cfg.ema_beta ** (1.0 / cfg.clip_seconds) if cfg.ema_beta > 0 else 0.0
+                beta_s = ClipSampler.non_overlapping(cfg.clip_seconds).decay_per_second(cfg.ema_beta)
                 f_curve = smooth(i_curve, beta_s, cfg.ema_init, cfg.ema_zero_lag)
             elif ctx == "ema":
                 clip_values = smooth(np.concatenate(intra_v), cfg.ema_beta, cfg.ema_init, cfg.ema_zero_lag)
@@ -442,38 +435,17 @@ def _member_contributions(members: dict[str, IntraClipModel], batch, pred: torch
     return result
 
 
-def context_windows(table: ClipTable, length: int) -> tuple[np.ndarray, np.ndarray]:
-    """Windows of ``length`` consecutive clips within each movie, stride 1: (first clip, size).
-    A movie with fewer clips than ``length`` gives one window of all its clips."""
-    firsts, sizes = [], []
-    for _, sl in table.movie_slices():
-        n = sl.stop - sl.start
-        size = min(length, n)
-        starts = np.arange(sl.start, sl.stop - size + 1)
-        firsts.append(starts)
-        sizes.append(np.full(len(starts), size))
-    return np.concatenate(firsts).astype(np.int64), np.concatenate(sizes).astype(np.int64)
-
-
-def window_rows(firsts: np.ndarray, sizes: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray]:
-    offs = np.arange(length)
-    valid = offs[None, :] < sizes[:, None]
-    rows = firsts[:, None] + np.minimum(offs[None, :], sizes[:, None] - 1)
-    return rows, valid
-
-
 @torch.no_grad()
 def context_predict(
     context: InterClipLSTM, embeddings: torch.Tensor, table: ClipTable, length: int, batch_size: int = 512
 ) -> np.ndarray:
     """Per-clip valence from sliding windows; a clip inside several windows gets the mean of
     its predictions (every clip but a movie's first and last L-1 is in L windows)."""
-    firsts, sizes = context_windows(table, length)
-    rows, valid = window_rows(firsts, sizes, length)
+    rows, valid, sizes = table.context_windows(length)
     total = np.zeros(len(table))
     count = np.zeros(len(table))
     context.eval()
-    for a in range(0, len(firsts), batch_size):
+    for a in range(0, len(rows), batch_size):
         r = torch.from_numpy(rows[a : a + batch_size]).to(embeddings.device)
         x = embeddings[r]
         lens = torch.from_numpy(sizes[a : a + batch_size])

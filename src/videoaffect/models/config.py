@@ -10,6 +10,7 @@ from videoaffect.core.device import DEVICE_HELP, check_device_name
 from videoaffect.core.errors import ConfigError
 from videoaffect.core.modality import ModalitySpec
 from videoaffect.core.vocabulary import Method, Output, Task
+from videoaffect.datasets.clips import ClipSampler
 
 ContextChoice = Literal["auto", "lstm", "ema", "none"]
 EmaInit = Literal["first", "zero"]
@@ -138,9 +139,7 @@ class ModelConfig:
     @property
     def ema_tau_seconds(self) -> float:
         """Time constant of the arousal EMA in seconds (0 = no smoothing)."""
-        if self.ema_beta <= 0.0:
-            return 0.0
-        return -self.clip_seconds / math.log(self.ema_beta)
+        return ClipSampler.non_overlapping(self.clip_seconds).time_constant(self.ema_beta)
 
     def smoothing_text(self) -> str:
         ctx = self.resolved_context

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from videoaffect.core.vocabulary import TASKS
+from videoaffect.datasets.clips import ClipSampler
 from videoaffect.datasets.corpus import Corpus
 from videoaffect.models.affect_model import AffectModel
 from videoaffect.models.model_directory import ModelBundle, package_version
@@ -92,7 +93,7 @@ def movie_curve(
     present: dict[str, np.ndarray] = {}
     for task in tasks:
         model = bundle.task(task)
-        stride = min(int(clip_stride), model.config.clip_seconds)
+        stride = ClipSampler.for_stride(model.config.clip_seconds, clip_stride).stride
         curve = model.predict_seconds(corpus, [movie], stride, device)[movie]
         columns[task] = scale.from_internal(curve.final)
         interval = model.interval(curve)
@@ -219,11 +220,12 @@ def curve_metadata(bundle: ModelBundle, frame: pd.DataFrame, tasks: list[str], c
 def _model_description(bundle: ModelBundle, tasks: list[str], clip_stride: int) -> dict:
     """The model as it ran: the stride each task actually used (never above its clip length)
     and no combination step where the clips did not overlap."""
-    strides = {t: min(int(clip_stride), bundle.task(t).config.clip_seconds) for t in tasks}
+    samplers = {t: ClipSampler.for_stride(bundle.task(t).config.clip_seconds, clip_stride) for t in tasks}
+    strides = {t: s.stride for t, s in samplers.items()}
     described = bundle.describe()
     combination = dict(described.get("combination") or {})
     for task in tasks:
-        if strides[task] == bundle.task(task).config.clip_seconds:
+        if not samplers[task].overlapping:
             combination[task] = "none: non-overlapping clips, each second takes its clip's value (the paper's protocol)"
     distinct = set(strides.values())
     described["clip_stride"] = distinct.pop() if len(distinct) == 1 else strides

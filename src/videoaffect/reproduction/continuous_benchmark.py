@@ -29,6 +29,7 @@ from typing import cast
 import numpy as np
 
 from videoaffect.core.vocabulary import TASKS, Method, Task
+from videoaffect.datasets.clips import ClipSampler, ClipTable
 from videoaffect.datasets.corpus import Corpus
 from videoaffect.evaluation.metrics import mse, pearson
 from videoaffect.evaluation.verdicts import LEVEL, RESAMPLES, RNG_SEED, compare
@@ -43,24 +44,22 @@ TUNING_FRACTION = 0.2
 
 
 def clip_vectors(corpus: Corpus, movies: Sequence[int], clip_seconds: int, task: str
-                 ) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int, int]]]:
+                 ) -> tuple[np.ndarray, np.ndarray, ClipTable]:
     """One row per clip of ``clip_seconds`` (the last one shorter) of each movie: each modality's
     mean over the clip's present seconds (0 where it has none), and the clip's mean label; with
-    each clip's (movie, first second, end second) to spread a prediction back over its seconds."""
-    rows, targets, spans = [], [], []
-    for m in movies:
-        a, b = int(corpus.offsets[m]), int(corpus.offsets[m + 1])
-        for first in range(a, b, clip_seconds):
-            end = min(first + clip_seconds, b)
-            parts = []
-            for name, spec in corpus.specs.items():
-                block = corpus.features[name][first:end].reshape(end - first, -1)
-                present = corpus.masks[name][first:end]
-                parts.append(block[present].mean(0) if present.any() else np.zeros(int(np.prod(spec.shape))))
-            rows.append(np.concatenate(parts))
-            targets.append(float(np.mean(corpus.labels[task][first:end])))
-            spans.append((m, first - a, end - a))
-    return np.asarray(rows, dtype=np.float64), np.asarray(targets), spans
+    the clips' table to spread a prediction back over their seconds."""
+    table = ClipSampler.non_overlapping(clip_seconds).table(corpus, movies)
+    rows, targets = [], []
+    for first, length in zip(table.start.tolist(), table.length.tolist()):
+        end = first + length
+        parts = []
+        for name, spec in corpus.specs.items():
+            block = corpus.features[name][first:end].reshape(end - first, -1)
+            present = corpus.masks[name][first:end]
+            parts.append(block[present].mean(0) if present.any() else np.zeros(int(np.prod(spec.shape))))
+        rows.append(np.concatenate(parts))
+        targets.append(float(np.mean(corpus.labels[task][first:end])))
+    return np.asarray(rows, dtype=np.float64), np.asarray(targets), table
 
 
 def tuning_films(train_movies: Sequence[int], seed: int) -> tuple[list[int], list[int]]:
@@ -77,12 +76,9 @@ def _reference(method: str, corpus: Corpus, train_movies, eval_movies, task: str
     fit, tune = tuning_films(train_movies, seed)
     X_fit, y_fit, _ = clip_vectors(corpus, fit, clip_seconds, task)
     X_tune, y_tune, _ = clip_vectors(corpus, tune, clip_seconds, task)
-    X_eval, _, spans = clip_vectors(corpus, eval_movies, clip_seconds, task)
+    X_eval, _, clips = clip_vectors(corpus, eval_movies, clip_seconds, task)
     ref = fit_reference(method, X_fit, y_fit, X_tune, y_tune, seed=seed)
-    clip_pred = ref.predict(X_eval)
-    curves = {m: np.zeros(corpus.seconds(m)) for m in eval_movies}
-    for value, (m, first, end) in zip(clip_pred, spans):
-        curves[m][first:end] = value
+    curves = clips.held(np.asarray(ref.predict(X_eval), dtype=np.float64))
     vector = f"one vector per {clip_seconds}-s clip, the mean of its seconds' features"
     text = reference_text(method, X_fit.shape[1], vector).replace("id blocks of the training excerpts",
                                                                    f"{len(tune)} of the training films")

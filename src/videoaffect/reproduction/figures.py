@@ -26,7 +26,7 @@ from matplotlib.figure import Figure
 from videoaffect.core.errors import ConfigError, ModelError
 from videoaffect.core.files import atomic_open
 from videoaffect.core.vocabulary import TASKS
-from videoaffect.datasets.clips import ClipTable
+from videoaffect.datasets.clips import ClipSampler
 from videoaffect.datasets.corpus import Corpus
 from videoaffect.evaluation.metrics import mse, pearson
 from videoaffect.models.affect_model import AffectModel
@@ -74,7 +74,7 @@ def clip_features(
     model.check_corpus(corpus)
     dev = torch.device(device)
     encoder.to(dev).eval()
-    table = ClipTable.build(corpus, list(movies), model.config.clip_seconds)
+    table = ClipSampler.non_overlapping(model.config.clip_seconds).table(corpus, list(movies))
     loader = ClipLoader(corpus, table, model.normalizer, [modality], dev)
     feats, present = [], []
     for _, batch in loader.batches(np.arange(len(table)), batch_size):

@@ -23,15 +23,10 @@ import torch.nn.functional as F
 
 from videoaffect.core.device import resolve_device
 from videoaffect.core.errors import ConfigError
-from videoaffect.datasets.clips import ClipTable
+from videoaffect.datasets.clips import ClipSampler, ClipTable
 from videoaffect.datasets.corpus import Corpus, CorpusError
 from videoaffect.evaluation.metrics import accuracy, mse, pearson
-from videoaffect.models.affect_model import (
-    AffectModel,
-    clip_classes,
-    context_windows,
-    window_rows,
-)
+from videoaffect.models.affect_model import AffectModel, clip_classes
 from videoaffect.models.batches import ClipLoader
 from videoaffect.models.config import ModelConfig, RunSettings, TrainConfig
 from videoaffect.models.networks import InterClipLSTM, IntraClipModel, new_head
@@ -159,7 +154,7 @@ class Trainer:
         return self.cfg.output == "classification"
 
     def _split(self, movies: list[int]) -> _Split:
-        table = ClipTable.build(self.corpus, movies, self.cfg.clip_seconds)
+        table = ClipSampler.non_overlapping(self.cfg.clip_seconds).table(self.corpus, movies)
         targets = table.targets(self.corpus, self.cfg.task)
         if self.classification:
             target = torch.from_numpy(clip_classes(targets, self.cfg)).to(self.device)
@@ -168,8 +163,7 @@ class Trainer:
         loader = ClipLoader(self.corpus, table, self.normalizer, self.names, self.device)
         weight = None
         if self.sample_weights is not None:
-            cum = np.concatenate([[0.0], np.cumsum(self.sample_weights, dtype=np.float64)])
-            clip_weight = (cum[table.start + table.length] - cum[table.start]) / table.length
+            clip_weight = table.means(self.sample_weights)
             # over the split's mean: a batch of low-weight clips then counts less than others,
             # which normalising by the batch's own sum would undo
             weight = torch.from_numpy((clip_weight / max(clip_weight.mean(), 1e-12)).astype(np.float32)).to(self.device)
@@ -420,8 +414,7 @@ class Trainer:
         data = {}
         for key, split in (("train", self.train), ("val", self.val)):
             emb = self.embeddings(model, split, encoded[key] if encoded is not None else None)
-            firsts, sizes = context_windows(split.table, length)
-            rows, valid = window_rows(firsts, sizes, length)
+            rows, valid, sizes = split.table.context_windows(length)
             data[key] = (
                 emb,
                 torch.from_numpy(rows).to(self.device),

@@ -10,7 +10,6 @@ score table are stored in the model.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -19,6 +18,7 @@ import numpy as np
 
 from videoaffect.core.errors import ConfigError
 from videoaffect.core.vocabulary import DEFAULT_ENSEMBLE, TASKS, BandRule
+from videoaffect.datasets.clips import ClipSampler
 from videoaffect.datasets.corpus import Corpus
 from videoaffect.evaluation.evaluate import evaluate_model
 from videoaffect.evaluation.metrics import mse, pearson
@@ -35,11 +35,6 @@ from videoaffect.training.pipeline import Trainer
 # The choosers take a task's ensemble (training) or one member (benchmarks/bench_training.py).
 TaskModel = AffectModel | TaskEnsemble
 TAU_CANDIDATES = (0.0, 3.0, 6.0, 12.0, 25.0, 50.0, 100.0, 200.0, 495.0)
-
-
-def beta_for(tau_seconds: float, step_seconds: float) -> float:
-    """EMA decay per step of ``step_seconds`` for a time constant of ``tau_seconds``."""
-    return 0.0 if tau_seconds <= 0 else math.exp(-step_seconds / tau_seconds)
 
 
 # Smoothness penalties tried for combining overlapping clips (0 = mean of the covering clips).
@@ -91,16 +86,17 @@ def choose_smoothing(
     cfg = model.config
     passes = passes if passes is not None else model.clip_passes(corpus, list(movies), clip_stride, device)
     truth = _truth(model, corpus, movies)
+    sampler = ClipSampler.non_overlapping(cfg.clip_seconds)
     table = []
     for tau in candidates:
         for zero_lag in (False, True):
             if tau == 0 and zero_lag:
                 continue
-            trial = replace(cfg, ema_beta=beta_for(tau, cfg.clip_seconds), ema_zero_lag=zero_lag)
+            trial = replace(cfg, ema_beta=sampler.decay_per_clip(tau), ema_zero_lag=zero_lag)
             table.append({"tau_s": tau, "zero_lag": zero_lag,
                           **_score(model, passes, corpus, movies, trial, "final", truth)})
     best = min(table, key=lambda r: (r["mse"], r["tau_s"]))
-    return beta_for(best["tau_s"], cfg.clip_seconds), bool(best["zero_lag"]), table
+    return sampler.decay_per_clip(best["tau_s"]), bool(best["zero_lag"]), table
 
 
 def choose_context(model: TaskModel, corpus: Corpus, movies: Sequence[int], clip_stride: int,
@@ -131,11 +127,12 @@ def choose_settings(model: TaskEnsemble, corpus: Corpus, val_movies: list[int], 
     """Choose the task model's post-training settings once, on the members' mean over the
     validation movies (every member gets them), and score the result there."""
     cfg = model.config
+    sampler = ClipSampler.for_stride(cfg.clip_seconds, stride, clamp=False)
     task_metrics: dict = {}
     passes = None
     if cfg.output == "regression" and (select_context or ema == "auto" or deconvolution == "auto"):
         passes = model.clip_passes(corpus, val_movies, stride, run.device)
-    if deconvolution == "auto" and passes is not None and len(passes[0]) > 1:
+    if deconvolution == "auto" and passes is not None and sampler.overlapping:
         task_metrics["combination_selection"] = choose_deconvolution(model, corpus, val_movies, passes)
         log.write("combination", chosen=task_metrics["combination_selection"]["chosen"])
     elif deconvolution != "auto":
@@ -157,7 +154,7 @@ def choose_settings(model: TaskEnsemble, corpus: Corpus, val_movies: list[int], 
             if key in task_metrics:
                 task_metrics[key]["criterion"] += f", of the mean of the {model.size} ensemble members"
     task_metrics["validation"] = evaluate_model(model, corpus, val_movies, device=run.device)
-    if stride != cfg.clip_seconds and cfg.output == "regression":
+    if sampler.overlapping and cfg.output == "regression":
         task_metrics[f"validation_stride{stride}"] = evaluate_model(
             model, corpus, val_movies, device=run.device, clip_stride=stride
         )
@@ -227,7 +224,7 @@ def train_bundle(
         raise ConfigError("--band member-spread needs --ensemble 2 or more (it scales the members' disagreement)")
     out = Path(out)
     run = run or RunSettings()
-    stride = min(int(clip_stride), base_config.clip_seconds)
+    stride = ClipSampler.for_stride(base_config.clip_seconds, clip_stride).stride
     models: dict[str, TaskEnsemble] = {}
     metrics: dict[str, dict] = {}
     member_metrics: dict[str, dict[int, dict]] = {}
