@@ -23,7 +23,7 @@ needs_liris = pytest.mark.skipif(
     not (LIRIS / "ACCEDEsets.txt").is_file(), reason="../shared/data/liris-accede-discrete not present"
 )
 
-ROW_FIELDS = {"task", "method", "split", "seed", "mse", "mse_internal", "pearson", "protocol", "n_train", "n_eval",
+ROW_FIELDS = {"task", "method", "evaluated_set", "seed", "mse", "mse_internal", "pearson", "protocol", "n_train", "n_eval",
               "trained", "predictions", "excerpts", "films", "truth"}
 
 
@@ -39,7 +39,7 @@ def test_fast_benchmark_on_real_data(tmp_path):
     assert len(rows) == 2 * 6  # tasks x methods (the blend only runs when asked), first seed only
     for r in rows:
         assert ROW_FIELDS <= set(r)
-        assert (r["protocol"], r["split"], r["seed"], r["n_train"], r["n_eval"]) == ("development", "validation", 0, 150, 150)
+        assert (r["protocol"], r["evaluated_set"], r["seed"], r["n_train"], r["n_eval"]) == ("development", "set 2", 0, 150, 150)
         assert math.isclose(r["mse_internal"], r["mse"] / 4.0)
         assert len(r["predictions"]) == len(r["excerpts"]) == len(r["films"]) == len(r["truth"]) == 150
         assert r["mse"] == pytest.approx(np.mean((np.array(r["predictions"]) - r["truth"]) ** 2), abs=1e-4)
@@ -118,7 +118,7 @@ def _row(method, seed, predictions, truth, films, recipe="train"):
     mse = float(np.mean((p - t) ** 2))
     return {"task": "valence", "method": method, "seed": seed, "mse": mse, "mse_internal": mse / 4,
             "pearson": float(np.corrcoef(p, t)[0, 1]) if np.ptp(p) > 0 else float("nan"), "protocol": "development",
-            "split": "validation", "n_train": 9, "n_eval": len(t), "recipe": recipe, "trained": f"{method} as written",
+            "evaluated_set": "set 2", "n_train": 9, "n_eval": len(t), "recipe": recipe, "trained": f"{method} as written",
             "predictions": p.tolist(), "excerpts": list(range(len(t))), "films": films, "truth": t.tolist()}
 
 
@@ -149,6 +149,24 @@ def test_benchmark_summary_says_plainly_whether_ours_beats_each_reference():
     # rows written before 0.6.0 carry no per-excerpt predictions: no verdict rather than a guess
     old = [{k: v for k, v in r.items() if k != "predictions"} for r in ours + ridge]
     assert verdict_lines(old) == []
+
+
+def test_files_written_before_0_8_name_set_2_by_number_when_read(tmp_path):
+    """Before 0.8.0 a row said ``"split": "validation"`` (ACCEDEsets.txt's word for set 2, which
+    here means the validation movies): read back as ``"evaluated_set": "set 2"``; an unknown
+    split is refused naming the file."""
+    from videoaffect.reproduction.liris_summary import write_json
+
+    truth = [3.0, 2.5, 3.5]
+    row = _row("ridge", 0, [3.1, 2.4, 3.3], truth, ["a", "a", "b"])
+    old = {k: v for k, v in row.items() if k != "evaluated_set"}
+    for name, split in (("old.json", "validation"), ("bad.json", "dev")):
+        write_json(tmp_path / name, {}, [dict(old, split=split)])
+    rows = load_rows(tmp_path / "old.json")
+    assert rows[0]["evaluated_set"] == "set 2" and "split" not in rows[0]
+    assert "evaluate on set 2 (3 excerpts)" in format_summary(rows)
+    with pytest.raises(ValueError, match=r"bad\.json: a row's split 'dev' is none of"):
+        load_rows(tmp_path / "bad.json")
 
 
 @pytest.mark.parametrize("recipe", ["train", "small"])
@@ -231,7 +249,7 @@ def test_the_evaluated_set_never_reaches_fitting_stopping_normalisation_clipping
     assert all(c["mse"] != p["mse"] for c, p in zip(clean_rows, poisoned_rows))
 
 
-def test_within_set1_carves_a_held_out_fifth_of_set1_and_overrides_reach_the_configs(tmp_path):
+def test_within_set1_evaluates_a_fifth_of_set1_and_overrides_reach_the_configs(tmp_path):
     from videoaffect.reproduction.liris_neural import FULL_SIZES, neural_configs
     from videoaffect.reproduction.liris_protocols import within_set1_data
 

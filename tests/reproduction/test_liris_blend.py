@@ -39,7 +39,7 @@ def test_ties_go_to_ridge():
     assert lb.choose_blend_weight(same, same, np.array([0.0, 2.0, 4.0])) == 0.0
 
 
-def test_training_carve_holds_out_training_excerpts_only(tmp_path):
+def test_training_carve_takes_training_excerpts_only(tmp_path):
     w = make_root(tmp_path, sets=(1,) * 100 + (2,) * 40, seed=1)
     data = LirisDiscrete.load(w["root"])
     protocol = data.protocol()

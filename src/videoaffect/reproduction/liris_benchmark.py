@@ -1,8 +1,10 @@
 """Benchmark on LIRIS-ACCEDE discrete: ``videoaffect benchmark liris-accede-discrete ROOT``.
 
 Protocol (chosen by ``LirisDiscrete.protocol``): with set 0 present (the full official
-release) train on sets 1+2 and test on set 0; otherwise (the development copy) train on set 1
-and evaluate on set 2.  Nothing is ever tuned on the evaluated set.
+release) train on sets 1+2 and test on set 0; otherwise (a copy with sets 1 and 2 only, as in ``../shared``:
+the development protocol) train on set 1 and evaluate on set 2.  Nothing is ever tuned on the
+evaluated set.  Sets are named by number: ``ACCEDEsets.txt`` calls set 2 "validation", the word
+this toolkit keeps for the validation movies carved from the training excerpts.
 
 Methods (``liris_methods``): ours is the progressive method exactly as ``videoaffect train
 --method progressive`` makes it for the data (``liris_neural``'s "train" recipe: one model per
@@ -94,7 +96,7 @@ def run_liris_benchmark(
     ``fast``: 150 random excerpts per set, the first seed only, tiny networks and 3 epochs.
     ``group``: what the networks' validation carve treats as a movie ("id-blocks", a film proxy
     and ``train``'s choice, or "excerpt").  ``within_set1``: train and evaluate inside set 1 (a
-    fifth of its id blocks held out, see ``within_set1_data``), to choose settings without the
+    fifth of its id blocks relabelled set 2 and evaluated, see ``within_set1_data``), to choose settings without the
     real evaluation set.  ``overrides`` (ablations of the neural methods, TAC2015 rows only):
     ``"recipe"``: "train" (default: what ``videoaffect train`` makes) or "small" (the benchmark's
     network of 0.3.2-0.5.x, ``liris_neural``); ``"model"`` / ``"train"``: ModelConfig /
@@ -137,7 +139,7 @@ def run_liris_benchmark(
         "eval_sets": list(protocol.eval_sets),
         "fast": fast,
         "validation_group": group,
-        "within_set1": within_set1,  # set 2 below is then the held-out fifth of set 1
+        "within_set1": within_set1,  # the evaluated set 2 is then a fifth of set 1's id blocks
         "overrides": overrides or {},
         "recipe": setup["recipe"],
         "ours": "the progressive method as `videoaffect train --method progressive` makes it (recipe 'train', "

@@ -51,7 +51,7 @@ def choose_blend_weight(neural, ridge, truth, grid: Sequence[float] = BLEND_GRID
 def blend_validation(data: LirisDiscrete, neural_data: LirisDiscrete, protocol: Protocol, task: str, seed: int,
                      sizes: NeuralSizes, device: str, group: str, overrides: dict | None = None,
                      weighting: str = "equal") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(network, ridge, truth) on the held part of ``training_carve``, both models fitted on
+    """(network, ridge, truth) on the set-2 part of ``training_carve``, both models fitted on
     its fit part (1-5 scale, excerpts in id order); the network is the "small" recipe's."""
     inner = training_carve(data, protocol, seed)
     inner_neural = training_carve(neural_data, protocol, seed)

@@ -1,9 +1,11 @@
 """Which excerpts each part of the LIRIS-ACCEDE benchmark uses: the references fitted on the
-protocol's training excerpts, carves held out inside the training sets (never the evaluated
-set), and the films the verdicts resample.
+protocol's training excerpts, carves taken inside the training sets (never from the evaluated
+set), and the films the verdicts resample.  LIRIS-ACCEDE's sets are named by number here (set 1,
+set 2, set 0): ``ACCEDEsets.txt`` calls set 2 "validation", a word this toolkit keeps for the
+validation movies carved from the training data.
 
 Films.  ``ACCEDEdescription.xml`` names each excerpt's source film; where it is absent (the
-development copy in ``../shared`` has none) or does not name an excerpt, runs of about 60
+copy in ``../shared``, sets 1 and 2 only, has none) or does not name an excerpt, runs of about 60
 consecutive ids stand in for films (the excerpts of a film have consecutive ids): the corpus's
 id blocks for the TAC2015 rows, the film corpus's own movies for rows from excerpt videos.
 """
@@ -42,11 +44,11 @@ def predict_reference(data: LirisDiscrete, protocol: Protocol, task: str, method
 def training_carve(data: LirisDiscrete, protocol: Protocol, seed: int) -> LirisDiscrete:
     """The training excerpts alone, the references' tuning carve (``tuning_split`` with this
     seed) relabelled set 2 and the rest set 1: a development protocol whose evaluated part is
-    validation data taken from the training sets, never from the evaluated set."""
-    return hold_out_blocks(data, np.asarray(protocol.train), seed)
+    taken from the training sets, never from the evaluated set."""
+    return blocks_as_set2(data, np.asarray(protocol.train), seed)
 
 
-def hold_out_blocks(data: LirisDiscrete, rows: np.ndarray, seed: int) -> LirisDiscrete:
+def blocks_as_set2(data: LirisDiscrete, rows: np.ndarray, seed: int) -> LirisDiscrete:
     """``rows`` alone, the references' tuning carve of them (``tuning_split``) relabelled set 2
     and the rest set 1."""
     _, held = tuning_split(data.ids[rows], seed=seed)
@@ -59,7 +61,7 @@ def within_set1_data(data: LirisDiscrete, seed: int = 0) -> LirisDiscrete:
     """Set 1 alone, a fifth of its contiguous id blocks (a stand-in for films, as for the
     references' tuning) relabelled set 2: the development protocol inside set 1, for choosing
     settings without the real evaluation set."""
-    return hold_out_blocks(data, data.indices((1,)), seed)
+    return blocks_as_set2(data, data.indices((1,)), seed)
 
 
 def excerpt_films(data: LirisDiscrete, rows, proxy: dict[int, str]) -> list[str]:
@@ -78,5 +80,5 @@ def excerpt_films(data: LirisDiscrete, rows, proxy: dict[int, str]) -> list[str]
     return [films.get(r) or f"block:{proxy[r]}" for r in rows]
 
 
-__all__ = ["excerpt_films", "fit_excerpt_reference", "hold_out_blocks", "predict_reference", "training_carve",
+__all__ = ["excerpt_films", "blocks_as_set2", "fit_excerpt_reference", "predict_reference", "training_carve",
            "within_set1_data"]

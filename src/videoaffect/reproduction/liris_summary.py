@@ -1,7 +1,8 @@
 """The LIRIS-ACCEDE benchmark's rows, their JSON file, the Markdown table and the verdicts.
 
-A row is one task x feature source x method x seed: MSE (1-5 scale and internal [-1, 1]),
-Pearson r, what was trained (``trained``: ensemble size K, clip length, context, sizes) and the
+A row is one task x feature source x method x seed: the set scored (``evaluated_set``, by
+number: "set 2", never LIRIS-ACCEDE's own word "validation", which here means the validation
+movies carved from training), MSE (1-5 scale and internal [-1, 1]), Pearson r, what was trained (``trained``: ensemble size K, clip length, context, sizes) and the
 per-excerpt predictions (``predictions``, 1-5 scale, rounded to 1e-5), which the verdicts need.
 The evaluated excerpts of a task and source (``excerpts``: ids; ``films``: the film each
 belongs to; ``truth``: their ratings) are one set of lists shared by its rows; the JSON file
@@ -30,6 +31,8 @@ from videoaffect.reproduction.liris_methods import ALL_METHODS, OURS, method_lab
 
 FEATURE_SOURCES = ("tac2015", "videos", "both")
 SHARED_KEYS = ("excerpts", "films", "truth")
+# Before 0.8.0 a row named its evaluated set as ACCEDEsets.txt does ("split": "validation").
+OLD_SPLIT_NAMES = {"learning": "set 1", "validation": "set 2", "test": "set 0"}
 DIGITS = 5  # predictions are kept to 1e-5 on the 1-5 scale: far below any difference reported
 
 
@@ -49,7 +52,7 @@ def score_row(task: str, method: str, source: str, protocol: Protocol, seed: int
         "task": task,
         "method": method,
         "features": source,
-        "split": protocol.eval_split,
+        "evaluated_set": set_words(protocol.eval_sets),
         "seed": int(seed),
         "mse": err,
         "mse_internal": err / factor,
@@ -67,6 +70,12 @@ def score_row(task: str, method: str, source: str, protocol: Protocol, seed: int
         row["predictions"] = [round(float(v), DIGITS) for v in np.asarray(pred, dtype=np.float64)]
         row.update(evaluated)  # the same lists for every row of this task and source
     return row
+
+
+def set_words(sets: Sequence[int]) -> str:
+    """LIRIS-ACCEDE's sets by number ("set 2", "sets 1+2"): its own names for them
+    ("learning", "validation", "test") would let set 2 read as our validation movies."""
+    return ("set " if len(sets) == 1 else "sets ") + "+".join(str(int(s)) for s in sets)
 
 
 def progress_line(row: dict) -> str:
@@ -114,6 +123,12 @@ def load_rows(path: str | Path) -> list[dict]:
         key = row.pop("evaluated", None)
         if key is not None:
             row.update(sets[key])
+        if "split" in row and "evaluated_set" not in row:  # files written before 0.8.0 named the set
+            old = row.pop("split")
+            if old not in OLD_SPLIT_NAMES:
+                raise ValueError(f"{path}: a row's split {old!r} is none of {sorted(OLD_SPLIT_NAMES)}; "
+                                 "write the file again with `videoaffect benchmark liris-accede-discrete`")
+            row["evaluated_set"] = OLD_SPLIT_NAMES[old]
         rows.append(row)
     return rows
 
@@ -145,7 +160,7 @@ def format_summary(rows: Sequence[dict]) -> str:
     first = rows[0]
     lines = [
         f"LIRIS-ACCEDE discrete, {first['protocol']} protocol: train on {first['n_train']} excerpts, "
-        f"evaluate on the {first['split']} set ({first['n_eval']} excerpts). MSE on the 1-5 rating scale "
+        f"evaluate on {first['evaluated_set']} ({first['n_eval']} excerpts). MSE on the 1-5 rating scale "
         "(internal [-1, 1] scale in its own column); mean ± std over seeds. Features: tac2015 = the files "
         "distributed with the data set; videos = a feature set extracted from the excerpt videos; both = the two "
         "together. 'trained': what each row trained (K = models per task).",
@@ -229,5 +244,5 @@ def verdict_lines(rows: Sequence[dict]) -> list[str]:
     return out
 
 
-__all__ = ["FEATURE_SOURCES", "compare_rows", "evaluated_set", "format_summary", "load_rows", "progress_line",
-           "score_row", "source_of", "verdict_lines", "write_json"]
+__all__ = ["FEATURE_SOURCES", "OLD_SPLIT_NAMES", "compare_rows", "evaluated_set", "format_summary", "load_rows", "progress_line",
+           "score_row", "set_words", "source_of", "verdict_lines", "write_json"]

@@ -43,7 +43,8 @@ NaN/inf) are masked and reported: :func:`read_provided_features` returns them as
 Feature files past the end of the annotation are ignored when within the alignment tolerance and
 an error otherwise (the annotation is then truncated or belongs to another cut).
 
-Official split: development movies 00–53 (``"dev"``), test movies 54–65 (``"test"``).
+Official split: training movies 00–53 (MediaEval's development set, ``"dev"``), test movies 54–65
+(``"test"``).
 
 Sources for the layout: the release's archive and file names, the Part1/2/3/TestSet movie
 ranges, the 00001-based per-second numbering, the 5-s audio window and the comma-separated

@@ -1,5 +1,5 @@
 """Where the MediaEval 2018 files are: discovery of videos, annotations and provided-feature
-files below a root, and the official development / test split.  The layout itself is described
+files below a root, and the official split (``dev``: the training movies, ``test``).  The layout itself is described
 in :mod:`videoaffect.datasets.mediaeval2018`.
 """
 
@@ -49,7 +49,7 @@ def official_split(movie_id: str) -> str:
         return "test"
     raise DatasetError(
         f"{movie_id!r} is not a MediaEval 2018 movie id: ids are MEDIAEVAL18_00 to MEDIAEVAL18_65 "
-        "(00–53 development, 54–65 test)"
+        "(00–53 the `dev` training movies, 54–65 `test`)"
     )
 
 
