@@ -315,23 +315,14 @@ def write_split_display_film(video, rng, noise_rng, seconds: tuple[int, int], te
     write."""
     import numpy as np
 
-    from videoaffect.datasets.synthetic.videos import write_affect_video
+    from videoaffect.datasets.synthetic.videos import ar1, write_affect_video
 
     n = int(rng.integers(seconds[0], seconds[1] + 1))
-
-    def ar1(timescale: float) -> np.ndarray:
-        phi = float(np.exp(-1.0 / timescale))
-        x = np.empty(n)
-        x[0] = rng.standard_normal()
-        steps = rng.standard_normal(n) * np.sqrt(1 - phi * phi)
-        for t in range(1, n):
-            x[t] = phi * x[t - 1] + steps[t]
-        return x
 
     def shown(part: np.ndarray) -> np.ndarray:
         return np.clip(np.tanh(0.9 * part) + noise * noise_rng.standard_normal(n), -1.0, 1.0)
 
-    (uv, wv), (ua, wa) = (ar1(15.0), ar1(15.0)), (ar1(25.0), ar1(25.0))
+    (uv, wv), (ua, wa) = (ar1(rng, n, 15.0), ar1(rng, n, 15.0)), (ar1(rng, n, 25.0), ar1(rng, n, 25.0))
     valence, arousal = np.tanh(0.9 * (uv + wv) / np.sqrt(2)), np.tanh(0.9 * (ua + wa) / np.sqrt(2))
     picture_v, picture_a, sound_v, sound_a = shown(uv), shown(ua), shown(wv), shown(wa)
     write_affect_video(video, (picture_v, picture_a), (sound_v, sound_a), size=size, fps=fps, seed=texture_seed)

@@ -18,14 +18,19 @@ from videoaffect.datasets.generated import write_generated_marker
 from videoaffect.decoding.synthetic_media import make_video
 
 
-def _trajectory(rng: np.random.Generator, n: int, timescale: float) -> np.ndarray:
+def ar1(rng: np.random.Generator, n: int, timescale: float) -> np.ndarray:
+    """``n`` steps of a unit-variance AR(1) process with time constant ``timescale`` (in steps)."""
     phi = float(np.exp(-1.0 / timescale))
     x = np.empty(n)
     x[0] = rng.standard_normal()
     noise = rng.standard_normal(n) * np.sqrt(1 - phi * phi)
     for t in range(1, n):
         x[t] = phi * x[t - 1] + noise[t]
-    return np.tanh(0.9 * x)
+    return x
+
+
+def _trajectory(rng: np.random.Generator, n: int, timescale: float) -> np.ndarray:
+    return np.tanh(0.9 * ar1(rng, n, timescale))
 
 
 def write_movie(path: Path, valence: np.ndarray, arousal: np.ndarray, *, size=(96, 64), fps: int = 5,
