@@ -53,8 +53,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from videoaffect.datasets.loading import ExtractionRequest, LoadedDataset, load_source
+from videoaffect.datasets.loading import LoadedDataset, load_source
 from videoaffect.evaluation.metrics import pearson
+from videoaffect.features.job import ExtractionJob
 from videoaffect.models.band import BAND_LEVEL, coverage_quantiles
 from videoaffect.models.config import ModelConfig, TrainConfig
 from videoaffect.prediction.curves import movie_curve
@@ -271,7 +272,7 @@ def case_generated(args, work: Path) -> tuple[LoadedDataset, str, str, str]:
         manifest = write_manifest_dataset(root, {"train": args.films[0], "test": args.films[1]},
                                           seconds=tuple(args.film_seconds), seed=args.data_seed)
     t1 = time.perf_counter()
-    loaded = load_source(dataset=manifest, extraction=ExtractionRequest(store=work / "generated-store"))
+    loaded = load_source(dataset=manifest, extraction=ExtractionJob(store=work / "generated-store"))
     note = (f"(a) {sum(args.films)} generated films of {args.film_seconds[0]}-{args.film_seconds[1]} s (data seed "
             f"{args.data_seed}): written in {t1 - t0:.0f} s, default features extracted in "
             f"{time.perf_counter() - t1:.0f} s")
@@ -287,7 +288,7 @@ def case_liris_videos(args, work: Path) -> tuple[LoadedDataset, object, object, 
         write_liris_like(root, {1: args.liris_films[0], 2: args.liris_films[1], 0: args.liris_films[2]},
                          seed=args.data_seed)
     t1 = time.perf_counter()
-    loaded = load_source(dataset=root, extraction=ExtractionRequest(store=work / "liris-generated-store"))
+    loaded = load_source(dataset=root, extraction=ExtractionJob(store=work / "liris-generated-store"))
     excerpts = len(list((root / "data").glob("ACCEDE*.mp4")))
     note = (f"(b) generated LIRIS-ACCEDE-layout root: {sum(args.liris_films)} films (sets 1/2/0: "
             f"{'/'.join(map(str, args.liris_films))}), {excerpts} excerpt videos (data seed {args.data_seed}): "
@@ -299,7 +300,7 @@ def case_liris_tac(args, work: Path) -> tuple[LoadedDataset, object, object, str
     if not LIRIS.is_dir():
         print(f"(c) skipped: {LIRIS} is absent")
         return None
-    loaded = load_source(dataset=LIRIS, extraction=ExtractionRequest(store=work / "liris-store"))
+    loaded = load_source(dataset=LIRIS, extraction=ExtractionJob(store=work / "liris-store"))
     return loaded, loaded.info.train_split, loaded.info.test_split, "(c) LIRIS-ACCEDE, TAC2015 features of ../shared"
 
 

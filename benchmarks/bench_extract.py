@@ -147,7 +147,7 @@ def timed_extractors(extractors, spent: dict[str, float]) -> None:
 
 
 def cmd_speed(args) -> dict:
-    from videoaffect.features.extract import VideoInput, decoder_params, extract_movie
+    from videoaffect.features.movie import VideoInput, decoder_params, extract_movie
 
     torch.set_num_threads(args.threads)
     if args.video:
@@ -241,7 +241,7 @@ def _decode_only(path: Path, seconds: int, motion_fps: int, mode: str) -> int:
 
 
 def cmd_budget(args) -> dict:
-    from videoaffect.features.extract import decoder_params
+    from videoaffect.features.movie import decoder_params
 
     torch.set_num_threads(1)
     path = Path(args.video)
@@ -361,7 +361,7 @@ def cmd_memory(args) -> dict:
 
 
 def child(path: str, feature_set: str, store: str) -> None:
-    from videoaffect.features.extract import VideoInput, extract_movie
+    from videoaffect.features.movie import VideoInput, extract_movie
 
     torch.set_num_threads(2)
     trace: list[tuple[int, float]] = []

@@ -2,6 +2,6 @@
 
 
 def build(feature_set: str):
-    from videoaffect.features.extract import _extractors
+    from videoaffect.features.movie import built_extractors
 
-    return _extractors(feature_set, "cpu", None)
+    return built_extractors(feature_set, "cpu", None)

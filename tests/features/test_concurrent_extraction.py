@@ -15,7 +15,7 @@ from videoaffect.decoding.media import iter_seconds
 from videoaffect.decoding.synthetic_media import make_video
 from videoaffect.extractors.base import Extractor
 from videoaffect.extractors.feature_sets import build_feature_set
-from videoaffect.features.extract import VideoInput, extract_movie, intra_op_threads, run_extractors
+from videoaffect.features.movie import VideoInput, extract_movie, intra_op_threads, run_extractors
 from videoaffect.features.store import FeatureStore
 
 BUNNY = SHARED / "media" / "bigbuckbunny.mp4"

@@ -155,7 +155,7 @@ def test_cli_extract_exit_code_and_features_show(media, tmp_path, capsys):
 
 
 def test_huge_resolution_is_downscaled_before_extractors(tmp_path):
-    from videoaffect.features.extract import MAX_SIDE
+    from videoaffect.features.movie import MAX_SIDE
 
     video = make_video(tmp_path / "huge.mp4", 2, fps=2, size=(3000, 1500), audio=False)
     results = run_extraction(collect_inputs([video]), "fake_extractors:size_set", tmp_path / "s", progress=False)
@@ -174,7 +174,7 @@ def test_unknown_feature_set_options_are_clear_errors():
 
 
 def test_cli_paper_precision_reaches_the_action_and_scene_extractors(tmp_path, monkeypatch):
-    import videoaffect.features.extract as extract_module
+    import videoaffect.features.job as job_module
 
     seen = {}
 
@@ -182,7 +182,7 @@ def test_cli_paper_precision_reaches_the_action_and_scene_extractors(tmp_path, m
         seen.update(feature_set=feature_set, options=kwargs["options"])
         return []
 
-    monkeypatch.setattr(extract_module, "run_extraction", fake_run_extraction)
+    monkeypatch.setattr(job_module, "run_extraction", fake_run_extraction)
     video = make_video(tmp_path / "clip.mp4", 2, size=(32, 24))
     assert main(["extract", str(video), "--feature-set", "paper", "--out", str(tmp_path / "store"),
                  "--paper-precision", "float32", "--scene-backbone", "resnet50"]) == 0

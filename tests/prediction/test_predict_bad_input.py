@@ -481,10 +481,10 @@ def test_model_trained_with_another_extractor_version_is_refused_with_the_reason
 
 
 def test_missing_weight_file_is_refused_naming_it(models, tmp_path, capsys, monkeypatch):
-    from videoaffect.features import extract
+    from videoaffect.features import movie
 
     monkeypatch.setenv("VIDEOAFFECT_WEIGHTS_DIR", str(tmp_path / "empty-weights"))
-    monkeypatch.setattr(extract, "_EXTRACTOR_CACHE", {})  # extractors built before would hide it
+    monkeypatch.setattr(movie, "_EXTRACTOR_CACHE", {})  # extractors built before would hide it
     good = video(tmp_path / "good.mp4")
     out = tmp_path / "out"
     rc, _, err = run(["predict", good, "--model", models.both, "--out", out], capsys)

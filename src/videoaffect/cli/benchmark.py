@@ -145,7 +145,7 @@ def run_continuous(args: argparse.Namespace) -> int:
     from videoaffect.core.errors import DataError
     from videoaffect.core.files import atomic_write_text
     from videoaffect.datasets.liris_accede.continuous import is_continuous_root
-    from videoaffect.datasets.loading import ExtractionRequest, load_source
+    from videoaffect.datasets.loading import SourceChoices, load_source
     from videoaffect.reproduction.continuous_benchmark import format_summary, rows_json, run_continuous_benchmark
 
     common.check_file_arg(args.json, "--json")
@@ -157,10 +157,9 @@ def run_continuous(args: argparse.Namespace) -> int:
     echo = None if getattr(args, "verbosity", 0) < 0 else (lambda line: print(line, file=sys.stderr, flush=True))
     start = time.perf_counter()
     device = common.resolved_device(args)
-    request = ExtractionRequest(store=args.store or common.default_store(), feature_set=args.feature_set,
-                                workers=args.workers, device=device, progress=common.progress_wanted(args),
-                                skip_unmatched_films=args.skip_unmatched_films)
-    loaded = load_source(dataset=args.root, extraction=request)
+    job = common.extraction_job(args, args.store or common.default_store())
+    loaded = load_source(dataset=args.root, extraction=job,
+                         choices=SourceChoices(skip_unmatched_films=args.skip_unmatched_films))
     corpus, info = loaded.corpus, loaded.info
     rows, evaluated = run_continuous_benchmark(
         corpus, common.split_movies(corpus, info.train_split), common.split_movies(corpus, info.test_split),

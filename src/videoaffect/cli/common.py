@@ -98,10 +98,25 @@ def add_backend(p) -> None:
 
 def check_scheduler(args: argparse.Namespace) -> None:
     """--scheduler names a dask cluster: refused without --backend dask (the local backend would
-    ignore it), the same for every command that extracts."""
-    from videoaffect.datasets.loading import check_scheduler as check
+    ignore it), the same for every command that extracts, before any work (before the command
+    builds its extraction job, which checks it again: ``features/job.py check_backend``)."""
+    from videoaffect.features.job import check_backend
 
-    check(getattr(args, "backend", "local"), getattr(args, "scheduler", None))
+    check_backend(getattr(args, "backend", "local"), getattr(args, "scheduler", None))
+
+
+def extraction_job(args: argparse.Namespace, store: Path | None, feature_set: str | None = None, **extractor_options):
+    """The `ExtractionJob` of a command's options: --feature-set (or ``feature_set``), --device,
+    --workers, --backend, --scheduler, --force and --progress where the command has them;
+    ``extractor_options``: `ExtractionJob.from_options`'s (``extract``'s --modalities and the
+    extractors' options)."""
+    from videoaffect.features.job import ExtractionJob
+
+    return ExtractionJob.from_options(
+        store, feature_set or args.feature_set, device=getattr(args, "device", "cpu"),
+        workers=getattr(args, "workers", 1), backend=getattr(args, "backend", "local"),
+        scheduler=getattr(args, "scheduler", None), force=getattr(args, "force", False),
+        progress=progress_wanted(args), **extractor_options)
 
 
 def run_settings(args: argparse.Namespace) -> RunSettings:
@@ -157,21 +172,18 @@ def add_data_options(p: argparse.ArgumentParser, *, split_help: str, dataset: bo
 
 def load_data(args: argparse.Namespace, feature_set: str | None = None):
     """The `LoadedDataset` named by --dataset / --corpus / --synthetic."""
-    from videoaffect.datasets.loading import ExtractionRequest, load_source
+    from videoaffect.datasets.loading import SourceChoices, load_source
 
     dataset = getattr(args, "dataset", None)
-    extraction = None
+    extraction = choices = None
     if dataset is not None:
         store = getattr(args, "store", None) or default_store()
         check_dir_arg(store, "--store")
-        extraction = ExtractionRequest(store=Path(store), feature_set=feature_set or args.feature_set,
-                                       workers=args.workers, device=getattr(args, "device", "cpu"),
-                                       progress=progress_wanted(args), features=args.features,
-                                       skip_missing_excerpts=args.skip_missing_excerpts,
-                                       skip_unmatched_films=args.skip_unmatched_films, backend=args.backend,
-                                       scheduler=args.scheduler)
+        choices = SourceChoices(features=args.features, skip_missing_excerpts=args.skip_missing_excerpts,
+                                skip_unmatched_films=args.skip_unmatched_films)
+        extraction = extraction_job(args, Path(store), feature_set)
     return load_source(dataset=dataset, corpus=args.corpus, synthetic=args.synthetic,
-                       synthetic_seed=args.synthetic_seed, extraction=extraction)
+                       synthetic_seed=args.synthetic_seed, extraction=extraction, choices=choices)
 
 
 def check_one_source(args: argparse.Namespace) -> None:

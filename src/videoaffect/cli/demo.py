@@ -69,7 +69,7 @@ def _walk(args: argparse.Namespace, out: Path, device: str) -> tuple[Path, Path,
     from videoaffect.cli.tables import metrics_table
     from videoaffect.core.files import atomic_write_text
     from videoaffect.core.locks import OutputLock
-    from videoaffect.datasets.loading import ExtractionRequest, load_dataset, training_data_card
+    from videoaffect.datasets.loading import load_dataset, training_data_card
     from videoaffect.datasets.synthetic.videos import write_mediaeval_like
     from videoaffect.evaluation.evaluate import evaluate_model
     from videoaffect.models.config import ModelConfig, TrainConfig
@@ -90,9 +90,7 @@ def _walk(args: argparse.Namespace, out: Path, device: str) -> tuple[Path, Path,
             write_mediaeval_like(data, numbers, seed=args.seed)
             atomic_write_text(marker, json.dumps(wanted))
         steps.done(f"1/5 generated {len(numbers)} labelled videos (MediaEval 2018 layout) in {data}")
-        request = ExtractionRequest(store=store, feature_set="default", workers=1, device=device,
-                                    progress=common.progress_wanted(args))
-        loaded = load_dataset(data, request)
+        loaded = load_dataset(data, common.extraction_job(args, store, "default"))
         corpus, info = loaded.corpus, loaded.info
         train = corpus.movies_in_split("dev")
         test = corpus.movies_in_split("test")

@@ -55,25 +55,16 @@ def run_extract(args: argparse.Namespace) -> int:
 
 
 def _extract(args: argparse.Namespace) -> int:
-    from videoaffect.features.extract import collect_batch, run_extraction, unreadable_result
+    from videoaffect.features.extract import collect_batch
+    from videoaffect.features.movie import unreadable_result
 
     # a missing or unreadable file (argument or manifest row) is one failed movie; the others are done
     inputs = collect_batch(args.inputs)
     videos = [v for v in inputs if not v.problem]
     modalities = tuple(m.strip() for m in args.modalities.split(",")) if args.modalities else None
-    options: dict = {}
-    if args.scene_backbone:
-        options["scene"] = {"backbone": args.scene_backbone}
-    if args.paper_precision:
-        for modality in ("action", "scene"):
-            options.setdefault(modality, {})["compute_dtype"] = args.paper_precision
-    if args.audio_compare:
-        options["audio"] = {"compare": True}
-    results = run_extraction(
-        videos, args.feature_set, args.out, workers=args.workers, device=common.resolved_device(args),
-        backend=args.backend, scheduler=args.scheduler, force=args.force, modalities=modalities, options=options,
-        progress=common.progress_wanted(args),
-    ) if videos else []
+    job = common.extraction_job(args, args.out, modalities=modalities, scene_backbone=args.scene_backbone,
+                                paper_precision=args.paper_precision, audio_compare=args.audio_compare)
+    results = job.run(videos) if videos else []
     results += [unreadable_result(v) for v in inputs if v.problem]
     done = [r for r in results if r.status == "done"]
     skipped = [r for r in results if r.status == "skipped"]

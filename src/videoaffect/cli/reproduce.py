@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_locked(args: argparse.Namespace, seeds: list[int]) -> int:
-    from videoaffect.datasets.loading import ExtractionRequest, is_liris_root, load_source
+    from videoaffect.datasets.loading import SourceChoices, is_liris_root, load_source
     from videoaffect.reproduction.reproduce import (
         FAST_MODEL_OVERRIDES,
         FAST_TRAIN_OVERRIDES,
@@ -63,14 +63,14 @@ def _run_locked(args: argparse.Namespace, seeds: list[int]) -> int:
         run_reproduction,
     )
 
-    extraction = None
+    extraction = choices = None
     if args.dataset is not None:
+        extraction = common.extraction_job(args, args.store or (Path(args.out) / "features"))
         # LIRIS-ACCEDE's tables (5 included) are on the TAC2015 files' excerpt protocol, videos or not.
-        extraction = ExtractionRequest(store=args.store or (Path(args.out) / "features"), feature_set=args.feature_set,
-                                       workers=args.workers, device=args.device, progress=common.progress_wanted(args),
-                                       features="provided" if is_liris_root(args.dataset) else "auto",
-                                       skip_unmatched_films=args.skip_unmatched_films)
-    loaded = load_source(dataset=args.dataset, corpus=args.corpus, synthetic=args.synthetic, extraction=extraction)
+        choices = SourceChoices(features="provided" if is_liris_root(args.dataset) else "auto",
+                                skip_unmatched_films=args.skip_unmatched_films)
+    loaded = load_source(dataset=args.dataset, corpus=args.corpus, synthetic=args.synthetic, extraction=extraction,
+                         choices=choices)
     corpus, info = loaded.corpus, loaded.info
     model_overrides = {
         **(FAST_MODEL_OVERRIDES if args.fast else {}),

@@ -10,7 +10,7 @@ corpus and a typed description of the data set (`DatasetInfo`).
   ``ROOT/movies/``): features extracted from the films; the split by film of
   :mod:`videoaffect.datasets.liris_accede.continuous` (or ``ROOT/splits.csv``).
 * MediaEval 2018 (``MEDIAEVAL18_XX`` files below ROOT): with videos, features are extracted
-  into the store of the `ExtractionRequest` (resumable) with its feature set and read back;
+  into the store of the `ExtractionJob` (resumable) with its feature set and read back;
   without videos, the provided features are used.  Development movies 00-53 train, test
   movies 54-65 test.
 * A CSV manifest (``video``, ``labels``, optional ``split``, ``movie_id``): like MediaEval 2018
@@ -27,13 +27,13 @@ from typing import Any
 
 import numpy as np
 
-from videoaffect.core.device import resolve_device
 from videoaffect.core.errors import ConfigError
 from videoaffect.datasets.corpus import ClassLabels, Corpus, CorpusError
 from videoaffect.datasets.generated import GENERATED_MARKER, generated_marker, write_generated_marker
+from videoaffect.features.job import ExtractionJob
 
-__all__ = ["GENERATED_MARKER", "DatasetInfo", "ExtractionRequest", "LoadedDataset", "generated_marker",
-           "load_dataset", "load_source", "training_data_card", "write_generated_marker"]
+__all__ = ["GENERATED_MARKER", "DatasetInfo", "LoadedDataset", "SourceChoices", "extract_into_store",
+           "generated_marker", "load_dataset", "load_source", "training_data_card", "write_generated_marker"]
 
 Split = str | tuple[str, ...]
 
@@ -89,22 +89,11 @@ class DatasetInfo:
 FEATURE_SOURCES = ("auto", "videos", "provided", "tac2015")
 
 
-def check_scheduler(backend: str, scheduler: str | None) -> None:
-    """A scheduler names a dask cluster: refused without the dask backend, which alone would use it
-    (the local backend would silently ignore it)."""
-    if scheduler and backend != "dask":
-        raise ConfigError("--scheduler is a dask scheduler address; pass it with --backend dask")
-
-
 @dataclass(frozen=True)
-class ExtractionRequest:
-    """How to turn a data set's videos into features (ignored for data sets of features)."""
+class SourceChoices:
+    """Which of a data set's features to use and which of its videos: the options of
+    ``--dataset`` beyond the extraction job (ignored for data sets of features)."""
 
-    store: Path
-    feature_set: str = "default"
-    workers: int = 1
-    device: str = "cpu"
-    progress: bool = False
     # "auto": a data set's videos win over the features distributed with it; "videos" or
     # "provided" (the TAC2015 files of LIRIS-ACCEDE, MediaEval 2018's feature files) force one.
     features: str = "auto"
@@ -112,19 +101,10 @@ class ExtractionRequest:
     skip_missing_excerpts: bool = False
     # LIRIS-ACCEDE continuous: train on the films that match their annotations when some do not.
     skip_unmatched_films: bool = False
-    backend: str = "local"
-    scheduler: str | None = None
 
     def __post_init__(self) -> None:
-        if self.workers < 1:
-            raise ConfigError(f"--workers must be at least 1, got {self.workers}")
         if self.features not in FEATURE_SOURCES:
             raise ConfigError(f"--features {self.features!r}: choose one of {', '.join(FEATURE_SOURCES)}")
-        if self.backend not in ("local", "dask"):
-            raise ConfigError(f"--backend {self.backend!r}: choose local or dask")
-        check_scheduler(self.backend, self.scheduler)
-        if self.store.exists() and not self.store.is_dir():
-            raise ConfigError(f"--store {self.store} is a file; give a feature-store directory")
 
 
 @dataclass
@@ -194,9 +174,12 @@ def load_source(
     corpus: Path | None = None,
     synthetic: str | None = None,
     synthetic_seed: int = 0,
-    extraction: ExtractionRequest | None = None,
+    extraction: ExtractionJob | None = None,
+    choices: SourceChoices | None = None,
 ) -> LoadedDataset:
-    """Exactly one of ``dataset``, ``corpus`` or ``synthetic``."""
+    """Exactly one of ``dataset``, ``corpus`` or ``synthetic``; a ``dataset``'s videos are
+    extracted by ``extraction`` (its store is where they are kept), ``choices`` says which of its
+    features and videos to use."""
     given = [n for n, v in (("--dataset", dataset), ("--corpus", corpus), ("--synthetic", synthetic)) if v is not None]
     if len(given) != 1:
         raise ConfigError(
@@ -205,9 +188,9 @@ def load_source(
     if dataset is not None and (Path(dataset) / "corpus.json").is_file():
         corpus, dataset = Path(dataset), None  # a corpus directory given as --dataset
     if dataset is not None:
-        if extraction is None:
-            raise ConfigError("--dataset with videos needs a feature store; pass an ExtractionRequest")
-        loaded = load_dataset(Path(dataset), extraction)
+        if extraction is None or extraction.store is None:
+            raise ConfigError("--dataset with videos needs a feature store; pass an ExtractionJob with a store")
+        loaded = load_dataset(Path(dataset), extraction, choices)
         loaded.info.root = str(dataset)
         return loaded
     if corpus is not None:
@@ -266,42 +249,17 @@ def _refuse_unlabelled_videos(root: Path) -> None:
     )
 
 
-def _feature_record(store: Path, feature_set: str, movie_id: str) -> dict:
-    """The extraction job's provenance as stored with the features (a model records it, so
-    `predict` extracts exactly the same features from a new video)."""
-    from videoaffect.features.store import FeatureStore
-
-    stored = FeatureStore(store, create=False).stored_provenance(feature_set, movie_id)
-    return {
-        "feature_set": feature_set,
-        "options": {},
-        "provenance": stored[0] if stored else {},
-        "description": f"{feature_set!r} feature set extracted from the videos",
-    }
-
-
 def _provided(description: str) -> dict:
     return {"feature_set": None, "options": {}, "provenance": {}, "description": description}
 
 
-def extract_into_store(videos: list[tuple[str, Path]], request: ExtractionRequest) -> Path:
-    """Extract the features of ``videos`` ((movie id, video path) pairs) into ``request.store``
-    as ``request`` says, returning the store; a failed video raises a ``CorpusError`` naming it
-    after the others are stored (a rerun extracts only what is missing)."""
-    from videoaffect.features.extract import VideoInput, run_extraction
-
-    store = request.store
-    results = run_extraction(
-        [VideoInput(str(p), m) for m, p in videos],
-        request.feature_set,
-        store,
-        workers=request.workers,
-        device=str(resolve_device(request.device)),
-        progress=request.progress,
-        backend=request.backend,
-        scheduler=request.scheduler,
-    )
-    failed = [r for r in results if r.status == "failed"]
+def extract_into_store(videos: list[tuple[str, Path]], job: ExtractionJob) -> Path:
+    """Extract the features of ``videos`` ((movie id, video path) pairs) as ``job`` says,
+    returning its store; a failed video raises a ``CorpusError`` naming it after the others are
+    stored (a rerun extracts only what is missing)."""
+    store = job.store
+    assert store is not None  # load_source refuses a job without a store
+    failed = [r for r in job.run(videos) if r.status == "failed"]
     if failed:
         detail = "; ".join(f"{r.movie_id}: {r.reason.splitlines()[0]}" for r in failed[:5])
         raise CorpusError(f"feature extraction failed for {len(failed)} movie(s): {detail} (the others are kept in "
@@ -309,8 +267,9 @@ def extract_into_store(videos: list[tuple[str, Path]], request: ExtractionReques
     return store
 
 
-def load_dataset(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
+def load_dataset(root: Path, extraction: ExtractionJob, choices: SourceChoices | None = None) -> LoadedDataset:
     root = Path(root)
+    choices = choices or SourceChoices()
     if root.is_file() and root.suffix.lower() == ".csv":
         from videoaffect.datasets.manifest import GenericDataset, manifest_corpus_from_store
 
@@ -320,7 +279,7 @@ def load_dataset(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
         return LoadedDataset(
             manifest_corpus_from_store(root, store, fs),
             DatasetInfo(name=f"manifest {root.name} ({fs} features)", root=str(root),
-                        features=_feature_record(store, fs, manifest.movie_ids[0]),
+                        features=extraction.record(manifest.movie_ids[0]),
                         card=_base_card("manifest", root, f"per-second label files listed in {root.name}")),
         )
     if not root.exists():
@@ -335,9 +294,9 @@ def load_dataset(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
                 f"{root} holds both LIRIS-ACCEDE continuous (continuous-annotations/) and discrete "
                 f"({next(root.rglob('ACCEDEranking.txt'))}); give --dataset the folder of one of them"
             )
-        return _liris_continuous(root, extraction)
+        return _liris_continuous(root, extraction, choices)
     if is_liris_root(root):
-        return _liris(root, extraction)
+        return _liris(root, extraction, choices)
     from videoaffect.datasets.formats.errors import DatasetError
     from videoaffect.datasets.mediaeval2018 import (
         MediaEval2018,
@@ -350,20 +309,20 @@ def load_dataset(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
     except DatasetError:
         _refuse_unlabelled_videos(root)  # the user's own videos: say how to label them, not MediaEval's layout
         raise
-    use_videos = extraction.features in ("auto", "videos")
+    use_videos = choices.features in ("auto", "videos")
     # the folder named as a folder (0.6 wrote "MediaEval 2018 at data", which read as a place)
     named = f'MediaEval 2018 (folder "{root.name}"'
     info = DatasetInfo(name=f"{named})", root=str(root), train_split="dev", test_split="test",
                        card=_base_card("mediaeval2018", root,
                                        "per-second MEDIAEVAL18_XX_Valence-Arousal.txt annotations"))
-    if extraction.features == "videos" and not ds.has_videos():
+    if choices.features == "videos" and not ds.has_videos():
         raise CorpusError(f"{root}: --features videos, but no MEDIAEVAL18_XX video was found below it")
     if use_videos and ds.has_videos():
         videos = [(m, video) for m in ds.movie_ids if (video := ds.video(m)) is not None]
         store = extract_into_store(videos, extraction)
         corpus = mediaeval2018_corpus_from_store(root, store, extraction.feature_set)
         info.name = f"{named}; {extraction.feature_set} features extracted from the videos)"
-        info.features = _feature_record(store, extraction.feature_set, videos[0][1].stem)
+        info.features = extraction.record(videos[0][1].stem)
         return LoadedDataset(corpus, info)
     if ds.has_provided_features():
         corpus = load_provided_features(root)
@@ -404,7 +363,7 @@ def _liris_film_order(described: bool, unknown_excerpts: int, blocks: int) -> st
     return "ACCEDEdescription.xml" + (f"; {proxy} (not named in it)" if unknown_excerpts else "")
 
 
-def _liris(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
+def _liris(root: Path, extraction: ExtractionJob, choices: SourceChoices) -> LoadedDataset:
     """LIRIS-ACCEDE discrete: from the excerpt videos (the default when ROOT/data holds them, or
     ``features="videos"``) or from the TAC2015 feature files (``features="provided"``/``"tac2015"``,
     or no videos)."""
@@ -419,14 +378,14 @@ def _liris(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
 
     base = _liris_root(root)
     data = LirisDiscrete.load(base, require_features=False)
-    use_videos = extraction.features == "videos" or (extraction.features == "auto" and bool(data.videos))
+    use_videos = choices.features == "videos" or (choices.features == "auto" and bool(data.videos))
     log = logging.getLogger("videoaffect")
     if not use_videos:
         if not data.has_tac2015:
             data.require_tac2015()  # the error names the files and --features videos
         corpus, described, class_labels = liris_reproduction_input(base)
         features = _provided(f"TAC2015 features distributed with LIRIS-ACCEDE, in the folder {root}")
-        why = "asked for with --features" if extraction.features != "auto" else "no excerpt videos in ROOT/data"
+        why = "asked for with --features" if choices.features != "auto" else "no excerpt videos in ROOT/data"
         log.info("LIRIS-ACCEDE %s: features from the TAC2015 files (%s)", root, why)
         card = _base_card("liris-accede-discrete", base, LIRIS_LABELS, excerpts_listed=len(data),
                           feature_source="tac2015", one_item_per_excerpt=True,
@@ -439,7 +398,7 @@ def _liris(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
     from videoaffect.datasets.liris_accede.videos import corpus_from_excerpts, excerpts_with_videos, film_sequences
 
     protocol = data.protocol()
-    rows = excerpts_with_videos(data, np.arange(len(data)), extraction.skip_missing_excerpts)
+    rows = excerpts_with_videos(data, np.arange(len(data)), choices.skip_missing_excerpts)
     sequences = film_sequences(data, rows)
     unknown = [s for s in sequences if s.film is None]  # id blocks: film_sequences warned about them
     log.info("LIRIS-ACCEDE %s: features %r extracted from %d excerpt videos (%s), %d films in order from %s "
@@ -456,7 +415,7 @@ def _liris(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
         train_split=tuple(SET_NAMES[s] for s in protocol.train_sets),
         test_split=tuple(SET_NAMES[s] for s in protocol.eval_sets),
         modality_map={"action": "motion"},
-        features=_feature_record(store, fs, Path(data.names[rows[0]]).stem),
+        features=extraction.record(Path(data.names[rows[0]]).stem),
         card=_base_card(
             "liris-accede-discrete", base, LIRIS_LABELS, excerpts_listed=len(data),
             excerpts_missing=len(data) - len(rows), feature_source="videos",
@@ -472,15 +431,15 @@ CONTINUOUS_LABELS = ("continuous-annotations/<Film>_Valence.txt / _Arousal.txt '
                      "mean of the raters' continuous ratings (Baveye et al., ACII 2015), on [-1, 1]")
 
 
-def _liris_continuous(root: Path, extraction: ExtractionRequest) -> LoadedDataset:
+def _liris_continuous(root: Path, extraction: ExtractionJob, choices: SourceChoices) -> LoadedDataset:
     """LIRIS-ACCEDE continuous: features extracted from the films, labels from the per-second files."""
     from videoaffect.datasets.liris_accede.continuous import SKIP_FLAG, SPLIT_FILE, read_layout
     from videoaffect.datasets.manifest import StoreItem, corpus_from_store_items
 
-    if extraction.features in ("provided", "tac2015"):
-        raise CorpusError(f"{root}: --features {extraction.features}, but LIRIS-ACCEDE continuous comes without "
+    if choices.features in ("provided", "tac2015"):
+        raise CorpusError(f"{root}: --features {choices.features}, but LIRIS-ACCEDE continuous comes without "
                           "features; leave --features out (the films' features are extracted)")
-    layout = read_layout(root, skip_unmatched=extraction.skip_unmatched_films)
+    layout = read_layout(root, skip_unmatched=choices.skip_unmatched_films)
     store = extract_into_store([(f.name, f.video) for f in layout.films], extraction)
     fs = extraction.feature_set
     items = []
@@ -498,7 +457,7 @@ def _liris_continuous(root: Path, extraction: ExtractionRequest) -> LoadedDatase
         root=str(root),
         train_split="train",
         test_split="test",
-        features=_feature_record(store, fs, layout.films[0].name),
+        features=extraction.record(layout.films[0].name),
         card=_base_card("liris-accede-continuous", root, CONTINUOUS_LABELS, films_annotated=layout.annotated,
                         films_left_out=len(layout.skipped), split_source=layout.split_source,
                         films_per_movie={f.name: 1 for f in layout.films}),

@@ -23,7 +23,6 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -31,6 +30,7 @@ from videoaffect.core.errors import DataError
 from videoaffect.core.files import atomic_write_text, current_umask, sha256_of
 from videoaffect.core.vocabulary import RunStatus
 from videoaffect.datasets.corpus import Corpus, Movie
+from videoaffect.features.job import ExtractionJob, normalised
 from videoaffect.models.affect_model import ModelLoadError
 from videoaffect.models.model_directory import ModelBundle
 from videoaffect.prediction.curves import (
@@ -68,53 +68,33 @@ class VideoOutcome:
 
 
 # ---------------------------------------------------------------------- feature job
-def _normalised(obj) -> Any:
-    return json.loads(json.dumps(obj, sort_keys=True))
-
-
-def extraction_job(bundle: ModelBundle, device: str = "cpu"):
-    """(feature set, modalities, options, extractors) of the model's recorded extraction job,
-    checked against what this installation builds."""
-    from videoaffect.features.extract import built_extractors, decoder_params, job_provenance
+def model_job(bundle: ModelBundle, device: str = "cpu", **run) -> ExtractionJob:
+    """The extraction job the model recorded (``ExtractionJob.recorded``), its extractors built
+    here and compared with the record field by field.  ``run``: the job's store, workers, backend,
+    scheduler, force and progress."""
     from videoaffect.weights.registry import WeightsError
 
     feature_set = bundle.require_video_features()
     recorded = bundle.features.provenance
-    recorded_ex = recorded.get("extractors") or {}
-    modalities = tuple(recorded_ex) or tuple(bundle.modality_names)
-    options = json.dumps(bundle.features.options or {}, sort_keys=True)
+    job = ExtractionJob.recorded(feature_set, bundle.features.options, recorded, bundle.modality_names,
+                                 device=device, **run)
     try:
-        extractors = built_extractors(feature_set, device, modalities, options)
+        job.extractors()
     except WeightsError:
         raise  # its message already names every missing file and the one command that installs them
     except Exception as exc:  # an unknown set: the registry's message says what to do
         raise PredictionError(
-            f"the model {bundle.path} needs the {feature_set!r} feature set ({', '.join(modalities)}), which "
-            f"cannot be built here: {exc}"
+            f"the model {bundle.path} needs the {feature_set!r} feature set ({', '.join(job.modalities or ())}), "
+            f"which cannot be built here: {exc}"
         ) from None
-    if recorded_ex:
-        built = _normalised(job_provenance(feature_set, extractors, decoder_params(extractors)))
-        want = _normalised(recorded)
-        reasons = []
-        for name, prov in want.get("extractors", {}).items():
-            got = built["extractors"].get(name)
-            if got is None:
-                reasons.append(f"{name}: not built")
-                continue
-            for key in ("extractor", "version", "shape", "params", "weights"):
-                if got.get(key) != prov.get(key):
-                    reasons.append(
-                        f"{name}: {key} is {got.get(key)!r} here, the model was trained with {prov.get(key)!r}"
-                    )
-        if built.get("decoder") != want.get("decoder"):
-            reasons.append(f"decoder parameters {built.get('decoder')} differ from the model's {want.get('decoder')}")
-        if reasons:
-            raise PredictionError(
-                f"the features this installation computes differ from those the model {bundle.path} was trained "
-                f"on: {'; '.join(reasons)}. Install the extractor versions and weight files the model records "
-                "(`videoaffect weights verify`), or retrain the model here"
-            )
-    return feature_set, modalities, options, extractors
+    reasons = job.differences(recorded)
+    if reasons:
+        raise PredictionError(
+            f"the features this installation computes differ from those the model {bundle.path} was trained "
+            f"on: {'; '.join(reasons)}. Install the extractor versions and weight files the model records "
+            "(`videoaffect weights verify`), or retrain the model here"
+        )
+    return job
 
 
 def check_store(store_root: Path, feature_set: str, movie_id: str, provenance: dict, video: Path | None = None,
@@ -131,7 +111,7 @@ def check_store(store_root: Path, feature_set: str, movie_id: str, provenance: d
     if stored is None:
         return
     where = store.path(feature_set, movie_id)
-    if _normalised(stored[0]) != _normalised(provenance):
+    if normalised(stored[0]) != normalised(provenance):
         raise PredictionError(
             f"{where} holds {feature_set!r} features of {movie_id!r} made by another extraction job than the "
             f"model's (it may be another model's data); pass another --store (or none), or delete that file"
@@ -233,28 +213,22 @@ def _store_for(store: str | Path | None):
         shutil.rmtree(temp, ignore_errors=True)
 
 
-def _extract_for_model(videos, bundle: ModelBundle, store_root: Path, *, device: str, workers: int = 1,
-                       progress: bool = False, force: bool = False, backend: str = "local",
-                       scheduler: str | None = None, on_result=None):
-    """Extract the model's features for ``videos`` into ``store_root`` (skipping up-to-date
-    ones).  Returns (feature set, extraction results, {movie id: reason} of refused videos);
+def extract_for_model(videos, job: ExtractionJob, on_result=None):
+    """Extract the model's features (``model_job``) for ``videos`` into the job's store (skipping
+    up-to-date ones).  Returns (extraction results, {movie id: reason} of refused videos: a store
+    file of the same id made by another job or from another file, see ``check_store``);
     ``on_result`` sees each movie as it finishes."""
-    from videoaffect.features.extract import decoder_params, job_provenance, run_extraction
-
-    feature_set, modalities, options, extractors = extraction_job(bundle, device)
-    provenance = job_provenance(feature_set, extractors, decoder_params(extractors))
+    assert job.store is not None  # chosen by _store_for
+    provenance = job.provenance()
     refused, runnable = {}, []
     for v in videos:
         try:
-            check_store(store_root, feature_set, v.movie_id, provenance, Path(v.path), force)
+            check_store(job.store, job.feature_set, v.movie_id, provenance, Path(v.path), job.force)
             runnable.append(v)
         except PredictionError as exc:
             refused[v.movie_id] = str(exc)
-    results = run_extraction(
-        runnable, feature_set, store_root, workers=workers, device=device, backend=backend, scheduler=scheduler,
-        modalities=modalities, options=json.loads(options), progress=progress, force=force, on_result=on_result,
-    ) if runnable else []
-    return feature_set, results, refused
+    results = job.run(runnable, on_result=on_result) if runnable else []
+    return results, refused
 
 
 def run_fingerprint(bundle: ModelBundle, tasks: list[str], clip_stride: int) -> dict | None:
@@ -332,8 +306,9 @@ def predict_videos(
     tasks = tasks_to_predict(bundle, task)
     # a missing or unreadable file (argument or manifest row) is one failed video, the others are done
     videos = collect_batch([str(i) for i in inputs])
-    # refuse a model whose features cannot be made here before any output
-    feature_set = extraction_job(bundle, device)[0]
+    # refuse a model whose features cannot be made here before any output; the store comes later
+    job = model_job(bundle, device, workers=workers, force=force, backend=backend, scheduler=scheduler)
+    feature_set = job.feature_set
     prepare_output_dir(out_dir)
     by_id = {v.movie_id: v for v in videos}
     fingerprint = run_fingerprint(bundle, tasks, clip_stride)
@@ -359,9 +334,7 @@ def predict_videos(
                                                     out_dir, viewer, fingerprint, audience)
             bar.finished(outcomes[r.movie_id].status == "done")
 
-        _, _, refused = _extract_for_model(
-            pending, bundle, store_root, device=device, workers=workers, progress=False, force=force,
-            backend=backend, scheduler=scheduler, on_result=on_result)
+        _, refused = extract_for_model(pending, job.in_store(store_root), on_result)
         for movie_id, reason in refused.items():
             outcomes[movie_id] = VideoOutcome(movie_id, by_id[movie_id].path, "failed", reason)
             bar.finished(False)
@@ -530,7 +503,7 @@ def predict(video: str | Path, model: ModelBundle | str | Path, *, clip_stride: 
     """Per-second DataFrame of one video (same columns as the CSV), indexed by ``time_s``.
     ``DataFrame.attrs["videoaffect"]`` holds the metadata written to the JSON file."""
     from videoaffect.core.manifest import video_problem
-    from videoaffect.features.extract import VideoInput
+    from videoaffect.features.movie import VideoInput
     from videoaffect.features.store import FeatureStore
 
     bundle = model if isinstance(model, ModelBundle) else ModelBundle.load(model)
@@ -541,13 +514,13 @@ def predict(video: str | Path, model: ModelBundle | str | Path, *, clip_stride: 
     if problem is not None:
         raise PredictionError(f"{path} {problem}; give the path of a video file")
     with _store_for(store) as store_root:
-        feature_set, results, refused = _extract_for_model([VideoInput(str(path), path.stem)], bundle, store_root,
-                                                           device=device)
+        job = model_job(bundle, device, store=store_root)
+        results, refused = extract_for_model([VideoInput(str(path), path.stem)], job)
         if refused:
             raise PredictionError(refused[path.stem])
         if results[0].status == "failed":
             raise PredictionError(results[0].reason.splitlines()[0])
-        stored = FeatureStore(store_root).read(feature_set, path.stem)
+        stored = FeatureStore(store_root).read(job.feature_set, path.stem)
         info = {"name": path.name, "path": str(path), "duration_s": decoded_duration(path), "seconds": stored.seconds,
                 "sha256": stored.source.get("sha256"), "movie_id": path.stem}
         frame, meta = predict_stored(bundle, stored, tasks, clip_stride, device, info)

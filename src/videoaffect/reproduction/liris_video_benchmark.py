@@ -35,7 +35,8 @@ from videoaffect.datasets.liris_accede.videos import (
     excerpts_with_videos,
     film_sequences,
 )
-from videoaffect.datasets.loading import ExtractionRequest, extract_into_store
+from videoaffect.datasets.loading import extract_into_store
+from videoaffect.features.job import ExtractionJob
 from videoaffect.reproduction.liris_methods import NEURAL_METHODS, method_results, reference_text
 from videoaffect.reproduction.liris_neural import TRAIN_ENSEMBLE, train_configs, train_like_train, trained_text
 from videoaffect.reproduction.liris_protocols import excerpt_films, fit_excerpt_reference
@@ -50,8 +51,8 @@ def video_corpus(data: LirisDiscrete, source: str, store: Path, feature_set: str
     the TAC2015 modalities added when ``source == "both"``."""
     rows = excerpts_with_videos(data, np.arange(len(data)), allow_missing=False)
     sequences = film_sequences(data, rows)
-    request = ExtractionRequest(store=Path(store), feature_set=feature_set, workers=workers, device=device)
-    extract_into_store([(Path(data.names[r]).stem, data.videos[data.names[r]]) for r in rows], request)
+    job = ExtractionJob(store=Path(store), feature_set=feature_set, workers=workers, device=device)
+    extract_into_store([(Path(data.names[r]).stem, data.videos[data.names[r]]) for r in rows], job)
     corpus, spans = corpus_from_excerpts(data, sequences, Path(store), feature_set)
     if source == "both":
         corpus = _with_tac2015(corpus, spans, data)

@@ -14,9 +14,10 @@ import pytest
 from videoaffect.datasets.liris_accede.discrete import LirisDiscrete, LirisError
 from videoaffect.datasets.liris_accede.readers import MODALITY_COLUMNS, UNUSED_COLUMNS
 from videoaffect.datasets.liris_accede.videos import excerpts_with_videos, film_sequences
-from videoaffect.datasets.loading import ExtractionRequest, load_source, training_data_card
+from videoaffect.datasets.loading import SourceChoices, load_source, training_data_card
 from videoaffect.datasets.synthetic.liris import write_liris_like
 from videoaffect.datasets.synthetic.videos import write_movie
+from videoaffect.features.job import ExtractionJob
 
 # Every test here needs the module's root, whose excerpt videos take about a minute to write, and
 # most the default set's features of it (over a minute to extract, shared through the store).
@@ -130,7 +131,7 @@ def test_missing_excerpt_videos_are_named_and_skipped_only_on_request(tmp_path, 
                        r"\.\.\.\); .*--skip-missing-excerpts"):
         excerpts_with_videos(data, np.arange(len(data)), allow_missing=False)
     with pytest.raises(LirisError, match="lacks 7 of the"):
-        load_source(dataset=root, extraction=ExtractionRequest(store=store))
+        load_source(dataset=root, extraction=ExtractionJob(store=store))
     kept = excerpts_with_videos(data, np.arange(len(data)), allow_missing=True)
     assert sorted(data.names[i] for i in kept) == sorted(set(data.names) - set(gone))
 
@@ -139,9 +140,9 @@ def test_without_videos_or_feature_files_the_error_names_both_fixes(tmp_path, li
     root = _copy(liris_root, tmp_path / "root")
     shutil.rmtree(root / "data")
     with pytest.raises(LirisError, match=r"no ACCEDEfeaturesValence_TAC2015.txt .*--features videos"):
-        load_source(dataset=root, extraction=ExtractionRequest(store=store))
+        load_source(dataset=root, extraction=ExtractionJob(store=store))
     with pytest.raises(LirisError, match=r"holds no excerpt video .*--features tac2015"):
-        load_source(dataset=root, extraction=ExtractionRequest(store=store, features="videos"))
+        load_source(dataset=root, extraction=ExtractionJob(store=store), choices=SourceChoices(features="videos"))
 
 
 def _write_tac2015(root: Path, data: LirisDiscrete) -> None:
@@ -159,10 +160,11 @@ def _write_tac2015(root: Path, data: LirisDiscrete) -> None:
 def test_videos_win_over_tac2015_files_unless_asked(tmp_path, liris_root, store):
     root = _copy(liris_root, tmp_path / "root")
     _write_tac2015(root, LirisDiscrete.load(root, require_features=False))
-    files = load_source(dataset=root, extraction=ExtractionRequest(store=store, features="tac2015"))
+    files = load_source(dataset=root, extraction=ExtractionJob(store=store),
+                        choices=SourceChoices(features="tac2015"))
     assert files.info.model_overrides == {"clip_seconds": 1, "context": "none"}
     assert "TAC2015" in files.info.features["description"] and files.info.card["feature_source"] == "tac2015"
-    videos = load_source(dataset=root, extraction=ExtractionRequest(store=store))
+    videos = load_source(dataset=root, extraction=ExtractionJob(store=store))
     assert videos.info.features["feature_set"] == "default" and videos.info.card["feature_source"] == "videos"
     assert set(videos.corpus.specs) == {"audio", "scene", "expression", "motion"}
     assert videos.corpus.label_scale.name == "liris-accede-discrete"
@@ -174,7 +176,7 @@ def test_model_trained_on_excerpt_videos_predicts_unseen_test_excerpts(tmp_path,
     from videoaffect.models.config import ModelConfig, TrainConfig
     from videoaffect.training.whole_model import train_bundle
 
-    loaded = load_source(dataset=liris_root, extraction=ExtractionRequest(store=store))
+    loaded = load_source(dataset=liris_root, extraction=ExtractionJob(store=store))
     corpus, info = loaded.corpus, loaded.info
     assert info.train_split == ("learning", "validation") and info.test_split == ("test",)
     train = sorted(m for s in info.train_split for m in corpus.movies_in_split(s))
@@ -324,14 +326,14 @@ def test_dataset_extraction_runs_on_a_dask_cluster_and_reuses_the_store(tmp_path
     from videoaffect.features.store import FeatureStore
 
     with pytest.raises(ConfigError, match="--scheduler is a dask scheduler address; pass it with --backend dask"):
-        ExtractionRequest(store=tmp_path / "s", scheduler="tcp://127.0.0.1:8786")
+        ExtractionJob(store=tmp_path / "s", scheduler="tcp://127.0.0.1:8786")
     root = tmp_path / "root"
     write_liris_like(root, {1: 1, 2: 1}, excerpts_per_film=(2, 2), seed=9)
     store = tmp_path / "store"
-    loaded = load_source(dataset=root, extraction=ExtractionRequest(store=store, backend="dask", workers=2))
+    loaded = load_source(dataset=root, extraction=ExtractionJob(store=store, backend="dask", workers=2))
     stored = FeatureStore(store).movies("default")
     assert sorted(stored) == sorted(Path(n).stem for n in LirisDiscrete.load(root, require_features=False).names)
     before = {m: FeatureStore(store).path("default", m).stat().st_mtime_ns for m in stored}
-    again = load_source(dataset=root, extraction=ExtractionRequest(store=store))  # local: nothing redone
+    again = load_source(dataset=root, extraction=ExtractionJob(store=store))  # local: nothing redone
     assert {m: FeatureStore(store).path("default", m).stat().st_mtime_ns for m in stored} == before
     np.testing.assert_array_equal(again.corpus.features["scene"], loaded.corpus.features["scene"])
