@@ -2,8 +2,9 @@
 
 A row is one task x feature source x method x seed: the set scored (``evaluated_set``, by
 number: "set 2", never LIRIS-ACCEDE's own word "validation", which here means the validation
-movies carved from training), MSE (1-5 scale and internal [-1, 1]), Pearson r, what was trained (``trained``: ensemble size K, clip length, context, sizes) and the
-per-excerpt predictions (``predictions``, 1-5 scale, rounded to 1e-5), which the verdicts need.
+movies carved from training), MSE (1-5 scale and internal [-1, 1]), Pearson r, what was
+trained (``trained``: ensemble size K, clip length, context, sizes) and the per-excerpt
+predictions (``predictions``, 1-5 scale, rounded to 1e-5), which the verdicts need.
 The evaluated excerpts of a task and source (``excerpts``: ids; ``films``: the film each
 belongs to; ``truth``: their ratings) are one set of lists shared by its rows; the JSON file
 holds them once under ``"evaluated"`` and its rows name them (``load_rows`` joins them back).
@@ -244,5 +245,5 @@ def verdict_lines(rows: Sequence[dict]) -> list[str]:
     return out
 
 
-__all__ = ["FEATURE_SOURCES", "OLD_SPLIT_NAMES", "compare_rows", "evaluated_set", "format_summary", "load_rows", "progress_line",
-           "score_row", "set_words", "source_of", "verdict_lines", "write_json"]
+__all__ = ["FEATURE_SOURCES", "OLD_SPLIT_NAMES", "compare_rows", "evaluated_set", "format_summary", "load_rows",
+           "progress_line", "score_row", "set_words", "source_of", "verdict_lines", "write_json"]

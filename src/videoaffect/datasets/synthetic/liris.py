@@ -32,9 +32,10 @@ def write_liris_like(
     fps: int = 5,
     description: bool = True,
 ) -> Path:
-    """Write the root; ``films_per_set`` maps an official set (1, 2 or 0, named learning, validation
-    and test by ``ACCEDEsets.txt``) to its number of films (default {1: 4, 2: 2, 0: 2}).  ``description=False`` leaves out
-    ``ACCEDEdescription.xml`` (every excerpt then stands alone).  Returns ``root``."""
+    """Write the root; ``films_per_set`` maps an official set (1, 2 or 0, named learning,
+    validation and test by ``ACCEDEsets.txt``) to its number of films (default {1: 4, 2: 2, 0: 2}).
+    ``description=False`` leaves out ``ACCEDEdescription.xml`` (every excerpt then stands
+    alone).  Returns ``root``."""
     root = Path(root)
     films_per_set = dict(films_per_set or {1: 4, 2: 2, 0: 2})
     (root / "data").mkdir(parents=True, exist_ok=True)
