@@ -1,4 +1,4 @@
-"""Extractors run side by side in threads (features/extract.py): same features as one after the
+"""Extractors run side by side in threads (features/movie.py): same features as one after the
 other, in order, and a failure stops the movie cleanly."""
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ class Extractor(ABC):
     #: seconds per batch for batched inference
     batch_size: int = 16
     #: torch intra-op threads it wants on the CPU: None = all of the worker's share; small
-    #: networks set 1 (extractors already run side by side, see features.extract.run_extractors)
+    #: networks set 1 (extractors already run side by side, see features.movie.run_extractors)
     intra_op_threads: int | None = None
 
     def params(self) -> dict:
