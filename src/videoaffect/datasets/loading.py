@@ -257,9 +257,9 @@ def extract_into_store(videos: list[tuple[str, Path]], job: ExtractionJob) -> Pa
     """Extract the features of ``videos`` ((movie id, video path) pairs) as ``job`` says,
     returning its store; a failed video raises a ``CorpusError`` naming it after the others are
     stored (a rerun extracts only what is missing)."""
-    store = job.store
-    assert store is not None  # load_source refuses a job without a store
     failed = [r for r in job.run(videos) if r.status == "failed"]
+    store = job.store
+    assert store is not None  # the job ran: it has its store
     if failed:
         detail = "; ".join(f"{r.movie_id}: {r.reason.splitlines()[0]}" for r in failed[:5])
         raise CorpusError(f"feature extraction failed for {len(failed)} movie(s): {detail} (the others are kept in "
