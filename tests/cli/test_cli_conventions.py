@@ -155,12 +155,13 @@ def test_output_paths_that_are_files_are_refused_before_work(tmp_path, capsys):
 
 
 def test_scheduler_without_the_dask_backend_is_refused_alike_before_work(tmp_path, capsys):
-    # extract, train and predict share one check (0.6 refused it in predict only; the others ignored it)
+    # extract, train, evaluate and predict share one check (0.6 refused it in predict only; the others ignored it)
     video = tmp_path / "v.mp4"
     video.write_bytes(b"not a video")
     out = tmp_path / "out"
     for argv in (["extract", str(video), "--out", str(out)],
                  ["train", "--dataset", str(tmp_path), "--out", str(out)],
+                 ["evaluate", str(tmp_path / "model"), "--synthetic", "tiny", "--out", str(out)],
                  ["predict", str(video), "--model", str(tmp_path / "model"), "--out", str(out)]):
         err = _error(capsys, [*argv, "--scheduler", "tcp://host:8786"])
         assert "--scheduler" in err and "--backend dask" in err, (argv[0], err)

@@ -44,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from videoaffect.models.model_directory import ModelBundle
 
     common.check_one_source(args)
+    common.check_scheduler(args)
     common.check_file_arg(args.json, "--json")
     if args.out is not None:
         common.check_out_dir(args.out)
