@@ -305,7 +305,7 @@ def case_liris_tac(args, work: Path) -> tuple[LoadedDataset, object, object, str
 
 
 CASES = {
-    "a": ("generated", "Held-out generated films (manifest corpus, default features)", case_generated),
+    "a": ("generated", "Generated test films (manifest corpus, default features)", case_generated),
     "b": ("liris-generated", "Generated LIRIS-ACCEDE-layout root, features from the excerpt videos",
           case_liris_videos),
     "c": ("liris-tac2015", "LIRIS-ACCEDE set 1 → set 2, TAC2015 features (films: id blocks)", case_liris_tac),

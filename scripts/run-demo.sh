@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job: generated labelled videos -> default-set features -> progressive training and
-# both baselines for valence and arousal -> metrics on held-out movies -> the HTML report of a
-# held-out film (see README).
+# both baselines for valence and arousal -> metrics on the test movies -> the HTML report of a
+# test film (see README).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/_venv.sh .venv ""

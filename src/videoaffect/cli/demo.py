@@ -18,7 +18,7 @@ from videoaffect.core.vocabulary import DEFAULT_ENSEMBLE
 def register(sub, parents) -> None:
     p = sub.add_parser("demo", parents=parents,
                        help="main job: generated labelled videos -> features -> progressive training and both "
-                       "baselines -> metrics -> the report of a held-out film")
+                       "baselines -> metrics -> the report of a test film")
     p.add_argument("--train-movies", type=common.positive_int, default=10,
                    help="generated development movies (at least 2)")
     p.add_argument("--test-movies", type=common.positive_int, default=3, help="generated test movies")
@@ -36,11 +36,11 @@ def register(sub, parents) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """A MediaEval-layout corpus -> default-set features -> progressive training and both baselines
-    (valence and arousal) -> metrics on the test movies -> the report of a held-out film."""
+    (valence and arousal) -> metrics on the test movies -> the report of a test film."""
     from videoaffect.extractors.feature_sets import check_weights
 
     if args.train_movies < 2:
-        raise ConfigError("--train-movies must be at least 2 (one is held out for validation)")
+        raise ConfigError("--train-movies must be at least 2 (one is kept apart as the validation movie)")
     common.check_out_dir(args.out)
     check_weights("default")  # every missing file named at once, before any folder is made
     device = common.resolved_device(args)  # an unusable --device fails before any work
@@ -128,7 +128,7 @@ def _walk(args: argparse.Namespace, out: Path, device: str) -> tuple[Path, Path,
                                   viewer=True)
     if outcomes[0].status != "done":
         raise ExtractionError(f"predicting {video} failed: {outcomes[0].reason}")
-    steps.done(f"4/5 predicted the held-out film {video.name} with the progressive model", lead="\n")
+    steps.done(f"4/5 predicted the test film {video.name} with the progressive model", lead="\n")
     report = pred_dir / (video.stem + ".html")
     print(f"5/5 report: {report}  (also .csv, .json, .png, and {video.stem}{VIEWER_SUFFIX}: the video above its "
           f"curves); {steps.total()} in all")
@@ -149,7 +149,7 @@ def _print_next_steps(model_dir: Path, video: Path, report: Path) -> None:
           "curves)")
     print("  predict a video of yours (any format FFmpeg reads; a folder or a CSV list of videos works too):")
     print(f"    videoaffect predict YOUR_VIDEO.mp4 --model {q_model} --out curves/ --viewer")
-    print("  for example the held-out film:")
+    print("  for example the test film:")
     print(f"    videoaffect predict {q(str(video))} --model {q_model} --out curves/ --viewer")
     print("  what the model learnt from:")
     print(f"    videoaffect models show {q_model}")

@@ -11,7 +11,7 @@ corpus and a typed description of the data set (`DatasetInfo`).
   :mod:`videoaffect.datasets.liris_accede.continuous` (or ``ROOT/splits.csv``).
 * MediaEval 2018 (``MEDIAEVAL18_XX`` files below ROOT): with videos, features are extracted
   into the store of the `ExtractionJob` (resumable) with its feature set and read back;
-  without videos, the provided features are used.  Development movies 00-53 train, test
+  without videos, the provided features are used.  The `dev` movies 00-53 train, the test
   movies 54-65 test.
 * A CSV manifest (``video``, ``labels``, optional ``split``, ``movie_id``): like MediaEval 2018
   videos, splits from the manifest.

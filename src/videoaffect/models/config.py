@@ -197,7 +197,7 @@ class TrainConfig:
     weight_decay: float = _field(0.0, "Adam weight decay")
     max_epochs: int = _field(30, "epoch limit per stage")
     # Patience 2 halves the epochs on the MediaEval-sized benchmark (every stage-1 model is best
-    # after its first epoch there) for the same held-out r, but on small corpora a model can sit
+    # after its first epoch there) for the same test-film r, but on small corpora a model can sit
     # on a plateau for two epochs before it starts learning: the demo's joint arousal model then
     # stopped untrained (per-second r 0.11 instead of 0.95).  So 4 stays the default.
     patience: int = _field(4, "early stopping: epochs without improvement")
@@ -210,7 +210,7 @@ class TrainConfig:
     finetune_max_epochs: int = _field(3, "epoch limit of the final whole-model fine-tune (at most max_epochs)")
     # New in 0.3.2.  The training forward and backward passes run under bfloat16 autocast
     # (float32 weights, optimiser and losses; matrix products in bfloat16 accumulating in
-    # float32): on the MediaEval-sized benchmark 1.4x faster for the same held-out r (the
+    # float32): on the MediaEval-sized benchmark 1.4x faster for the same test-film r (the
     # 3072-d expression LSTM is bound by its input products).  "auto" uses it where the device
     # computes bfloat16 natively (x86 with AVX512-BF16 or AMX, CUDA with bfloat16 support) and
     # float32 elsewhere, where emulated bfloat16 would be slower.  Validation, evaluation and

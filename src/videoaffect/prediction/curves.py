@@ -46,7 +46,7 @@ COMBINATION_DOC = (
 
 ENSEMBLE_DOC = (
     "a model trained with --ensemble K holds K members per task that differ only in the seed of initialisation "
-    "and shuffling (all fitted on the same movies and validated on the same held-out movies, the settings chosen "
+    "and shuffling (all fitted on the same movies and validated on the same validation movies, the settings chosen "
     "once on their mean there); <task>, <task>_intra and the contributions are the members' per-second mean "
     "(K = 1, the default: the one model)"
 )
@@ -59,7 +59,7 @@ BAND_DOC = (
     "(K > 1) = the mean plus or minus c times the members' standard deviation that second. Both ends are clipped "
     "to the label scale. The validation movies also chose the model's settings, so on new videos it may cover "
     "less; band.<task>.warnings says when it was calibrated on few movies or at another clip stride than this "
-    "curve's (docs/benchmarks/band.md measures its coverage on held-out films)"
+    "curve's (docs/benchmarks/band.md measures its coverage on test films)"
 )
 
 

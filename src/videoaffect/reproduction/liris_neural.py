@@ -45,7 +45,7 @@ class NeuralSizes:
     sizes are for thousands of per-second CNN features)."""
 
     # 64 units and weight decay 1e-3 since 0.3.2 (were 32 and 0): chosen inside set 1 alone
-    # (benchmarks/bench_liris_ablation.py, docs/benchmarks/liris-accede.md issue 8), where they brought the
+    # (benchmarks/bench_liris_ablation.py, docs/benchmarks/liris-settings.md), where they brought the
     # progressive method level with ridge on both tasks; the evaluation set played no part.
     hidden_size: int = 64
     head_hidden: int = 64
@@ -56,7 +56,7 @@ class NeuralSizes:
     # No pairwise ranking term (TrainConfig.pairwise_rank_weight): inside set 1 (second round of
     # the ablation) weight 1 raised valence r from 0.135 to 0.173 and lowered its MSE, but on set
     # 2 it fell from 0.176 to 0.081 (MSE 0.375 -> 0.411), so it was not kept: a decision that
-    # looked at set 2, stated in docs/benchmarks/liris-accede.md.  On arousal every weight tried lowered r.
+    # looked at set 2, stated in docs/benchmarks/liris-settings.md.  On arousal every weight tried lowered r.
     max_epochs: int = 60
     patience: int = 6
     # Networks this small run fastest on one CPU thread (and do not fight other processes).
@@ -132,7 +132,7 @@ def neural_configs(corpus: Corpus, task: Task, method: Method, seed: int, sizes:
         max_epochs=sizes.max_epochs,
         patience=sizes.patience,
         # The fine-tune cap that speeds up MediaEval-sized training (0.3.1) is not applied here:
-        # these networks are tiny, and the figures in docs/benchmarks/liris-accede.md were measured without it.
+        # these networks are tiny, and the figures in docs/benchmarks/liris-*.md were measured without it.
         finetune_max_epochs=sizes.max_epochs,
         # Nor is bfloat16 training (0.3.2): it pays off on wide inputs, not on 5-16 features.
         compute_dtype="float32",

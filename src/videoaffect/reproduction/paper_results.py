@@ -4,7 +4,7 @@ Source: "Video affective impact prediction with multi-modal fusion and long-shor
 context" (the reviewed version; on arXiv as Zhang, Zhao, Cai, Tu, Wei, "Video Affective Effects
 Prediction with Multi-modal Fusion and Shot-Long Temporal Context", arXiv:1909.01763),
 section 4, tables 1-5.  Tables 1-4 are on MediaEval 2018 (LIRIS-ACCEDE continuous
-annotations, development movies 00-53 for training, test movies 54-65), MSE on the [-1, 1]
+annotations, `dev` movies 00-53 for training, test movies 54-65), MSE on the [-1, 1]
 label scale and Pearson's correlation coefficient (PCC, stored here as ``pearson``).  Table 5
 is 3-class accuracy on MediaEval 2015 (LIRIS-ACCEDE discrete).
 

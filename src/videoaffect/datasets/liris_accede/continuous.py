@@ -1,5 +1,5 @@
 """LIRIS-ACCEDE continuous: full films rated second by second (Baveye et al., ACII 2015), the
-first 30 development films of MediaEval 2018's "Emotional Impact of Movies" task.
+30 films of the `dev` (training) set of MediaEval 2018's "Emotional Impact of Movies" task.
 
 Layout (what ``videoaffect train --dataset ROOT`` reads)::
 
@@ -25,7 +25,7 @@ Layout (what ``videoaffect train --dataset ROOT`` reads)::
 * Split, by film: ``test`` = `TEST_FILMS` (every fifth of the 30 release films in alphabetical
   order: the 5th, 10th, ..., 30th), ``train`` = every other film (films not in the release
   included); ``train`` carves its validation films from its own films, as for every layout.
-  The release defines no split (MediaEval 2018 used all 30 films for development), so this one
+  The release defines no split (MediaEval 2018 used all 30 films in its `dev` set), so this one
   is ours, fixed so results are comparable.  ``ROOT/splits.csv`` (header ``film,split``, one row
   per film, split names of letters, digits, ``_``, ``-``) replaces it; every film must be listed.
 """
