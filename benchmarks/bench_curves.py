@@ -28,9 +28,10 @@ import numpy as np
 
 from videoaffect.cli.main import main as cli
 from videoaffect.datasets.clips import ClipSampler
-from videoaffect.datasets.detect import load_dataset
+from videoaffect.datasets.loading import load_dataset
 from videoaffect.datasets.synthetic.videos import write_mediaeval_like
 from videoaffect.evaluation.metrics import mse, pearson
+from videoaffect.features.job import ExtractionJob
 from videoaffect.models.affect_model import combine_clips
 from videoaffect.models.model_directory import ModelBundle
 
@@ -60,16 +61,14 @@ def main() -> None:
         if code != 0:
             raise SystemExit(f"training on {root} failed ({code})")
         elapsed = time.perf_counter() - t0
-        ns = argparse.Namespace(store=store, out=args.work, feature_set="default", workers=1, device="cpu",
-                                no_progress=True)
-        corpus, _ = load_dataset(root, ns)
+        corpus = load_dataset(root, ExtractionJob(store, "default", progress=False)).corpus
         test = corpus.movies_in_split("test")
         bundle = ModelBundle.load(model_dir)
         for task, model in bundle.tasks.items():
             truth = {m: corpus.labels[task][corpus.offsets[m] : corpus.offsets[m + 1]].astype(np.float64) for m in test}
             t = np.concatenate([truth[m] for m in test])
 
-            def score(curves, which="final"):
+            def score(curves, which="final", test=test, t=t):  # bound now: the loop moves on
                 p = np.concatenate([getattr(curves[m], which) for m in test])
                 return round(pearson(p, t), 3), round(mse(p, t), 4)
 

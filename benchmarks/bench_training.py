@@ -163,10 +163,12 @@ def main() -> None:
           f"peak RSS {figures['peak_rss_mb']:.0f} MB")
     print(f"test per-second Pearson {figures['test_pearson_per_second']:.3f} "
           f"(intra-clip {figures['test_pearson_intra']:.3f}), MSE {figures['test_mse_per_second']:.4f}")
-    print(f"clip stride {args.clip_stride}: prediction of the {test_hours:.1f} h of test movies took {t_eval_stride:.1f} s; "
+    print(f"clip stride {args.clip_stride}: prediction of the {test_hours:.1f} h of test movies took "
+          f"{t_eval_stride:.1f} s; "
           f"per-second Pearson {figures['test_pearson_stride']:.3f} (intra-clip "
           f"{figures['test_pearson_stride_intra']:.3f}), MSE {figures['test_mse_stride']:.4f}")
-    print(f"choices on the {len(trainer.val_movies)} validation movies (network passes {smoothing['validation_passes_s']} s): "
+    print(f"choices on the {len(trainer.val_movies)} validation movies "
+          f"(network passes {smoothing['validation_passes_s']} s): "
           f"combination {smoothing.get('combination', 'n/a')} ({smoothing.get('combination_choose_s', 0)} s), "
           f"smoothing {smoothing.get('smoothing', 'n/a')} ({smoothing.get('smoothing_choose_s', 0)} s); "
           f"test per-second Pearson {smoothing['test_pearson_chosen']:.3f}, MSE {smoothing['test_mse_chosen']:.4f}")

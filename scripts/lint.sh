@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/_venv.sh .venv-test "test"
-.venv-test/bin/ruff check src tests
+.venv-test/bin/ruff check src tests benchmarks
 .venv-test/bin/mypy
 
 # Without npm the scripts cannot be linted: in CI (CI set and not empty, as CI services set it and
