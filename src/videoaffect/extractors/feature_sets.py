@@ -1,11 +1,13 @@
-"""The two feature sets: ``default`` (works offline on a fresh machine) and ``paper`` (the
-paper's extractors, loading weight files the user supplies)."""
+"""The named feature sets: ``default`` (works offline on a fresh machine), ``default-deep`` (the
+default set plus pretrained deep modalities, still offline, dearer per second; a separate name
+so that models and stores of ``default`` stay valid) and ``paper`` (the paper's extractors,
+loading weight files the user supplies)."""
 
 from __future__ import annotations
 
 from videoaffect.extractors.base import Extractor
 
-FEATURE_SETS = ("default", "paper")
+FEATURE_SETS = ("default", "default-deep", "paper")
 
 
 def build_feature_set(
@@ -16,7 +18,7 @@ def build_feature_set(
     ``{"scene": {"backbone": "resnet50"}}`` (paper set) or ``{"audio": {"compare": True}}``
     (default set: adds ComParE 2016).
 
-    Besides ``default`` and ``paper``, ``name`` may be ``package.module:function``: a function
+    Besides ``default``, ``default-deep`` and ``paper``, ``name`` may be ``package.module:function``: a function
     taking the device and returning extractors (your own feature set; it must be importable in
     worker processes too)."""
     if ":" in name:
@@ -30,14 +32,9 @@ def build_feature_set(
         if modalities:
             extractors = [e for e in extractors if e.modality in modalities]
         return extractors
-    if name == "default":
-        from videoaffect.extractors.default.audio import DefaultAudio
-        from videoaffect.extractors.default.expression import DefaultExpression
-        from videoaffect.extractors.default.motion import DefaultMotion
-        from videoaffect.extractors.default.scene import DefaultScene
-
-        factories = {"audio": DefaultAudio, "scene": DefaultScene, "expression": DefaultExpression,
-                     "motion": DefaultMotion}
+    factories: dict[str, type[Extractor]]
+    if name in ("default", "default-deep"):
+        factories = _default_factories(deep=name == "default-deep")
     elif name == "paper":
         from videoaffect.extractors.paper.action import PaperAction
         from videoaffect.extractors.paper.audio import PaperAudio
@@ -60,6 +57,23 @@ def build_feature_set(
     return [factories[m](**options.get(m, {})).to(device) for m in wanted]
 
 
+def _default_factories(deep: bool) -> dict[str, type[Extractor]]:
+    """The default set's extractor classes by modality, in order; ``deep`` adds default-deep's
+    pretrained modalities after them (one entry per modality)."""
+    from videoaffect.extractors.default.audio import DefaultAudio
+    from videoaffect.extractors.default.expression import DefaultExpression
+    from videoaffect.extractors.default.motion import DefaultMotion
+    from videoaffect.extractors.default.scene import DefaultScene
+
+    factories: dict[str, type[Extractor]] = {"audio": DefaultAudio, "scene": DefaultScene,
+                                             "expression": DefaultExpression, "motion": DefaultMotion}
+    if deep:
+        from videoaffect.extractors.default.backbone import DefaultBackbone
+
+        factories["backbone"] = DefaultBackbone
+    return factories
+
+
 # Options with which an extractor loads no registry file: a path given directly, a ready network,
 # or random weights (tests).
 _OWN_WEIGHTS = ("weights", "weight_path", "pca", "net", "random_init")
@@ -69,10 +83,14 @@ def weights_needed(name: str, modalities: list[str] | None = None, options: dict
     """Registry names of the weight files the extractors of a built-in set load (none for your
     own ``package.module:function`` set, whose files videoaffect does not know)."""
     options = options or {}
-    if name == "default":
+    if name in ("default", "default-deep"):
         from videoaffect.extractors.default.expression import WEIGHTS
 
         per_modality: dict[str, tuple[str, ...]] = {"audio": (), "scene": (), "expression": WEIGHTS, "motion": ()}
+        if name == "default-deep":
+            from videoaffect.extractors.default import backbone
+
+            per_modality["backbone"] = backbone.WEIGHTS
     elif name == "paper":
         from videoaffect.extractors.paper.expression import REGISTRY_NAME
         from videoaffect.extractors.paper.scene import BACKBONES
