@@ -96,6 +96,26 @@ def add_backend(p) -> None:
                    "start a local cluster of --workers workers)")
 
 
+def add_text_options(p) -> None:
+    """--subtitles / --speech-to-text: where the text modality (feature set default-deep) reads what is said."""
+    p.add_argument("--subtitles", type=Path, metavar="FILE",
+                   help="text modality (default-deep set): the video's subtitles, .srt or .vtt, English (one video; "
+                   "default: VIDEO.srt, VIDEO.en.srt, VIDEO.vtt beside it, else a subtitle stream inside it)")
+    p.add_argument("--speech-to-text", action="store_true",
+                   help="text modality: when a video has no subtitles, transcribe its English speech with pocketsphinx "
+                   "(off by default: slow, and many words wrong on film sound)")
+
+
+def text_options(args: argparse.Namespace, videos: int) -> dict:
+    """The ``subtitles`` / ``speech_to_text`` options of `ExtractionJob.from_options`; --subtitles names one
+    video's file, so it is refused with several videos."""
+    subtitles = getattr(args, "subtitles", None)
+    if subtitles is not None and videos > 1:
+        raise ConfigError(f"--subtitles {subtitles} names one video's subtitles, and {videos} videos were given; put "
+                          "each video's subtitles beside it as VIDEO.srt (or VIDEO.en.srt, VIDEO.vtt), or give one video")
+    return {"subtitles": subtitles, "speech_to_text": bool(getattr(args, "speech_to_text", False))}
+
+
 def check_scheduler(args: argparse.Namespace) -> None:
     """--scheduler names a dask cluster: refused without --backend dask (the local backend would
     ignore it), the same for every command that extracts, before any work (before the command

@@ -27,6 +27,7 @@ def register(sub, parents) -> None:
                         "CPU, features within 1%% relative L2 of float32; float32 gives them exactly)")
     p.add_argument("--audio-compare", action="store_true",
                    help="default set: add openSMILE ComParE 2016 functionals (6373 values) to the audio modality")
+    common.add_text_options(p)
     common.add_workers(p, "parallel movies (processes, or dask workers)")
     common.add_device(p)
     common.add_backend(p)
@@ -63,7 +64,8 @@ def _extract(args: argparse.Namespace) -> int:
     videos = [v for v in inputs if not v.problem]
     modalities = tuple(m.strip() for m in args.modalities.split(",")) if args.modalities else None
     job = common.extraction_job(args, args.out, modalities=modalities, scene_backbone=args.scene_backbone,
-                                paper_precision=args.paper_precision, audio_compare=args.audio_compare)
+                                paper_precision=args.paper_precision, audio_compare=args.audio_compare,
+                                **common.text_options(args, len(inputs)))
     results = job.run(videos) if videos else []
     results += [unreadable_result(v) for v in inputs if v.problem]
     done = [r for r in results if r.status == "done"]
@@ -101,6 +103,8 @@ def run_show(args: argparse.Namespace) -> int:
             weights = ", ".join(f"{k} {v[:12]}…" for k, v in p["weights"].items()) or "none"
             print(f"  {name:10s} {str(arr.shape):18s} {arr.dtype}  present {int(pres.sum())}/{len(pres)}  "
                   f"{p['extractor']} v{p['version']}  weights: {weights}")
+            if p.get("inputs"):  # what the modality read besides the video (the text modality's subtitles)
+                print(f"  {'':10s} inputs: " + ", ".join(f"{k} {v}" for k, v in p["inputs"].items()))
         if args.json:
             print(json.dumps(m.provenance, indent=2))
     return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -59,6 +60,14 @@ class Extractor(ABC):
         because most extractors keep no state between seconds.
         """
         return None
+
+    def movie_inputs(self, video_path: Path) -> dict:
+        """What this movie's features depend on besides the video file and the extractor, read
+        before the store is asked whether they are up to date (e.g. the text modality's subtitle
+        file: its name and sha256).  Optional hook, called once per movie before ``start_movie``;
+        a non-empty answer is stored as the movie's ``inputs`` in this extractor's provenance, so a
+        changed input re-extracts.  The default reads nothing: most extractors see only the video."""
+        return {}
 
     @abstractmethod
     def extract(self, samples: Sequence[SecondSample]) -> tuple[np.ndarray, np.ndarray]:

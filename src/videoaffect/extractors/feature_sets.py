@@ -69,8 +69,10 @@ def _default_factories(deep: bool) -> dict[str, type[Extractor]]:
                                              "expression": DefaultExpression, "motion": DefaultMotion}
     if deep:
         from videoaffect.extractors.default.backbone import DefaultBackbone
+        from videoaffect.extractors.default.text import DefaultText
 
         factories["backbone"] = DefaultBackbone
+        factories["text"] = DefaultText
     return factories
 
 
@@ -91,6 +93,7 @@ def weights_needed(name: str, modalities: list[str] | None = None, options: dict
             from videoaffect.extractors.default import backbone
 
             per_modality["backbone"] = backbone.WEIGHTS
+            per_modality["text"] = ()  # VADER's lexicon and pocketsphinx's model ship in their packages
     elif name == "paper":
         from videoaffect.extractors.paper.expression import REGISTRY_NAME
         from videoaffect.extractors.paper.scene import BACKBONES

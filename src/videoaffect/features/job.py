@@ -37,6 +37,28 @@ def check_backend(backend: str, scheduler: str | None) -> None:
         raise ConfigError("--scheduler is a dask scheduler address; pass it with --backend dask")
 
 
+def text_options(feature_set: str, subtitles: str | Path | None = None, speech_to_text: bool = False
+                 ) -> dict[str, Any]:
+    """The text modality's extractor options of ``--subtitles FILE`` and ``--speech-to-text``: the
+    file as an absolute path (worker processes may run elsewhere), refused when it does not exist
+    or when the feature set is a built-in one without the text modality."""
+    if not subtitles and not speech_to_text:
+        return {}
+    flags = " and ".join(f for f, v in (("--subtitles", subtitles), ("--speech-to-text", speech_to_text)) if v)
+    if feature_set in ("default", "paper"):
+        raise ConfigError(f"{flags} feed the text modality, which the {feature_set!r} feature set does not have; "
+                          "add --feature-set default-deep")
+    options: dict[str, Any] = {}
+    if subtitles:
+        path = Path(subtitles).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"--subtitles {subtitles}: no such file; give the .srt or .vtt file of the video")
+        options["subtitles"] = str(path.resolve())
+    if speech_to_text:
+        options["speech_to_text"] = True
+    return options
+
+
 def normalised(obj: Any) -> Any:
     """A provenance as JSON reads it back (tuples as lists, keys as text): stored and recorded
     provenances compare equal to a freshly built one exactly when they say the same."""
@@ -79,12 +101,17 @@ class ExtractionJob:
     def from_options(cls, store: str | Path | None, feature_set: str = "default", *,
                      modalities: Sequence[str] | None = None, scene_backbone: str | None = None,
                      paper_precision: str | None = None, audio_compare: bool = False,
+                     subtitles: str | Path | None = None, speech_to_text: bool = False,
                      **run: Any) -> ExtractionJob:
         """The job of a command's options (``extract``'s extractor options; the data-set commands
         give none of them): ``scene_backbone`` (paper set), ``paper_precision`` (the paper set's
-        OpenPose and scene networks), ``audio_compare`` (default set: ComParE 2016).  ``run``:
+        OpenPose and scene networks), ``audio_compare`` (default set: ComParE 2016), ``subtitles``
+        and ``speech_to_text`` (default-deep's text modality: `text_options`).  ``run``:
         device, backend, scheduler, workers, force, progress."""
         options: dict[str, dict[str, Any]] = {}
+        text = text_options(feature_set, subtitles, speech_to_text)
+        if text:
+            options["text"] = text
         if scene_backbone:
             options["scene"] = {"backbone": scene_backbone}
         if paper_precision:

@@ -77,6 +77,18 @@ def job_provenance(feature_set: str, extractors, decoder: dict) -> dict:
     }
 
 
+def with_movie_inputs(provenance: dict, extractors, video_path: Path) -> dict:
+    """The job's provenance with what each extractor reads for this movie besides the video
+    (``Extractor.movie_inputs``, e.g. a subtitle file's sha256) as its ``inputs``; extractors
+    that read nothing else keep their provenance as it was, so stores of other jobs stay current."""
+    extractors_out = dict(provenance["extractors"])
+    for ex in extractors:
+        inputs = ex.movie_inputs(video_path)
+        if inputs:
+            extractors_out[ex.modality] = {**extractors_out[ex.modality], "inputs": inputs}
+    return {**provenance, "extractors": extractors_out}
+
+
 def decoder_params(extractors) -> dict:
     return {
         "frame_instant": "middle of each second (t + 0.5 s)",
@@ -127,6 +139,7 @@ def _extract_movie(video, feature_set, store_root, device, force, modalities, op
     try:
         source = Path(video.path)
         digest = sha256_of(source)
+        provenance = with_movie_inputs(provenance, extractors, source)
         if not force and store.is_current(feature_set, video.movie_id, provenance, digest):
             return MovieResult(video.movie_id, video.path, "skipped", elapsed_s=time.perf_counter() - t0)
         info = probe(source)
@@ -137,7 +150,7 @@ def _extract_movie(video, feature_set, store_root, device, force, modalities, op
             info.seconds,
             specs,
             provenance,
-            {ex.modality: ex.provenance() for ex in extractors},
+            provenance["extractors"],
             {"name": source.name, "size": source.stat().st_size, "sha256": digest},
         )
         for ex in extractors:
