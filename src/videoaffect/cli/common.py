@@ -106,13 +106,14 @@ def add_text_options(p) -> None:
                    "(off by default: slow, and many words wrong on film sound)")
 
 
-def text_options(args: argparse.Namespace, videos: int) -> dict:
+def text_options(args: argparse.Namespace, one_video: bool) -> dict:
     """The ``subtitles`` / ``speech_to_text`` options of `ExtractionJob.from_options`; --subtitles names one
-    video's file, so it is refused with several videos."""
+    video's file, so it is refused unless the command was given one video file."""
     subtitles = getattr(args, "subtitles", None)
-    if subtitles is not None and videos > 1:
-        raise ConfigError(f"--subtitles {subtitles} names one video's subtitles, and {videos} videos were given; put "
-                          "each video's subtitles beside it as VIDEO.srt (or VIDEO.en.srt, VIDEO.vtt), or give one video")
+    if subtitles is not None and not one_video:
+        raise ConfigError(f"--subtitles {subtitles} names the subtitles of one video; give one video file (not "
+                          "several, a folder or a manifest), or put each video's subtitles beside it as VIDEO.srt (or "
+                          "VIDEO.en.srt, VIDEO.vtt) and leave --subtitles out")
     return {"subtitles": subtitles, "speech_to_text": bool(getattr(args, "speech_to_text", False))}
 
 

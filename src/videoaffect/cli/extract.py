@@ -65,7 +65,7 @@ def _extract(args: argparse.Namespace) -> int:
     modalities = tuple(m.strip() for m in args.modalities.split(",")) if args.modalities else None
     job = common.extraction_job(args, args.out, modalities=modalities, scene_backbone=args.scene_backbone,
                                 paper_precision=args.paper_precision, audio_compare=args.audio_compare,
-                                **common.text_options(args, len(inputs)))
+                                **common.text_options(args, len(inputs) == 1))
     results = job.run(videos) if videos else []
     results += [unreadable_result(v) for v in inputs if v.problem]
     done = [r for r in results if r.status == "done"]

@@ -26,6 +26,7 @@ def register(sub, parents) -> None:
     p.add_argument("--task", choices=["both", *TASKS],
                    help="task(s) to predict (default: every task the model has; naming a task the model lacks "
                    "is an error)")
+    common.add_text_options(p)
     common.add_workers(p, "parallel videos (processes, or dask workers)")
     common.add_backend(p)
     p.add_argument("--viewer", action="store_true",
@@ -77,6 +78,14 @@ def run(args: argparse.Namespace) -> int:
         return _predict(args, inputs, corpus_mode, bundle, model_path, device, new, audience)
 
 
+def _text_options(args, inputs) -> dict:
+    """--subtitles / --speech-to-text as the text modality's options (--subtitles: one video file)."""
+    from videoaffect.features.job import text_options
+
+    one_video = len(inputs) == 1 and Path(inputs[0]).is_file() and Path(inputs[0]).suffix.lower() != ".csv"
+    return text_options(**common.text_options(args, one_video))
+
+
 def _audience_labels(args, inputs, corpus_mode) -> list:
     """The --labels of the one video predicted, read (and checked) before anything is done."""
     if args.labels_task and not args.labels:
@@ -122,6 +131,7 @@ def _predict(args, inputs, corpus_mode, bundle, model_path, device, new, audienc
             inputs, bundle, args.out, store=args.store, clip_stride=args.clip_stride, task=args.task,
             device=device, workers=args.workers, force=args.force, progress=common.progress_wanted(args),
             backend=args.backend, scheduler=args.scheduler, viewer=args.viewer, audience=audience,
+            text=_text_options(args, inputs),
         )
     failed = [o for o in outcomes if o.status != "done"]
     for o in outcomes:

@@ -204,7 +204,7 @@ def read_subtitle_stream(video: str | Path) -> Subtitles:
                     if text:
                         cues.append(Cue(float(start), float(end), text))
         except av.FFmpegError as exc:
-            raise SubtitleError(f"{video}: subtitle stream {index} cannot be decoded ({exc}); extract it "
-                                "to a file (ffmpeg -i VIDEO -map 0:s:0 SUBS.srt) and give it with --subtitles") from None
+            raise SubtitleError(f"{video}: subtitle stream {index} cannot be decoded ({exc}); extract it to a "
+                                "file (ffmpeg -i VIDEO -map 0:s:0 SUBS.srt) and give it with --subtitles") from None
     cues.sort(key=lambda c: (c.start, c.end))
     return Subtitles("embedded stream", tuple(cues), f"stream {index} ({codec})", details={"language": language})

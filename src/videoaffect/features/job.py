@@ -37,11 +37,12 @@ def check_backend(backend: str, scheduler: str | None) -> None:
         raise ConfigError("--scheduler is a dask scheduler address; pass it with --backend dask")
 
 
-def text_options(feature_set: str, subtitles: str | Path | None = None, speech_to_text: bool = False
-                 ) -> dict[str, Any]:
+def text_options(subtitles: str | Path | None = None, speech_to_text: bool = False,
+                 feature_set: str | None = None) -> dict[str, Any]:
     """The text modality's extractor options of ``--subtitles FILE`` and ``--speech-to-text``: the
     file as an absolute path (worker processes may run elsewhere), refused when it does not exist
-    or when the feature set is a built-in one without the text modality."""
+    or when ``feature_set`` is a built-in one without the text modality (``predict`` checks the
+    model instead)."""
     if not subtitles and not speech_to_text:
         return {}
     flags = " and ".join(f for f, v in (("--subtitles", subtitles), ("--speech-to-text", speech_to_text)) if v)
@@ -109,7 +110,7 @@ class ExtractionJob:
         and ``speech_to_text`` (default-deep's text modality: `text_options`).  ``run``:
         device, backend, scheduler, workers, force, progress."""
         options: dict[str, dict[str, Any]] = {}
-        text = text_options(feature_set, subtitles, speech_to_text)
+        text = text_options(subtitles, speech_to_text, feature_set)
         if text:
             options["text"] = text
         if scene_backbone:

@@ -89,6 +89,13 @@ def with_movie_inputs(provenance: dict, extractors, video_path: Path) -> dict:
     return {**provenance, "extractors": extractors_out}
 
 
+def without_movie_inputs(provenance: dict) -> dict:
+    """A stored provenance without its movies' ``inputs``: what the job alone implies."""
+    stored = provenance.get("extractors") or {}
+    extractors = {m: {k: v for k, v in p.items() if k != "inputs"} for m, p in stored.items()}
+    return {**provenance, "extractors": extractors} if "extractors" in provenance else dict(provenance)
+
+
 def decoder_params(extractors) -> dict:
     return {
         "frame_instant": "middle of each second (t + 0.5 s)",

@@ -31,6 +31,7 @@ from videoaffect.core.files import atomic_write_text, current_umask, sha256_of
 from videoaffect.core.vocabulary import RunStatus
 from videoaffect.datasets.corpus import Corpus, Movie
 from videoaffect.features.job import ExtractionJob, normalised
+from videoaffect.features.movie import without_movie_inputs
 from videoaffect.models.affect_model import ModelLoadError
 from videoaffect.models.model_directory import ModelBundle
 from videoaffect.prediction.curves import (
@@ -68,16 +69,23 @@ class VideoOutcome:
 
 
 # ---------------------------------------------------------------------- feature job
-def model_job(bundle: ModelBundle, device: str = "cpu", **run) -> ExtractionJob:
+def model_job(bundle: ModelBundle, device: str = "cpu", text: dict | None = None, **run) -> ExtractionJob:
     """The extraction job the model recorded (``ExtractionJob.recorded``), its extractors built
-    here and compared with the record field by field.  ``run``: the job's store, workers, backend,
-    scheduler, force and progress."""
+    here and compared with the record field by field.  ``text``: this call's text-modality options
+    (``--subtitles``, ``--speech-to-text``), replacing the recorded ones, which name the training
+    videos' sources.  ``run``: the job's store, workers, backend, scheduler, force and progress."""
     from videoaffect.weights.registry import WeightsError
 
     feature_set = bundle.require_video_features()
     recorded = bundle.features.provenance
-    job = ExtractionJob.recorded(feature_set, bundle.features.options, recorded, bundle.modality_names,
-                                 device=device, **run)
+    options = dict(bundle.features.options or {})
+    options.pop("text", None)
+    if text:
+        if "text" not in (recorded.get("extractors") or {}):
+            raise PredictionError(f"--subtitles and --speech-to-text feed the text modality, which the model "
+                                  f"{bundle.path} does not use; leave them out")
+        options["text"] = dict(text)
+    job = ExtractionJob.recorded(feature_set, options, recorded, bundle.modality_names, device=device, **run)
     try:
         job.extractors()
     except WeightsError:
@@ -111,7 +119,7 @@ def check_store(store_root: Path, feature_set: str, movie_id: str, provenance: d
     if stored is None:
         return
     where = store.path(feature_set, movie_id)
-    if normalised(stored[0]) != normalised(provenance):
+    if normalised(without_movie_inputs(stored[0])) != normalised(provenance):
         raise PredictionError(
             f"{where} holds {feature_set!r} features of {movie_id!r} made by another extraction job than the "
             f"model's (it may be another model's data); pass another --store (or none), or delete that file"
@@ -290,6 +298,7 @@ def predict_videos(
     scheduler: str | None = None,
     viewer: bool = False,
     audience: Sequence | None = None,
+    text: dict | None = None,
 ) -> list[VideoOutcome]:
     """Extract (or reuse) features and write the outputs of each video as soon as its features
     are ready, so a killed batch keeps every finished video; a rerun keeps outputs that are
@@ -297,7 +306,8 @@ def predict_videos(
     redoes everything).  A failing video is reported in its outcome; the others are still done.
     ``DIR/index.json`` and ``DIR/summary.csv`` list every input.  ``audience``: one film's labels
     (``reports.audience.read_audience``), compared with its prediction into the JSON's
-    ``"audience"`` (and its viewer page); outputs of an earlier call are then not kept as they are."""
+    ``"audience"`` (and its viewer page); outputs of an earlier call are then not kept as they are.
+    ``text``: the text modality's options (``model_job``)."""
     from videoaffect.features.extract import collect_batch
     from videoaffect.features.store import FeatureStore
 
@@ -307,7 +317,7 @@ def predict_videos(
     # a missing or unreadable file (argument or manifest row) is one failed video, the others are done
     videos = collect_batch([str(i) for i in inputs])
     # refuse a model whose features cannot be made here before any output; the store comes later
-    job = model_job(bundle, device, workers=workers, force=force, backend=backend, scheduler=scheduler)
+    job = model_job(bundle, device, text, workers=workers, force=force, backend=backend, scheduler=scheduler)
     feature_set = job.feature_set
     prepare_output_dir(out_dir)
     by_id = {v.movie_id: v for v in videos}
