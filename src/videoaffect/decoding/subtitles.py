@@ -40,6 +40,7 @@ ENCODING_FIX = "save it as UTF-8 (e.g. iconv -f cp1252 -t utf-8 FILE > NEW)"
 
 _MARKUP = re.compile(r"<[^>]*>|\{\\[^}]*\}")
 _SPACE = re.compile(r"\s+")
+_TIMESTAMP_START = re.compile(r"^\s*(\d+:)?\d{2}:\d{2}[.,]\d")
 _VTT_TIMING = re.compile(r"^\s*(\d+:)?\d{2}:\d{2}\.\d{3}\s+-->\s+(\d+:)?\d{2}:\d{2}\.\d{3}(\s.*)?$")
 
 
@@ -127,7 +128,7 @@ def _srt_cues(path: Path, text: str) -> list[Cue]:
     try:
         subs = list(srt.parse(text))
     except srt.SRTParseError as exc:
-        line = text.count("\n", 0, exc.actual_start) + 1
+        line = text.count("\n", 0, exc.expected_start) + 1
         raise SubtitleError(f"subtitle file {path}, line {line}: not a SubRip cue (a number, a line "
                             "'00:00:01,000 --> 00:00:02,500', the text, a blank line); correct that cue") from None
     return [_cue(path, s.start.total_seconds(), s.end.total_seconds(), s.content) for s in subs]
@@ -137,9 +138,10 @@ def _vtt_cues(path: Path, text: str) -> list[Cue]:
     import webvtt
     from webvtt.errors import MalformedCaptionError, MalformedFileError
 
-    # webvtt-py passes over a cue whose timing line it cannot read: such a line is refused here.
+    # webvtt-py passes over a cue whose timing line it cannot read: such a line (one starting with a
+    # time, or holding an arrow) is refused here.
     for number, line in enumerate(text.splitlines(), 1):
-        if "-->" in line and not _VTT_TIMING.match(line):
+        if ("-->" in line or _TIMESTAMP_START.match(line)) and not _VTT_TIMING.match(line):
             raise SubtitleError(f"subtitle file {path}, line {number}: {line.strip()!r} is not a WebVTT cue "
                                 "timing ('00:00:01.000 --> 00:00:02.500'); correct it")
     try:
