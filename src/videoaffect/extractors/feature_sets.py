@@ -90,9 +90,9 @@ def weights_needed(name: str, modalities: list[str] | None = None, options: dict
 
         per_modality: dict[str, tuple[str, ...]] = {"audio": (), "scene": (), "expression": WEIGHTS, "motion": ()}
         if name == "default-deep":
-            from videoaffect.extractors.default import backbone
+            from videoaffect.extractors.default.backbone import WEIGHTS as BACKBONE_WEIGHTS
 
-            per_modality["backbone"] = backbone.WEIGHTS
+            per_modality["backbone"] = BACKBONE_WEIGHTS
             per_modality["text"] = ()  # VADER's lexicon and pocketsphinx's model ship in their packages
     elif name == "paper":
         from videoaffect.extractors.paper.expression import REGISTRY_NAME
