@@ -8,8 +8,8 @@ import logging
 import re
 
 import pytest
-from text_films import write_film
 
+from text_films import write_film
 from videoaffect.decoding.subtitles import Cue, SubtitleError, find_subtitles, read_subtitle_file, sidecar_of
 
 SRT = """\ufeff1

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from text_films import write_film
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from text_films import write_film
 from videoaffect.core.errors import ConfigError
 from videoaffect.extractors.default.text import FEATURE_NAMES, DefaultText
 from videoaffect.features.job import ExtractionJob

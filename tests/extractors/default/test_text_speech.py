@@ -4,7 +4,7 @@ spoken, and the text modality scores them.  Skipped (with the reason) where espe
 `apt-get install espeak-ng`.
 
 Measured (2026-12-07, 2 cores): both sentences below are recovered word for word (word error rate
-0); over 8 short espeak-ng sentences the mean word error rate is 0.30 (docs/benchmarks/text.md)."""
+0); over 8 short espeak-ng sentences the word error rate is 0.37 (docs/benchmarks/text.md)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from scipy.io import wavfile
 from scipy.signal import resample_poly
-from text_films import RATE, write_film
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from text_films import RATE, write_film
 from videoaffect.extractors.default.text import DefaultText
 from videoaffect.features.movie import VideoInput, extract_movie
 from videoaffect.features.store import FeatureStore

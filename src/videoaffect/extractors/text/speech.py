@@ -10,11 +10,12 @@ pronunciations "word(2)" become "word").
 
 Before recognition a deterministic dither (Gaussian, standard deviation ``DITHER`` of 32768, seeded)
 is added: stretches of exact digital zeros (generated or gated sound) break the recogniser's
-energy normalisation.  Measured on espeak-ng sentences (2026-12-07): word error rate 0.69 without
-it, 0.30 with it (docs/benchmarks/text.md).
+energy normalisation.  Measured on 8 espeak-ng sentences (2026-12-07, benchmarks/bench_text.py):
+word error rate 0.66 without it, 0.37 with it (docs/benchmarks/text.md).
 
-Off by default: it is slow (measured in docs/benchmarks/text.md), its word error rate on film sound
-(music, effects, overlapping voices) is high, and its model is a further dependency.
+Off by default: it is slow (179 ms of CPU per second of sound on 2 cores: 21 minutes for a 2-hour
+film), many words are wrong even on clean synthetic speech and more on film sound (music, effects,
+overlapping voices), and its model is a further dependency.
 """
 
 from __future__ import annotations
