@@ -341,7 +341,8 @@ def predict_videos(
                 outcomes[r.movie_id] = VideoOutcome(r.movie_id, r.path, "failed", r.reason.splitlines()[0])
             else:
                 outcomes[r.movie_id] = _predict_one(bundle, fs, feature_set, r, tasks, clip_stride, device,
-                                                    out_dir, viewer, fingerprint, audience)
+                                                    out_dir, viewer, fingerprint, audience,
+                                                    (text or {}).get("subtitles"))
             bar.finished(outcomes[r.movie_id].status == "done")
 
         _, refused = extract_for_model(pending, job.in_store(store_root), on_result)
@@ -417,7 +418,7 @@ def decoded_duration(path: str | Path) -> float:
 
 
 def _predict_one(bundle, fs, feature_set, result, tasks, clip_stride, device, out_dir, viewer=False,
-                 fingerprint=None, audience=None) -> VideoOutcome:
+                 fingerprint=None, audience=None, subtitles=None) -> VideoOutcome:
     try:
         stored = fs.read(feature_set, result.movie_id)
         video = {
@@ -431,6 +432,11 @@ def _predict_one(bundle, fs, feature_set, result, tasks, clip_stride, device, ou
         frame, meta = predict_stored(bundle, stored, tasks, clip_stride, device, video)
         if fingerprint is not None:
             meta["run"] = fingerprint
+        text_inputs = (stored.modality_provenance.get("text") or {}).get("inputs")
+        if text_inputs:  # the viewer writes the subtitle text at its cursor
+            from videoaffect.reports.viewer import subtitle_block
+
+            meta["subtitles"] = subtitle_block(result.path, text_inputs, subtitles)
         if audience:  # checked before any file is written: labels of another length fail this video
             from videoaffect.reports.audience import audience_block
 

@@ -12,10 +12,13 @@ vertical cursor follows playback; clicking the plot seeks the video; the values 
 under the cursor are written out as text.  Second ``t`` covers ``[t, t + 1)``: at playback time
 ``x`` the page shows the values of second ``floor(x)``.
 
+Where the document has ``"subtitles"`` (a model with the text modality: ``subtitle_block``), the
+subtitle text on screen at the cursor's time is written under the readout (``#subtitle``).
+
 State for tests and scripts: ``#cursor`` (``data-second``, ``data-time``, ``data-from``: what
-moved it last, ``video``, ``click``, ``key`` or ``hash``) and ``#readout`` (``data-second``,
+moved it last, ``video``, ``click``, ``key`` or ``hash``), ``#readout`` (``data-second``,
 ``data-<task>``, ``data-<task>-low``, ``data-<task>-high``, ``data-<task>-audience``,
-``data-missing``).  A link to the
+``data-missing``) and ``#subtitle`` (``data-text``: the cues on screen at the cursor's time).  A link to the
 page may name a time: ``#t=3.5`` opens it at 3.5 s.
 """
 
@@ -126,6 +129,9 @@ def render_viewer(doc: dict, video_src: str | None) -> str:
     payload = {"view": _view(meta, curve), "curve": _finite(curve)}
     if isinstance(get(meta, "audience"), Mapping):  # the comparison as the JSON's "audience" holds it
         payload["audience"] = meta["audience"]
+    cues = _cues(get(meta, "subtitles"))
+    if cues is not None:
+        payload["subtitles"] = cues
     if video_src is not None:
         media = (f'<video id="video" controls preload="auto" src="{_e(video_src)}"></video>'
                  '<p id="video-status" class="muted" hidden></p>')
@@ -144,6 +150,7 @@ def render_viewer(doc: dict, video_src: str | None) -> str:
         _card_line(meta),
         f'<div class="media">{media}</div>',
         '<div id="readout" aria-live="polite"></div>',
+        '<p id="subtitle" class="subtitle" data-text=""></p>' if cues is not None else "",
         '<div class="plot-wrap"><svg id="plot" tabindex="0" role="img" '
         f'aria-label="{_e("emotion curves of " + name + "; click to seek, arrow keys step one second")}">'
         "</svg></div>",
@@ -190,6 +197,39 @@ def write_viewer(json_path: Path, video: Path | None = None, out: Path | None = 
                             "give its current place with --video FILE")
     atomic_write_text(page, render_viewer(doc, viewer_video_src(source, page)))
     return page
+
+
+# --------------------------------------------------------------------------- subtitles
+def subtitle_block(video: str | Path, inputs: Mapping, named: str | None = None) -> dict:
+    """The prediction JSON's ``"subtitles"`` for a video whose text modality read ``inputs`` (its
+    stored provenance's): the source, and the cues [start s, end s, text] the viewer writes at the
+    cursor, read again from that source (``named``: the --subtitles file).  Speech-to-text's words
+    are not kept with the features, so that source has no cues here; a source that can no longer be
+    read gives none and says why."""
+    from videoaffect.core.errors import VideoAffectError
+    from videoaffect.decoding.subtitles import find_subtitles
+
+    source = str(inputs.get("source") or "none")
+    block: dict = {"source": source, "origin": str(inputs.get("origin") or "")}
+    if source not in ("file", "sidecar", "embedded stream"):
+        return block
+    try:
+        found = find_subtitles(video, named if source == "file" else None)
+    except (VideoAffectError, OSError) as exc:
+        block["problem"] = str(exc)
+        return block
+    if inputs.get("sha256") and found.sha256 != inputs["sha256"]:
+        block["problem"] = f"{found.origin} changed since its features were extracted"
+    block["cues"] = [[round(c.start, 3), round(c.end, 3), c.text] for c in found.cues]
+    return block
+
+
+def _cues(block) -> list | None:
+    """The cues of a document's "subtitles" as the script reads them; None without any."""
+    if not isinstance(block, Mapping) or not isinstance(block.get("cues"), list):
+        return None
+    return [[number(c[0]), number(c[1]), _text(c[2])] for c in block["cues"]
+            if isinstance(c, list) and len(c) == 3 and number(c[0]) is not None and number(c[1]) is not None]
 
 
 # --------------------------------------------------------------------------- page parts

@@ -277,6 +277,7 @@
         dot.setAttribute("visibility", "hidden");
       }
     });
+    showSubtitle(t);
     var absent = view.missing.filter(function (m) {
       return m.runs.some(function (r) { return second >= r[0] && second < r[1]; });
     });
@@ -287,6 +288,17 @@
       miss.textContent = "(" + absent.map(function (m) { return m.label; }).join(", ") + ")";
       readout.appendChild(miss);
     }
+  }
+
+  // the cues on screen at time t (start <= t < end), joined; the element exists only when the
+  // page has subtitles (a model with the text modality)
+  function showSubtitle(t) {
+    var box = document.getElementById("subtitle");
+    if (!box || !data.subtitles) return;
+    var text = data.subtitles.filter(function (c) { return c[0] <= t && t < c[1]; })
+      .map(function (c) { return c[2]; }).join(" / ");
+    box.setAttribute("data-text", text);
+    box.textContent = text ? "\u201c" + text + "\u201d" : "(no subtitle at " + t.toFixed(2) + " s)";
   }
 
   function playable() { return video && !video.error; }
