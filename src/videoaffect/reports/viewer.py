@@ -126,7 +126,7 @@ def render_viewer(doc: dict, video_src: str | None) -> str:
     meta = doc
     curve = doc["curve"]
     name = _text(get(get(meta, "video"), "name")) or "video"
-    payload = {"view": _view(meta, curve), "curve": _finite(curve)}
+    payload: dict = {"view": _view(meta, curve), "curve": _finite(curve)}
     if isinstance(get(meta, "audience"), Mapping):  # the comparison as the JSON's "audience" holds it
         payload["audience"] = meta["audience"]
     cues = _cues(get(meta, "subtitles"))
