@@ -265,6 +265,8 @@ def _current_outputs(out_dir: Path, video, fingerprint: dict | None, viewer: boo
         return None
     if doc.get("run") != fingerprint or not Path(video.path).is_file():
         return None
+    if "subtitles" in doc:  # a text model: its subtitles may have changed or appeared (the store re-checks them)
+        return None
     if "duration_s" not in (doc.get("video") or {}):  # written before 0.7: redone to say the duration
         return None
     if (doc.get("video") or {}).get("sha256") != sha256_of(Path(video.path)):
