@@ -187,6 +187,10 @@ def add_data_options(p: argparse.ArgumentParser, *, split_help: str, dataset: bo
                        help="LIRIS-ACCEDE continuous: use the films that match their annotation files when some do "
                        "not (no video, no annotations, or lengths more than 2 s apart); the model card counts the "
                        "others (default: an error naming them)")
+        g.add_argument("--speech-to-text", action="store_true",
+                       help="text modality (--feature-set default-deep): videos without subtitles (VIDEO.srt, "
+                       "VIDEO.vtt, a subtitle stream) have their English speech transcribed by pocketsphinx "
+                       "(off by default: slow, and many words wrong on film sound); the model's predictions do too")
         add_workers(g)
         add_backend(g)
 
@@ -202,7 +206,8 @@ def load_data(args: argparse.Namespace, feature_set: str | None = None):
         check_dir_arg(store, "--store")
         choices = SourceChoices(features=args.features, skip_missing_excerpts=args.skip_missing_excerpts,
                                 skip_unmatched_films=args.skip_unmatched_films)
-        extraction = extraction_job(args, Path(store), feature_set)
+        extraction = extraction_job(args, Path(store), feature_set,
+                                    speech_to_text=bool(getattr(args, "speech_to_text", False)))
     return load_source(dataset=dataset, corpus=args.corpus, synthetic=args.synthetic,
                        synthetic_seed=args.synthetic_seed, extraction=extraction, choices=choices)
 

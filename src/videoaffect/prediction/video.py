@@ -72,19 +72,23 @@ class VideoOutcome:
 def model_job(bundle: ModelBundle, device: str = "cpu", text: dict | None = None, **run) -> ExtractionJob:
     """The extraction job the model recorded (``ExtractionJob.recorded``), its extractors built
     here and compared with the record field by field.  ``text``: this call's text-modality options
-    (``--subtitles``, ``--speech-to-text``), replacing the recorded ones, which name the training
-    videos' sources.  ``run``: the job's store, workers, backend, scheduler, force and progress."""
+    (``--subtitles``, ``--speech-to-text``), added to the recorded ones (a model trained with
+    ``--speech-to-text`` transcribes here too; a recorded subtitle file is left out).  ``run``: the
+    job's store, workers, backend, scheduler, force and progress."""
     from videoaffect.weights.registry import WeightsError
 
     feature_set = bundle.require_video_features()
     recorded = bundle.features.provenance
     options = dict(bundle.features.options or {})
-    options.pop("text", None)
+    # a recorded subtitle file is a training video's, never this one's; --speech-to-text carries over
+    wanted = {k: v for k, v in (options.pop("text", None) or {}).items() if k != "subtitles"}
     if text:
         if "text" not in (recorded.get("extractors") or {}):
             raise PredictionError(f"--subtitles and --speech-to-text feed the text modality, which the model "
                                   f"{bundle.path} does not use; leave them out")
-        options["text"] = dict(text)
+        wanted.update(text)
+    if wanted:
+        options["text"] = wanted
     job = ExtractionJob.recorded(feature_set, options, recorded, bundle.modality_names, device=device, **run)
     try:
         job.extractors()
