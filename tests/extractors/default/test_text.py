@@ -129,3 +129,21 @@ def test_cli_refuses_subtitles_for_several_videos(tmp_path, capsys):
     assert code != 0
     assert "names the subtitles of one video; give one video file" in capsys.readouterr().err
     assert not (tmp_path / "store").exists()
+
+
+def test_predict_job_keeps_speech_to_text_drops_the_training_subtitles_and_takes_its_own():
+    from types import SimpleNamespace
+
+    from videoaffect.prediction.video import PredictionError, model_job
+
+    def bundle(modalities, options):
+        prov = ExtractionJob(feature_set="default-deep", modalities=modalities).provenance()
+        return SimpleNamespace(require_video_features=lambda: "default-deep", path="model", modality_names=modalities,
+                               features=SimpleNamespace(provenance=prov, options=options))
+
+    trained = bundle(("text",), {"text": {"subtitles": "/train/film.srt", "speech_to_text": True}})
+    assert model_job(trained).options == {"text": {"speech_to_text": True}}
+    assert model_job(trained, text={"subtitles": "/new/film.srt"}).options == {
+        "text": {"speech_to_text": True, "subtitles": "/new/film.srt"}}
+    with pytest.raises(PredictionError, match="which the model model does not use; leave them out"):
+        model_job(bundle(("scene",), {}), text={"speech_to_text": True})
