@@ -3,8 +3,8 @@
 An extractor turns a batch of ``SecondSample`` into a (n, *shape) float32 array plus an (n,)
 presence mask (False = this modality is missing for that second, e.g. no audio track, no
 frame).  It is named and versioned, and its provenance (name, version, shape, parameters,
-sha256 of every weight file) is stored with every feature file, so stale features are
-recognised and re-extracted.
+sha256 of every weight file, and what it read for the movie besides the video: ``movie_inputs``)
+is stored with every feature file, so stale features are recognised and re-extracted.
 """
 
 from __future__ import annotations
