@@ -13,6 +13,14 @@ film, alone and inside the whole set, on real 720p footage.
 
 The film is ``../shared/media/bigbuckbunny.mp4`` (5.3 s, 1280 x 720) looped to ``--seconds`` and
 re-encoded by ``bench_extract.make_real_film`` (H.264, 24 fps, stereo AAC), cached under --cache.
+
+    cd benchmarks && PYTHONPATH=. OMP_NUM_THREADS=1 ../.venv-test/bin/python bench_backbone.py --curves --work DIR
+
+``--curves`` instead: generated MediaEval 2018-layout corpora (as ``bench_curves.py`` writes them),
+``train --dataset`` on the ``default`` set and on default + backbone (``default_plus_backbone``
+below: default-deep without its text modality, which generated films without subtitles lack on
+every second), then the per-second Pearson r and MSE of what ``predict`` writes on the test
+movies.  Generated textures cannot show what ImageNet features add on real films.
 """
 
 from __future__ import annotations
@@ -76,6 +84,49 @@ def whole_set(name: str, path: Path, warm: Path, threads: int, repeat: int) -> d
             "runs_s": wall}
 
 
+def default_plus_backbone(device: str):
+    """default-deep's extractors without ``text`` (a ``--feature-set bench_backbone:default_plus_backbone``)."""
+    return build_feature_set("default-deep", device, ["audio", "scene", "expression", "motion", "backbone"])
+
+
+def curves(args) -> list[dict]:
+    import numpy as np
+
+    from videoaffect.cli.main import main as cli
+    from videoaffect.datasets.loading import load_dataset
+    from videoaffect.datasets.synthetic.videos import write_mediaeval_like
+    from videoaffect.evaluation.metrics import mse, pearson
+    from videoaffect.features.job import ExtractionJob
+    from videoaffect.models.model_directory import ModelBundle
+
+    rows = []
+    for seed, n_dev, n_test in zip(args.seeds, args.dev, args.test):
+        root = args.work / f"data{seed}"
+        if not root.is_dir():
+            write_mediaeval_like(root, list(range(n_dev)) + list(range(54, 54 + n_test)), seed=seed, seconds=(30, 90))
+        for name in ("default", "bench_backbone:default_plus_backbone"):
+            store, model_dir = args.work / "features", args.work / f"model{seed}-{name.split(':')[-1]}"
+            t0 = time.perf_counter()
+            code = cli(["-q", "train", "--dataset", str(root), "--store", str(store), "--out", str(model_dir),
+                        "--feature-set", name, "--overwrite", "--no-progress"])
+            if code != 0:
+                raise SystemExit(f"training {name} on {root} failed ({code})")
+            elapsed = time.perf_counter() - t0
+            corpus = load_dataset(root, ExtractionJob(store, name, progress=False)).corpus
+            test = corpus.movies_in_split("test")
+            bundle = ModelBundle.load(model_dir)
+            for task, model in bundle.tasks.items():
+                truth = np.concatenate([corpus.labels[task][corpus.offsets[m] : corpus.offsets[m + 1]] for m in test])
+                chosen = model.curves_from_passes(model.clip_passes(corpus, test, 1), corpus, test)
+                pred = np.concatenate([chosen[m].final for m in test])
+                row = {"seed": seed, "set": name, "task": task, "dev_movies": n_dev, "test_movies": n_test,
+                       "pearson": round(pearson(pred, truth), 3), "mse": round(mse(pred, truth), 4),
+                       "train_s_with_extraction": round(elapsed, 1)}
+                rows.append(row)
+                print(row, flush=True)
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--source", default=str(SOURCE), help="real footage to loop (default: the Big Buck Bunny clip)")
@@ -84,7 +135,17 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "videoaffect-bench"))
     ap.add_argument("--json", help="write the figures here")
+    ap.add_argument("--curves", action="store_true", help="the generated MediaEval-layout comparison instead")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[1])
+    ap.add_argument("--dev", type=int, nargs="+", default=[8], help="development movies per corpus")
+    ap.add_argument("--test", type=int, nargs="+", default=[4], help="test movies per corpus")
+    ap.add_argument("--work", type=Path, default=Path("runs/bench_backbone"))
     args = ap.parse_args()
+    if args.curves:
+        rows = curves(args)
+        if args.json:
+            Path(args.json).write_text(json.dumps(rows, indent=2))
+        return
     source = Path(args.source)
     film = Path(args.cache) / f"{source.stem}_{args.seconds:g}s_720p.mp4"
     if not film.is_file():
