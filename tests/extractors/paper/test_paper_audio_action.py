@@ -412,6 +412,7 @@ def test_device_without_bfloat16_names_the_fix(backbone, monkeypatch):
 
 @pytest.mark.skipif(not BUNNY.is_file(), reason=f"shared media clip absent ({BUNNY})")
 @pytest.mark.slow  # 11-47 s on 2 cores (docs/development.md, the cost marks)
+@pytest.mark.own_reference
 def test_paper_action_bfloat16_within_tolerance_on_real_footage():
     """The documented tolerance (paper/precision.py) on real frames at the default 368 px."""
     samples = list(itertools.islice(iter_seconds(BUNNY), 4))[::3]  # seconds 0 and 3, 1280 x 720

@@ -177,6 +177,7 @@ def test_caffe_preprocessing_known_pixel():
 
 
 @pytest.mark.slow  # 11-47 s on 2 cores (docs/development.md, the cost marks)
+@pytest.mark.own_reference
 def test_paper_scene_random_weights_deterministic_and_batch_invariant():
     rng = np.random.default_rng(2)
     frames = [rng.integers(0, 256, (60, 80, 3), dtype=np.uint8) for _ in range(2)]
@@ -189,6 +190,7 @@ def test_paper_scene_random_weights_deterministic_and_batch_invariant():
 
 
 @pytest.mark.slow  # 11-47 s on 2 cores (docs/development.md, the cost marks)
+@pytest.mark.own_reference
 def test_paper_scene_compute_dtype():
     rng = np.random.default_rng(5)
     frames = [rng.integers(0, 256, (60, 80, 3), dtype=np.uint8) for _ in range(2)]
@@ -213,6 +215,7 @@ def test_paper_scene_compute_dtype():
 
 @pytest.mark.skipif(not BUNNY.is_file(), reason=f"shared media clip absent ({BUNNY})")
 @pytest.mark.slow  # 11-47 s on 2 cores (docs/development.md, the cost marks)
+@pytest.mark.own_reference
 @pytest.mark.parametrize("backbone", ["vgg16", "resnet50"])
 def test_paper_scene_bfloat16_within_tolerance_on_real_footage(backbone):
     """The documented tolerance (paper/precision.py) on every second of the real clip."""
