@@ -408,7 +408,7 @@ def test_cli_dataset_hook_fast_run(tmp_path, capsys, monkeypatch):
     corpus.splits = ["dev"] * 4 + ["eval"] * 2
     seen = []
 
-    def load(root: Path, extraction):
+    def load(root: Path, extraction, choices=None):
         seen.append(root)
         info = loading.DatasetInfo(name="toy dataset", train_split="dev", test_split="eval",
                                    model_overrides={"clip_seconds": 5}, modality_map={"expression": None})
