@@ -230,8 +230,8 @@ def test_demo_walks_the_whole_path_and_a_rerun_reuses_videos_and_features(tmp_pa
     # one model per task (the ensemble's own tests are in tests/training/test_ensemble.py)
     args = ["-q", "demo", "--out", str(out), "--train-movies", "2", "--test-movies", "1", "--ensemble", "1"]
     # This test is about the path the demo walks (its steps, files, next commands and what a rerun
-    # reuses), not what its models learn: its trainings stop after one epoch per stage (with the
-    # default 30 they took 28 of a run's 59 s, 2026-12-07).  The README's first-screen test
+    # reuses), not what its models learn: its trainings stop after one epoch per stage (on 3 + 1
+    # films, the default 30 epochs took 28 of a run's 59 s, 2026-12-07).  The README's first-screen test
     # (tests/end_to_end/) runs the demo as written, with its full trainings.
     import videoaffect.training.whole_model as whole_model
 
