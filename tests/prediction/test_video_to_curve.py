@@ -20,7 +20,7 @@ from videoaffect.datasets.generated import write_generated_marker
 from videoaffect.datasets.manifest import manifest_corpus_from_store
 from videoaffect.models.card import GENERATED_WARNING, GeneratedDataWarning
 
-# heavy: the module's training on 13 generated films (default set) and the demo, about 140 s together
+# heavy: the module's training on 13 generated films (default set), about 60 s of CPU, and the demo, 34 s
 pytestmark = [pytest.mark.usefixtures("packaged_weights"), pytest.mark.heavy]
 
 README = REPO / "README.md"
