@@ -184,9 +184,13 @@ def load_efficientnet_lite0(path: str | Path) -> EfficientNetLite0:
     extra = [k for k in state if k not in own]
     wrong = [f"{k} {tuple(state[k].shape)} (needs {tuple(v.shape)})" for k, v in own.items()
              if k in state and state[k].shape != v.shape]
-    problems = ([f"missing {len(missing)} keys, e.g. {', '.join(missing[:3])}"] if missing else []) + \
-               ([f"{len(extra)} keys the network does not have, e.g. {', '.join(extra[:3])}"] if extra else []) + \
-               ([f"wrong shapes: {'; '.join(wrong[:3])}"] if wrong else [])
+    problems = []
+    if missing:
+        problems.append(f"missing {len(missing)} keys, e.g. {', '.join(missing[:3])}")
+    if extra:
+        problems.append(f"{len(extra)} keys the network does not have, e.g. {', '.join(extra[:3])}")
+    if wrong:
+        problems.append(f"wrong shapes: {'; '.join(wrong[:3])}")
     if problems:
         raise EfficientNetError(f"{path} is not EfficientNet-Lite0's state dict: {'; '.join(problems)}; {_FIX}")
     net.load_state_dict(state, strict=True)
