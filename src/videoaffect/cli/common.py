@@ -85,7 +85,8 @@ def add_workers(p, what: str = "parallel extraction processes") -> None:
 
 def add_feature_set(p, help_extra: str = "") -> None:
     p.add_argument("--feature-set", default="default",
-                   help="feature set to extract: default (offline, packaged weights), paper (weights you "
+                   help="feature set to extract: default (offline, packaged weights), default-deep (default + "
+                   "an ImageNet EfficientNet-Lite0 and the subtitles' sentiment; slower), paper (weights you "
                    "supply) or package.module:function returning your own extractors" + help_extra)
 
 

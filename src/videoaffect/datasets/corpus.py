@@ -210,6 +210,18 @@ class Corpus:
                       {lab: np.asarray(labels[lab], dtype=np.float32) for lab in LABEL_NAMES}, self.splits,
                       self.label_scale)
 
+    def without_modalities(self, names: Iterable[str]) -> Corpus:
+        """The same movies, labels and other modalities (shared, not copied) without ``names``."""
+        drop = set(names)
+        keep = [s for n, s in self.specs.items() if n not in drop]
+        return Corpus(keep, self.movie_ids, self.offsets, {s.name: self.features[s.name] for s in keep},
+                      {s.name: self.masks[s.name] for s in keep}, self.labels, self.splits, self.label_scale)
+
+    def absent_modalities(self) -> list[str]:
+        """Modalities with no present second in any movie (e.g. the text modality of films
+        without subtitles): nothing to learn from, and a normaliser cannot be fitted on them."""
+        return [n for n in self.specs if not self.masks[n].any()]
+
     # ----------------------------------------------------------------- access
     @property
     def n_movies(self) -> int:

@@ -20,8 +20,9 @@ corpus and a typed description of the data set (`DatasetInfo`).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -192,7 +193,7 @@ def load_source(
             raise ConfigError("--dataset with videos needs a feature store; pass an ExtractionJob with a store")
         loaded = load_dataset(Path(dataset), extraction, choices)
         loaded.info.root = str(dataset)
-        return loaded
+        return _without_absent_modalities(loaded)
     if corpus is not None:
         return LoadedDataset(
             Corpus.load(corpus),
@@ -215,6 +216,21 @@ def load_source(
 
 OWN_DATA = ("the folder of a data set (MediaEval 2018, LIRIS-ACCEDE discrete or continuous) or the CSV manifest of "
             "your own labelled videos (README, 'Getting a model of real audiences')")
+
+
+def _without_absent_modalities(loaded: LoadedDataset) -> LoadedDataset:
+    """A data set's modality with no present second in any film is left out, with a warning and
+    in the model card: e.g. ``default-deep``'s text modality where no film has subtitles (a
+    second without a text source is missing, not "no words").  Kept, it would stop training
+    (nothing to normalise or learn from); the others still make a model."""
+    absent = loaded.corpus.absent_modalities()
+    if not absent or len(absent) == len(loaded.corpus.specs):
+        return loaded  # nothing absent, or nothing left: the trainer's own error says so
+    logging.getLogger("videoaffect").warning(
+        "modality %s is absent from every second of %s (e.g. no subtitles for the text modality): left out of "
+        "this data set's features", ", ".join(repr(n) for n in absent), loaded.info.name)
+    loaded.info.card["modalities_left_out"] = {n: "absent from every second of the data set" for n in absent}
+    return replace(loaded, corpus=loaded.corpus.without_modalities(absent))
 
 
 def _refuse_unlabelled_videos(root: Path) -> None:
@@ -367,8 +383,6 @@ def _liris(root: Path, extraction: ExtractionJob, choices: SourceChoices) -> Loa
     """LIRIS-ACCEDE discrete: from the excerpt videos (the default when ROOT/data holds them, or
     ``features="videos"``) or from the TAC2015 feature files (``features="provided"``/``"tac2015"``,
     or no videos)."""
-    import logging
-
     from videoaffect.datasets.liris_accede.discrete import (
         SET_NAMES,
         LirisDiscrete,

@@ -54,6 +54,8 @@ class DefaultText(Extractor):
     shape = (len(FEATURE_NAMES),)
     needs = "subtitles"
     batch_size = 16
+    # no torch network: it runs beside the other extractors, never alone with every thread
+    intra_op_threads = 1
 
     def __init__(self, subtitles: str | None = None, speech_to_text: bool = False, window: int = 2) -> None:
         if window < 0:
