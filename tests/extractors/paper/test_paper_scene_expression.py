@@ -218,8 +218,10 @@ def test_paper_scene_compute_dtype():
 @pytest.mark.own_reference
 @pytest.mark.parametrize("backbone", ["vgg16", "resnet50"])
 def test_paper_scene_bfloat16_within_tolerance_on_real_footage(backbone):
-    """The documented tolerance (paper/precision.py) on every second of the real clip."""
-    samples = list(iter_seconds(BUNNY))
+    """The documented tolerance (paper/precision.py) on real frames: seconds 0 and 3 of the real
+    clip, as the action test takes (all five seconds cost 2.2 times as much, 36 s of CPU against
+    16 s for VGG16 on a CPU without AVX512-BF16, where bfloat16 is emulated)."""
+    samples = list(iter_seconds(BUNNY))[::3]
     exact = PaperScene(backbone=backbone, random_init=True, compute_dtype="float32")
     fast = PaperScene(backbone=backbone, random_init=True)
     assert relative_l2_error(fast.extract(samples)[0], exact.extract(samples)[0]) < RELATIVE_L2_TOLERANCE
