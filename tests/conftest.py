@@ -14,6 +14,11 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("heavy") is not None and item.get_closest_marker("slow") is None:
             item.add_marker(pytest.mark.slow)
+    # Files holding a heavy test run first (a stable sort, the same in every xdist worker): with
+    # two workers (scripts/test.sh), a minute-long file started last would leave one core idle
+    # while it finishes.
+    heavy_files = {item.path for item in items if item.get_closest_marker("heavy") is not None}
+    items.sort(key=lambda item: item.path not in heavy_files)
 
 
 @pytest.fixture(scope="session")
